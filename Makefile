@@ -1,0 +1,49 @@
+# The two commands: `make run` (the product, embedded mode, demo data) and `make test` (the suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint check messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py create_roles
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "  CRM running at http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/, API: /api/docs/)"
+	@echo "  Log in with one of the demo logins above. Stop with Ctrl+C."
+	@echo ""
+	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+check: $(VENV)/.dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: $(VENV)/.dev
+	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/admin_lists.py
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""The permissions each role's group holds (CONTRACT section 6), as data.
+
+Every app adds its models here as it arrives. ``*`` means view, add, change and delete.
+Row-level scoping (an agent sees only their own leads) lives in the selectors.
+"""
+
+from __future__ import annotations
+
+from accounts.models import Role
+
+ALL = ("view", "add", "change", "delete")
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.AGENT: {
+        "operators.operator": ("view",),
+        "operators.product": ("view",),
+        "leads.contact": ("view", "add", "change"),
+        "leads.lead": ("view", "add", "change"),
+    },
+    Role.BACKOFFICE: {
+        "operators.operator": ("view",),
+        "operators.product": ("view", "change"),
+        "leads.contact": ("view", "change"),
+        "leads.lead": ("view",),
+        "accounts.user": ("view",),
+    },
+    Role.SUPERVISOR: {
+        "operators.operator": ALL,
+        "operators.product": ALL,
+        "leads.contact": ALL,
+        "leads.lead": ALL,
+        "leads.scoringrule": ("view", "change"),
+        "leads.scoringsettings": ("view", "change"),
+        "accounts.user": ("view",),
+        "accounts.team": ("view",),
+        "authtoken.tokenproxy": ("view",),
+    },
+    # Admins hold every permission of every model (see services.roles_create).
+    Role.ADMIN: {},
+}
+
+STAFF_ROLES = frozenset({Role.BACKOFFICE, Role.SUPERVISOR, Role.ADMIN})

@@ -1,0 +1,25 @@
+"""Reads about users: who a supervisor oversees, who can be assigned work."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role, User
+
+
+def team_member_q(user: User, *, prefix: str) -> Q:
+    """A filter for rows whose ``prefix`` user is in a team that ``user`` belongs to or supervises."""
+    q = Q(**{f"{prefix}__team__supervisor": user}) | Q(**{prefix: user})
+    if user.team_id:
+        q |= Q(**{f"{prefix}__team_id": user.team_id})
+    return q
+
+
+def assignable_users_list(*, user: User) -> QuerySet[User]:
+    """People ``user`` may hand work to: active agents and supervisors they oversee (all for admins)."""
+    qs = User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR]).select_related("team")
+    if user.is_admin_role or user.is_backoffice:
+        return qs
+    if user.is_supervisor:
+        return qs.filter(Q(team__supervisor=user) | Q(pk=user.pk) | Q(team_id=user.team_id, team__isnull=False))
+    return qs.filter(pk=user.pk)

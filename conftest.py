@@ -1,0 +1,139 @@
+"""Shared fixtures: test personas (CONTRACT roles), API clients, and gating of real services.
+
+With ``REQUIRE_SERVICES=1`` a test that needs PostgreSQL or Redis fails instead of skipping;
+``REQUIRE_BROWSER=1`` does the same for browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.models import Role, Team, User
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _missing(reason: str, *, required: bool) -> None:
+    if required:
+        pytest.fail(f"required but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark browser tests and run them last: Playwright's sync API holds an event loop in this thread."""
+    for item in items:
+        if "browser" in item.nodeid.split("::")[0].split("/"):
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from django.db import connection
+
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL (set DATABASE_URL)", required=REQUIRE_SERVICES)
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        _missing("needs Redis (set REDIS_URL)", required=REQUIRE_SERVICES)
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        _missing(f"needs Chromium at {CHROMIUM}", required=REQUIRE_BROWSER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Migrations ran (with their default data); add the role groups once for the session."""
+    from accounts.services import roles_create
+
+    with django_db_blocker.unblock():
+        roles_create()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):  # type: ignore[no-untyped-def]
+    """Transactional tests flush every table; put back the rows migrations and create_roles made."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        from accounts.services import roles_create
+        from leads.scoring import scoring_defaults_ensure
+
+        request.getfixturevalue("transactional_db")
+        roles_create()
+        scoring_defaults_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The manifest needs collectstatic; tests serve static files from the finders instead.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(username: str, role: str, team: Team | None = None) -> User:
+    from accounts.services import user_create
+
+    return user_create(username=username, password="pass-for-tests-123", role=role, team=team,
+                       first_name=username.capitalize())
+
+
+@pytest.fixture
+def team(db) -> Team:  # type: ignore[no-untyped-def]
+    return Team.objects.create(name="Equipo Lima")
+
+
+@pytest.fixture
+def other_team(db) -> Team:  # type: ignore[no-untyped-def]
+    return Team.objects.create(name="Equipo Norte")
+
+
+@pytest.fixture
+def supervisor(team: Team) -> User:
+    user = make_user("supervisora", Role.SUPERVISOR, team)
+    team.supervisor = user
+    team.save()
+    return user
+
+
+@pytest.fixture
+def agent(team: Team, supervisor: User) -> User:
+    """An agent on the supervisor's team."""
+    return make_user("agente", Role.AGENT, team)
+
+
+@pytest.fixture
+def other_agent(other_team: Team) -> User:
+    """An agent outside the supervisor's team."""
+    return make_user("otro_agente", Role.AGENT, other_team)
+
+
+@pytest.fixture
+def backoffice(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("backoffice", Role.BACKOFFICE)
+
+
+@pytest.fixture
+def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("administradora", Role.ADMIN)
+
+
+@pytest.fixture
+def api_client_for():  # type: ignore[no-untyped-def]
+    def _client(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return _client

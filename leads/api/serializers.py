@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from leads.models import Classification, Contact, CustomerType, Lead, LeadStatus, SourceChannel
+from operators.models import Category, Operator, Product
+
+
+class ContactBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ("id", "name", "phone", "whatsapp_id", "instagram_username", "email")
+
+
+class LeadOutputSerializer(serializers.ModelSerializer):
+    contact = ContactBriefSerializer(read_only=True)
+    assignee_name = serializers.SerializerMethodField()
+    product_name = serializers.CharField(source="product.name", read_only=True, default=None)
+    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None)
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id", "contact", "source", "score", "classification", "score_breakdown", "status", "lost_reason",
+            "intent", "service_type", "operator", "operator_name", "product", "product_name", "product_interest",
+            "budget", "currency", "zone", "address", "notes", "next_action", "next_action_at", "assignee",
+            "assignee_name", "conversation_count", "closed_at", "created_at", "updated_at",
+        )
+
+    def get_assignee_name(self, lead: Lead) -> str | None:
+        return str(lead.assignee) if lead.assignee_id else None
+
+
+class _LeadFieldsInput(serializers.Serializer):
+    source = serializers.ChoiceField(choices=SourceChannel.choices, required=False)
+    operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False, allow_null=True)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    product_interest = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    service_type = serializers.ChoiceField(choices=Category.choices, required=False, allow_blank=True)
+    budget = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+    zone = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    next_action = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    next_action_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class LeadCreateInputSerializer(_LeadFieldsInput):
+    contact = serializers.IntegerField()
+    assignee = serializers.IntegerField(required=False, allow_null=True)
+
+
+class LeadUpdateInputSerializer(_LeadFieldsInput):
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    lost_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    assignee = serializers.IntegerField(required=False, allow_null=True)
+
+
+class LeadFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False, allow_blank=True,
+                                             default="")
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=SourceChannel.choices, required=False, allow_blank=True, default="")
+    assignee = serializers.RegexField(r"^(me|none|\d+)$", required=False, allow_blank=True, default="")
+    operator = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+
+
+class ContactListSerializer(serializers.ModelSerializer):
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    lead_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = (
+            "id", "name", "phone", "channels", "whatsapp_id", "instagram_id", "instagram_username", "email",
+            "city", "zone", "customer_type", "tags", "lead_count", "last_seen_at", "created_at",
+        )
+
+
+class ContactDetailSerializer(serializers.ModelSerializer):
+    """The 360° profile. Sales, quotes, segment and outreach profile join as their apps arrive."""
+
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    leads = LeadOutputSerializer(source="visible_leads", many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = (
+            "id", "name", "phone", "extra_phones", "channels", "whatsapp_id", "instagram_id", "instagram_username",
+            "email", "document_number", "city", "zone", "address", "customer_type", "tags", "marketing_consent",
+            "consent_at", "last_seen_at", "created_at", "updated_at", "leads",
+        )
+
+
+class ContactInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    extra_phones = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
+    whatsapp_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    instagram_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    instagram_username = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    document_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    zone = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    customer_type = serializers.ChoiceField(choices=CustomerType.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    marketing_consent = serializers.BooleanField(required=False)

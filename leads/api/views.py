@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from core.api.permissions import RolePermission
+from leads.api.serializers import (
+    ContactDetailSerializer,
+    ContactInputSerializer,
+    ContactListSerializer,
+    LeadCreateInputSerializer,
+    LeadFilterSerializer,
+    LeadOutputSerializer,
+    LeadUpdateInputSerializer,
+)
+from leads.models import Contact, Lead
+from leads.selectors import (
+    LeadFilters,
+    contact_get_for_user,
+    contact_list,
+    contact_visible_queryset,
+    lead_get_for_user,
+    lead_list,
+)
+from leads.services import contact_create, contact_update, lead_change, lead_create
+
+
+def _user_or_error(user_id: int | None, field: str) -> User | None:
+    if user_id is None:
+        return None
+    try:
+        return User.objects.get(pk=user_id, is_active=True)
+    except User.DoesNotExist as exc:
+        raise serializers.ValidationError({field: [_("No active user with that id.")]}) from exc
+
+
+@extend_schema(parameters=[LeadFilterSerializer])
+class LeadListCreateApi(generics.ListAPIView):
+    """Leads the user may see, newest first. Agents see their own; supervisors their team's."""
+
+    serializer_class = LeadOutputSerializer
+    permission_classes = [RolePermission]
+    permission_model = Lead
+
+    def get_queryset(self) -> QuerySet[Lead]:
+        params = LeadFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return lead_list(user=self.request.user, filters=LeadFilters(**params.validated_data))
+
+    @extend_schema(request=LeadCreateInputSerializer, responses={201: LeadOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = LeadCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        try:
+            contact = contact_visible_queryset(user=request.user).get(pk=fields.pop("contact"))
+        except Contact.DoesNotExist as exc:
+            raise serializers.ValidationError({"contact": [_("No contact with that id.")]}) from exc
+        assignee = _user_or_error(fields.pop("assignee", None), "assignee")
+        lead = lead_create(actor=request.user, contact=contact, assignee=assignee, **fields)
+        lead = lead_get_for_user(user=request.user, lead_id=lead.pk)
+        return Response(LeadOutputSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+
+class LeadDetailApi(generics.GenericAPIView):
+    serializer_class = LeadOutputSerializer
+    permission_classes = [RolePermission]
+    permission_model = Lead
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(LeadOutputSerializer(lead_get_for_user(user=request.user, lead_id=pk)).data)
+
+    @extend_schema(request=LeadUpdateInputSerializer, responses=LeadOutputSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        lead = lead_get_for_user(user=request.user, lead_id=pk)
+        data = LeadUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "assignee" in fields:
+            fields["assignee"] = _user_or_error(fields["assignee"], "assignee")
+        lead_change(actor=request.user, lead=lead, data=fields)
+        return Response(LeadOutputSerializer(lead_get_for_user(user=request.user, lead_id=pk)).data)
+
+
+class ContactListCreateApi(generics.ListAPIView):
+    serializer_class = ContactListSerializer
+    permission_classes = [RolePermission]
+    permission_model = Contact
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        return contact_list(
+            user=self.request.user,
+            q=self.request.query_params.get("q", "")[:100],
+            customer_type=self.request.query_params.get("customer_type", "")[:10],
+        )
+
+    @extend_schema(request=ContactInputSerializer, responses={201: ContactDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = ContactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = contact_create(actor=request.user, **data.validated_data)
+        contact = contact_get_for_user(user=request.user, contact_id=contact.pk)
+        return Response(ContactDetailSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetailApi(generics.GenericAPIView):
+    """The 360° profile of a person: channels and the leads the user may see."""
+
+    serializer_class = ContactDetailSerializer
+    permission_classes = [RolePermission]
+    permission_model = Contact
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ContactDetailSerializer(contact_get_for_user(user=request.user, contact_id=pk)).data)
+
+    @extend_schema(request=ContactInputSerializer, responses=ContactDetailSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        contact = contact_get_for_user(user=request.user, contact_id=pk)
+        data = ContactInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        contact_update(actor=request.user, contact=contact, data=data.validated_data)
+        return Response(ContactDetailSerializer(contact_get_for_user(user=request.user, contact_id=pk)).data)
+
+

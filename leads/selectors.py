@@ -1,0 +1,127 @@
+"""Reads of contacts and leads, scoped to what the user's role may see (CONTRACT section 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.selectors import team_member_q
+from core.text import fold
+from leads.models import Contact, Lead
+
+
+def _lead_visibility_q(user: User) -> Q | None:
+    """``None`` means no restriction."""
+    if user.is_admin_role or user.is_backoffice:
+        return None
+    if user.is_supervisor:
+        return team_member_q(user, prefix="assignee") | Q(assignee__isnull=True)
+    return Q(assignee=user)
+
+
+def lead_visible_queryset(*, user: User) -> QuerySet[Lead]:
+    qs = Lead.objects.all()
+    q = _lead_visibility_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    q: str = ""
+    classification: str = ""
+    status: str = ""
+    source: str = ""
+    assignee: str = ""  # a user id, or "me", or "none"
+    operator: str = ""
+
+
+def lead_list(*, user: User, filters: LeadFilters | None = None) -> QuerySet[Lead]:
+    filters = filters or LeadFilters()
+    qs = lead_visible_queryset(user=user).select_related("contact", "assignee", "operator", "product")
+    if filters.classification:
+        qs = qs.filter(classification=filters.classification.upper())
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.operator:
+        qs = qs.filter(operator_id=filters.operator) if filters.operator.isdigit() else qs.filter(
+            operator__slug=filters.operator
+        )
+    if filters.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.q:
+        qs = qs.filter(_contact_search_q(filters.q, prefix="contact__") | Q(product_interest__icontains=filters.q))
+    return qs
+
+
+def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
+    """The lead, or 404 when it does not exist or ``user`` may not see it."""
+    try:
+        return lead_list(user=user).get(pk=lead_id)
+    except Lead.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def lead_counts_by_classification(*, user: User) -> dict[str, int]:
+    rows = (
+        lead_visible_queryset(user=user)
+        .exclude(status__in=["won", "lost"])
+        .values("classification")
+        .annotate(n=Count("pk"))
+    )
+    return {row["classification"]: row["n"] for row in rows}
+
+
+def _contact_search_q(text: str, *, prefix: str = "") -> Q:
+    text = text.strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    q = Q(**{f"{prefix}name__icontains": text}) | Q(**{f"{prefix}email__icontains": text})
+    q |= Q(**{f"{prefix}instagram_username__icontains": text.lstrip("@")})
+    folded = fold(text)
+    if folded != text.lower():
+        q |= Q(**{f"{prefix}name__icontains": folded})
+    if len(digits) >= 4:
+        q |= Q(**{f"{prefix}phone__contains": digits})
+    return q
+
+
+def contact_visible_queryset(*, user: User) -> QuerySet[Contact]:
+    q = _lead_visibility_q(user)
+    if q is None:
+        return Contact.objects.all()
+    # Contacts nobody has a lead for yet are an open queue, like unassigned conversations.
+    visible_leads = lead_visible_queryset(user=user).filter(contact=OuterRef("pk"))
+    any_lead = Lead.objects.filter(contact=OuterRef("pk"))
+    return Contact.objects.filter(Exists(visible_leads) | ~Exists(any_lead))
+
+
+def contact_list(*, user: User, q: str = "", customer_type: str = "") -> QuerySet[Contact]:
+    qs = contact_visible_queryset(user=user).annotate(lead_count=Count("leads"))
+    if customer_type:
+        qs = qs.filter(customer_type=customer_type)
+    if q:
+        qs = qs.filter(_contact_search_q(q))
+    return qs.order_by("-created_at", "-pk")
+
+
+def contact_get_for_user(*, user: User, contact_id: int) -> Contact:
+    """The contact with their leads (those the user may see), or 404."""
+    from django.db.models import Prefetch
+
+    leads = lead_visible_queryset(user=user).select_related("assignee", "operator", "product")
+    try:
+        return (
+            contact_visible_queryset(user=user)
+            .prefetch_related(Prefetch("leads", queryset=leads, to_attr="visible_leads"))
+            .get(pk=contact_id)
+        )
+    except Contact.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,0 +1,266 @@
+"""Writes to contacts and leads. Every change to what scoring reads rescores the lead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import assignable_users_list
+from core.errors import ApplicationError, PermissionDeniedError
+from core.phones import normalize_phone
+from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
+from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts
+
+LEAD_EDITABLE_FIELDS = {
+    "source",
+    "operator",
+    "product",
+    "product_interest",
+    "service_type",
+    "budget",
+    "currency",
+    "zone",
+    "address",
+    "notes",
+    "intent",
+    "next_action",
+    "next_action_at",
+    "ai_analysis",
+    "conversation_count",
+}
+CONTACT_EDITABLE_FIELDS = {
+    "name",
+    "phone",
+    "extra_phones",
+    "whatsapp_id",
+    "instagram_id",
+    "instagram_username",
+    "email",
+    "document_number",
+    "city",
+    "zone",
+    "address",
+    "customer_type",
+    "tags",
+    "marketing_consent",
+}
+
+
+class LeadTransitionError(ApplicationError):
+    code = "invalid_status_transition"
+
+
+def _can_manage(user: User) -> bool:
+    return user.is_supervisor or user.is_admin_role
+
+
+# ---------------------------------------------------------------------------------------------
+# Contacts
+# ---------------------------------------------------------------------------------------------
+def _normalise_contact_data(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: v for k, v in data.items() if k in CONTACT_EDITABLE_FIELDS}
+    if clean.get("phone"):
+        clean["phone"] = normalize_phone(clean["phone"])
+    if "extra_phones" in clean:
+        clean["extra_phones"] = [normalize_phone(p) for p in clean["extra_phones"] or []]
+    if "tags" in clean:
+        clean["tags"] = sorted({str(t).strip().lower() for t in clean["tags"] or [] if str(t).strip()})
+    if "email" in clean and clean["email"]:
+        clean["email"] = clean["email"].strip().lower()
+    return clean
+
+
+def _apply_contact(contact: Contact, data: dict[str, Any]) -> Contact:
+    previous_consent = contact.marketing_consent
+    for field, value in _normalise_contact_data(data).items():
+        setattr(contact, field, value)
+    if contact.marketing_consent and not previous_consent:
+        contact.consent_at = timezone.now()
+    elif not contact.marketing_consent:
+        contact.consent_at = None
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_create(*, actor: User | None = None, **data: Any) -> Contact:
+    return _apply_contact(Contact(), data)
+
+
+@transaction.atomic
+def contact_update(*, actor: User | None = None, contact: Contact, data: dict[str, Any]) -> Contact:
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    return _apply_contact(contact, data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Leads
+# ---------------------------------------------------------------------------------------------
+def lead_apply_score(*, lead: Lead, table: ScoringTable | None = None) -> bool:
+    """Set score, class and breakdown on ``lead`` (not saved). True when something changed."""
+    result = score_facts(lead_facts(lead), table or load_scoring_table())
+    changed = (lead.score, lead.classification, lead.score_breakdown) != (
+        result.score,
+        result.classification,
+        result.breakdown,
+    )
+    lead.score, lead.classification, lead.score_breakdown = result.score, result.classification, result.breakdown
+    return changed
+
+
+@transaction.atomic
+def lead_create(*, actor: User | None, contact: Contact, assignee: User | None = None, **data: Any) -> Lead:
+    unknown = set(data) - LEAD_EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(_("Unknown lead fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if assignee is None and actor is not None and actor.is_agent:
+        assignee = actor
+    if assignee is not None and actor is not None and assignee != actor:
+        _check_assignable(actor=actor, assignee=assignee)
+    lead = Lead(contact=contact, assignee=assignee, **data)
+    lead_apply_score(lead=lead)
+    lead.full_clean()
+    lead.save()
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, actor: User, lead: Lead, data: dict[str, Any]) -> Lead:
+    unknown = set(data) - LEAD_EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(_("Unknown lead fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    for field, value in data.items():
+        setattr(lead, field, value)
+    lead_apply_score(lead=lead)
+    lead.full_clean()
+    lead.save()
+    return lead
+
+
+def _check_assignable(*, actor: User, assignee: User) -> None:
+    if not _can_manage(actor) and assignee != actor:
+        raise PermissionDeniedError(_("Only supervisors can assign leads to other people."))
+    if not assignable_users_list(user=actor).filter(pk=assignee.pk).exists():
+        raise ApplicationError(
+            _("%(user)s cannot receive leads from you.") % {"user": assignee}, code="invalid_assignee"
+        )
+
+
+@transaction.atomic
+def lead_assign(*, actor: User, lead: Lead, assignee: User | None) -> Lead:
+    if not _can_manage(actor):
+        raise PermissionDeniedError(_("Only supervisors can assign leads."))
+    if assignee is not None:
+        _check_assignable(actor=actor, assignee=assignee)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead.assignee = assignee
+    lead.save(update_fields=["assignee", "updated_at"])
+    return lead
+
+
+def leads_assign(*, actor: User, leads: QuerySet[Lead], assignee: User | None) -> int:
+    """Assign many leads at once (admin bulk action)."""
+    if not _can_manage(actor):
+        raise PermissionDeniedError(_("Only supervisors can assign leads."))
+    if assignee is not None:
+        _check_assignable(actor=actor, assignee=assignee)
+    return leads.update(assignee=assignee, updated_at=timezone.now())
+
+
+def _check_transition(*, actor: User, lead: Lead, status: str, lost_reason: str) -> None:
+    if status not in LeadStatus.values:
+        raise LeadTransitionError(_("Unknown status “%(status)s”.") % {"status": status})
+    if lead.status in CLOSED_STATUSES and status not in CLOSED_STATUSES and not _can_manage(actor):
+        raise LeadTransitionError(_("Only a supervisor can reopen a closed lead."))
+    if status == LeadStatus.LOST and not (lost_reason or lead.lost_reason).strip():
+        raise LeadTransitionError(_("Say why the lead was lost."))
+
+
+@transaction.atomic
+def lead_set_status(*, actor: User, lead: Lead, status: str, lost_reason: str = "") -> Lead:
+    """Move a lead along new → contacted → qualified → quoted → won/lost."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    _check_transition(actor=actor, lead=lead, status=status, lost_reason=lost_reason)
+    lead.status = status
+    if lost_reason:
+        lead.lost_reason = lost_reason
+    lead.closed_at = timezone.now() if status in CLOSED_STATUSES else None
+    lead.save(update_fields=["status", "lost_reason", "closed_at", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def leads_set_status(*, actor: User, leads: QuerySet[Lead], status: str, lost_reason: str = "") -> int:
+    """Change the status of many leads, all or none; each transition is checked like a single one."""
+    pks = list(leads.order_by().values_list("pk", flat=True))
+    for lead in Lead.objects.filter(pk__in=pks).order_by("pk"):
+        lead_set_status(actor=actor, lead=lead, status=status, lost_reason=lost_reason)
+    return len(pks)
+
+
+@transaction.atomic
+def lead_change(*, actor: User, lead: Lead, data: dict[str, Any]) -> Lead:
+    """One edit from the API: fields, then assignee and status with their own rules, all or nothing."""
+    data = dict(data)
+    has_assignee = "assignee" in data
+    assignee = data.pop("assignee", None)
+    status = data.pop("status", None)
+    lost_reason = data.pop("lost_reason", "")
+    if data:
+        lead = lead_update(actor=actor, lead=lead, data=data)
+    if has_assignee and assignee != lead.assignee:
+        lead = lead_assign(actor=actor, lead=lead, assignee=assignee)
+    if (status and status != lead.status) or (lost_reason and lost_reason != lead.lost_reason):
+        lead = lead_set_status(actor=actor, lead=lead, status=status or lead.status, lost_reason=lost_reason)
+    return lead
+
+
+def leads_rescore(
+    *,
+    queryset: QuerySet[Lead] | None = None,
+    batch_size: int = 1000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute score and class of every lead in ``queryset`` in batches; returns how many changed.
+
+    ``on_batch(n)`` is told after each batch how many leads it went through (for progress bars).
+    """
+    table = load_scoring_table()
+    qs = (queryset if queryset is not None else Lead.objects.all()).select_related(None).order_by("pk")
+    fields = ["score", "classification", "score_breakdown"]
+    changed = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            qs.filter(pk__gt=last_pk).only(
+                "pk",
+                "product_id",
+                "product_interest",
+                "budget",
+                "zone",
+                "address",
+                "notes",
+                "ai_analysis",
+                "conversation_count",
+                *fields,
+            )[:batch_size]
+        )
+        if not batch:
+            break
+        dirty = [lead for lead in batch if lead_apply_score(lead=lead, table=table)]
+        if dirty:
+            with transaction.atomic():
+                Lead.objects.bulk_update(dirty, fields)
+        changed += len(dirty)
+        last_pk = batch[-1].pk
+        if on_batch:
+            on_batch(len(batch))
+    return changed

@@ -1,0 +1,40 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_system_status_answers_json_with_every_part(client, settings):
+    response = client.get("/system/status/")
+    assert response.status_code == 200
+    body = response.json()
+    assert {"status", "database", "redis", "celery", "ai_provider", "version", "mode"} <= set(body)
+    assert body["database"] == "ok"
+    assert body["ai_provider"] == "local"
+    if not settings.REDIS_URL:
+        assert (body["mode"], body["redis"], body["celery"], body["status"]) == (
+            "embedded", "not_configured", "in-process", "ok"
+        )
+
+
+def test_healthz_is_the_same_report(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+@pytest.mark.redis
+def test_status_reaches_the_real_redis(client):
+    body = client.get("/system/status/").json()
+    assert body["redis"] == "ok"
+    assert body["components"]["channel_layer"] == "redis"
+
+
+def test_status_reports_a_redis_that_is_down_as_degraded(client):
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CELERY_TASK_ALWAYS_EAGER=True):
+        body = client.get("/system/status/").json()
+    assert (body["redis"], body["status"]) == ("error", "degraded")
+
+
+def test_status_refuses_other_methods(client):
+    assert client.post("/system/status/").status_code == 405
