@@ -39,7 +39,9 @@ check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: $(VENV)/.dev
-	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	@echo "Translate the new entries in locale/es/LC_MESSAGES/django.po and clear any fuzzy flag, then:"
+	msgfmt --check --statistics -o /dev/null locale/es/LC_MESSAGES/django.po
 	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 bench: $(VENV)/.dev

@@ -38,3 +38,21 @@ def test_status_reports_a_redis_that_is_down_as_degraded(client):
 
 def test_status_refuses_other_methods(client):
     assert client.post("/system/status/").status_code == 405
+
+
+def test_embedded_mode_is_announced_at_start_up(caplog, settings):
+    from core.runtime import log_runtime_mode
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.REDIS_URL = ""
+    with caplog.at_level("INFO", logger="crm.runtime"):
+        log_runtime_mode(process="web")
+    assert "embedded" in caplog.text
+    assert "REDIS_URL is not set" in caplog.text
+
+
+def test_celery_runs_tasks_in_process_only_without_redis(settings):
+    from config.celery_app import app
+
+    assert app.conf.task_always_eager is (not settings.REDIS_URL)
+    assert app.conf.task_acks_late is True
