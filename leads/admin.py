@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import assignable_users_list
-from core.admin_tools import EstimatedCountPaginator, badge, excel_response, progress_bar
+from core.admin_tools import badge, excel_response, progress_bar
 from core.errors import ApplicationError, InvalidPhoneError
+from core.paginators import EstimatedCountPaginator
 from core.phones import normalize_phone
 from leads.models import (
     Classification,

@@ -6,7 +6,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_tools import EstimatedCountPaginator, badge, excel_response
+from core.admin_tools import badge, excel_response
+from core.paginators import EstimatedCountPaginator
 from operators.models import Category, Operator, Product
 from operators.selectors import product_search
 

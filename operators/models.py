@@ -100,7 +100,11 @@ class Product(BaseModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["category", "name"]
-        indexes = [models.Index(fields=["operator", "category", "is_active"], name="product_catalog_idx")]
+        indexes = [
+            models.Index(fields=["operator", "category", "is_active"], name="product_catalog_idx"),
+            # The default ordering: keeps the catalog list an index scan at 100k products.
+            models.Index(fields=["category", "name", "id"], name="product_ordering_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(

@@ -47,7 +47,7 @@ def test_embedded_mode_is_announced_at_start_up(caplog, settings):
     settings.REDIS_URL = ""
     with caplog.at_level("INFO", logger="crm.runtime"):
         log_runtime_mode(process="web")
-    assert "embedded" in caplog.text
+    assert "tasks=in-process" in caplog.text and "channel_layer=memory" in caplog.text
     assert "REDIS_URL is not set" in caplog.text
 
 
