@@ -1,0 +1,171 @@
+"""The small common language of every messaging provider: typed inbound events and send results.
+
+Providers (``integrations.twilio``, ``integrations.meta``) turn their webhooks into these objects and
+take plain arguments to send. They import no app models: callers pass credentials and base URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Provider(StrEnum):
+    TWILIO_WHATSAPP = "twilio_whatsapp"
+    META_WHATSAPP = "meta_whatsapp"
+    INSTAGRAM = "instagram"
+
+
+class MessageType(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    INTERACTIVE = "interactive"  # button/list replies, template quick-reply buttons, IG quick replies/postbacks
+    REACTION = "reaction"
+    TEMPLATE = "template"
+    UNSUPPORTED = "unsupported"
+
+
+class DeliveryStatus(StrEnum):
+    """Outbound progress, in order; FAILED is terminal and beats every other state."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+# Size limits of WhatsApp media, by kind (bytes).
+MEDIA_LIMITS = {
+    MessageType.IMAGE: 5 * 1024 * 1024,
+    MessageType.STICKER: 5 * 1024 * 1024,
+    MessageType.AUDIO: 16 * 1024 * 1024,
+    MessageType.VIDEO: 16 * 1024 * 1024,
+    MessageType.DOCUMENT: 100 * 1024 * 1024,
+}
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Where to fetch a file: Twilio gives a URL, Meta a media id (and maybe a URL)."""
+
+    url: str = ""
+    media_id: str = ""
+    mime_type: str = ""
+    sha256: str = ""
+    filename: str = ""
+    caption: str = ""
+    is_voice: bool = False
+
+
+@dataclass(frozen=True)
+class DownloadedMedia:
+    content: bytes
+    mime_type: str
+    filename: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    name: str = ""
+    address: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message a customer sent (or, with ``is_echo``, one we sent from elsewhere, e.g. the IG app).
+
+    ``account_ref`` names our side (Twilio ``To`` number in E.164, Meta ``phone_number_id``, the IG
+    account id); ``sender_id`` is the customer's stable id on the channel (``wa_id`` or the
+    business-scoped user id, the IGSID); ``sender_phone`` is E.164 when the provider gave one.
+    For an echo, ``sender_id`` is still the customer (the other party of the conversation).
+    """
+
+    provider: Provider
+    account_ref: str
+    external_id: str
+    sender_id: str
+    timestamp: datetime
+    type: MessageType
+    text: str = ""
+    sender_phone: str = ""
+    sender_name: str = ""
+    sender_username: str = ""
+    media: tuple[MediaRef, ...] = ()
+    location: Location | None = None
+    reply_to_external_id: str = ""
+    reaction_to_external_id: str = ""
+    reaction_emoji: str = ""  # empty when a reaction is removed
+    interactive_id: str = ""  # id/payload of the button or list row chosen
+    is_echo: bool = False
+    is_forwarded: bool = False
+    referral: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """Progress of a message we sent, keyed on the provider's id for it."""
+
+    provider: Provider
+    account_ref: str
+    external_id: str
+    status: DeliveryStatus
+    timestamp: datetime
+    recipient_id: str = ""
+    error_code: str = ""
+    error_message: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedWebhook:
+    messages: tuple[InboundMessage, ...] = ()
+    statuses: tuple[StatusUpdate, ...] = ()
+    ignored: tuple[str, ...] = ()  # short descriptions of events we do not handle (e.g. "message_edit")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str
+    status: DeliveryStatus = DeliveryStatus.SENT
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    title: str
+
+
+class MessagingClient(Protocol):
+    """What every provider client offers. ``to`` is the customer's channel id or E.164 phone."""
+
+    def send_text(self, *, to: str, body: str, reply_to: str = "", human_agent: bool = False) -> SendResult: ...
+
+    def send_media(
+        self, *, to: str, url: str, kind: MessageType, caption: str = "", filename: str = ""
+    ) -> SendResult: ...
+
+    def send_template(
+        self, *, to: str, template: str, language: str = "es", variables: list[str] | None = None
+    ) -> SendResult: ...
+
+    def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult: ...
+
+    def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia: ...
