@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "operators",
     "leads",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -271,6 +272,37 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --------------------------------------------------------------------------------------------
+# Messaging providers: these seed a ChannelAccount each; more accounts are added in admin.
+# Credentials stored in the database are encrypted (keys derived from SECRET_KEY and SALT_KEY).
+# --------------------------------------------------------------------------------------------
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["crm-channel-credentials"])
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/")
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+META_ACCESS_TOKEN = env.str("META_ACCESS_TOKEN", default="")
+META_WHATSAPP_PHONE_NUMBER_ID = env.str("META_WHATSAPP_PHONE_NUMBER_ID", default="")
+META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com/v21.0").rstrip("/")
+INSTAGRAM_ACCOUNT_ID = env.str("INSTAGRAM_ACCOUNT_ID", default="")
+INSTAGRAM_ACCESS_TOKEN = env.str("INSTAGRAM_ACCESS_TOKEN", default="")
+INSTAGRAM_GRAPH_BASE_URL = env.str("INSTAGRAM_GRAPH_BASE_URL", default="https://graph.instagram.com/v21.0").rstrip(
+    "/"
+)
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10)
+# Sends per second per sender number/account (Twilio about 10/s, Meta 80/s per number).
+SEND_RATE_PER_SECOND = {"twilio_whatsapp": 10, "meta_whatsapp": 80, "instagram": 80}
+SEND_MAX_RETRIES = 5
+
+CELERY_TASK_ROUTES = {
+    "conversations.tasks.process_webhook_event": {"queue": "inbound"},
+    "conversations.tasks.send_message": {"queue": "outbound"},
+    "conversations.tasks.*ai*": {"queue": "ai"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+
+# --------------------------------------------------------------------------------------------
 # AI provider (the providers arrive with the AI issue; the setting is read here for status)
 # --------------------------------------------------------------------------------------------
 AI_PROVIDER = env.str("AI_PROVIDER", default="local")
@@ -291,5 +323,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }

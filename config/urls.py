@@ -16,6 +16,7 @@ admin.site.index_title = _("Back office")
 api_v1 = [
     path("", include("operators.api.urls")),
     path("", include("leads.api.urls")),
+    path("", include("conversations.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("admin/login/", core_views.admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("webhooks/", include("conversations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("system/status/", core_views.system_status, name="system-status"),

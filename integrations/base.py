@@ -169,3 +169,40 @@ class MessagingClient(Protocol):
     def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult: ...
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON round trip of the events, so a stored webhook can be processed (and replayed) later.
+# ---------------------------------------------------------------------------------------------
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
+
+
+def event_to_dict(event: InboundMessage | StatusUpdate) -> dict[str, Any]:
+    data = _jsonable(event)
+    data["event"] = "message" if isinstance(event, InboundMessage) else "status"
+    return data
+
+
+def event_from_dict(data: dict[str, Any]) -> InboundMessage | StatusUpdate:
+    data = dict(data)
+    kind = data.pop("event")
+    data["provider"] = Provider(data["provider"])
+    data["timestamp"] = datetime.fromisoformat(data["timestamp"])
+    if kind == "status":
+        data["status"] = DeliveryStatus(data["status"])
+        return StatusUpdate(**data)
+    data["type"] = MessageType(data["type"])
+    data["media"] = tuple(MediaRef(**m) for m in data.get("media", ()))
+    data["location"] = Location(**data["location"]) if data.get("location") else None
+    return InboundMessage(**data)

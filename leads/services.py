@@ -264,3 +264,64 @@ def leads_rescore(
         if on_batch:
             on_batch(len(batch))
     return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Channel identities (called by the inbound pipeline)
+# ---------------------------------------------------------------------------------------------
+def contact_upsert_from_channel(
+    *, channel: str, channel_id: str, phone: str = "", name: str = "", username: str = ""
+) -> Contact:
+    """The one contact behind a channel identity, created if new, and locked for this transaction.
+
+    WhatsApp: keyed on the provider's user id (wa_id or business-scoped id); a contact that already
+    has the phone gets the id. Instagram: keyed on the IGSID. Concurrent first messages of the same
+    person end on the same row (the unique constraints decide, the loser reads the winner's row).
+    """
+    from django.db import IntegrityError
+
+    id_field = "instagram_id" if channel == "instagram" else "whatsapp_id"
+    lookup = Contact.objects.filter(**{id_field: channel_id})
+    contact = lookup.first()
+    if contact is None and phone:
+        contact = Contact.objects.filter(phone=phone).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    **{id_field: channel_id}, phone=phone, name=name,
+                    instagram_username=username if channel == "instagram" else "",
+                )
+        except IntegrityError:
+            contact = lookup.first() or Contact.objects.get(phone=phone)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = []
+    for field, value in ((id_field, channel_id), ("phone", phone), ("name", name)):
+        if value and not getattr(contact, field):
+            setattr(contact, field, value)
+            changed.append(field)
+    if channel == "instagram" and username and contact.instagram_username != username:
+        contact.instagram_username = username
+        changed.append("instagram_username")
+    contact.last_seen_at = timezone.now()
+    contact.save(update_fields=[*changed, "last_seen_at", "updated_at"])
+    return contact
+
+
+def lead_touch_for_conversation(*, contact: Contact, source: str, new_conversation: bool) -> Lead:
+    """The contact's open lead (created when there is none); a new conversation adds to its score."""
+    lead = (
+        Lead.objects.select_for_update()
+        .filter(contact=contact)
+        .exclude(status__in=CLOSED_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if lead is None:
+        lead = Lead(contact=contact, source=source, zone=contact.zone, address=contact.address)
+        new_conversation = True
+    if new_conversation:
+        lead.conversation_count += 1
+        lead_apply_score(lead=lead)
+        lead.save()
+    return lead

@@ -159,6 +159,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: object, contacts: int, **options: object) -> None:
         roles_create()
+        from conversations.services.accounts import channel_accounts_sync_from_env
+
+        accounts = channel_accounts_sync_from_env()
         users = self._users()
         operators = self._operators()
         # One seeded generator per section, so a second run draws the same contacts.
@@ -167,7 +170,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Operator.objects.count()} operators, {Product.objects.count()} products "
             f"({created_products} new), {Contact.objects.count()} contacts ({new_contacts} new), "
-            f"{Lead.objects.count()} leads ({new_leads} new)."
+            f"{Lead.objects.count()} leads ({new_leads} new); {len(accounts)} channel accounts from the environment."
         ))
         self.stdout.write("Demo logins (user / password / role):")
         for demo in DEMO_USERS:

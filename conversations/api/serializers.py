@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from conversations.models import Channel, Conversation, Message, Note
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(read_only=True)
+    provider = serializers.CharField(source="channel_account.provider", read_only=True)
+    contact = serializers.SerializerMethodField()
+    lead = serializers.SerializerMethodField()
+    assignee_name = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = (
+            "id", "channel", "provider", "status", "priority", "assignee", "assignee_name", "contact", "lead",
+            "needs_human", "last_message_at", "last_message_preview", "last_inbound_at", "unread_count", "tags",
+            "snoozed_until", "created_at",
+        )
+
+    def get_contact(self, obj: Conversation) -> dict[str, object]:
+        c = obj.contact
+        return {"id": c.pk, "name": c.name, "phone": c.phone, "instagram_username": c.instagram_username}
+
+    def get_lead(self, obj: Conversation) -> dict[str, object] | None:
+        if obj.lead is None:
+            return None
+        return {"id": obj.lead.pk, "score": obj.lead.score, "classification": obj.lead.classification,
+                "status": obj.lead.status}
+
+    def get_assignee_name(self, obj: Conversation) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+    def get_tags(self, obj: Conversation) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    media = serializers.SerializerMethodField()
+    author_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = (
+            "id", "direction", "sender", "author", "author_name", "type", "text", "media", "media_mime",
+            "media_size", "media_state", "location", "interactive_id", "reply_to", "status", "error_code",
+            "error_message", "intent", "sentiment", "is_echo", "sent_at", "delivered_at", "read_at", "created_at",
+        )
+
+    def get_media(self, obj: Message) -> str | None:
+        return obj.media.url if obj.media else None
+
+    def get_author_name(self, obj: Message) -> str | None:
+        return str(obj.author) if obj.author_id else None
+
+
+class MessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, max_length=4096, default="")
+    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+    variables = serializers.ListField(child=serializers.CharField(max_length=1024), required=False, default=list)
+
+
+class ConversationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False, allow_blank=True,
+                                     default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True, default="")
+    assignee = serializers.RegexField(r"^(me|none|\d+)$", required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=Conversation.Priority.choices, required=False, allow_blank=True,
+                                       default="")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True)
+
+
+class TransferInputSerializer(serializers.Serializer):
+    to = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class StatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = ("id", "text", "author", "author_name", "created_at")
+        read_only_fields = ("id", "author", "author_name", "created_at")
+
+    def get_author_name(self, obj: Note) -> str | None:
+        return str(obj.author) if obj.author_id else None
+
+
+class TagsInputSerializer(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20)

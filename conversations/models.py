@@ -1,0 +1,335 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
+
+from core.models import BaseModel
+from integrations.base import DeliveryStatus, MessageType, Provider
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+INSTAGRAM_HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+
+class ProviderChoices(models.TextChoices):
+    TWILIO_WHATSAPP = Provider.TWILIO_WHATSAPP, _("WhatsApp (Twilio)")
+    META_WHATSAPP = Provider.META_WHATSAPP, _("WhatsApp (Meta Cloud API)")
+    INSTAGRAM = Provider.INSTAGRAM, _("Instagram")
+
+
+class Channel(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    INSTAGRAM = "instagram", _("Instagram")
+
+
+class ChannelAccount(BaseModel):
+    """One of our numbers or accounts on a provider. Secrets are encrypted at rest."""
+
+    provider = models.CharField(_("provider"), max_length=20, choices=ProviderChoices.choices)
+    name = models.CharField(_("display name"), max_length=100)
+    account_ref = models.CharField(
+        _("number or account id"),
+        max_length=64,
+        help_text=_("Twilio: the WhatsApp number in E.164. Meta: the phone number id. Instagram: the account id."),
+    )
+    phone_number = models.CharField(_("phone number"), max_length=20, blank=True)
+    account_sid = models.CharField(_("Twilio account SID"), max_length=64, blank=True)
+    access_token = EncryptedTextField(_("auth token / access token"), blank=True, null=True)
+    app_secret = EncryptedTextField(_("app secret"), blank=True, null=True)
+    verify_token = EncryptedTextField(_("verify token"), blank=True, null=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel account")
+        verbose_name_plural = _("channel accounts")
+        ordering = ["provider", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "account_ref"], name="channel_account_unique_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+    @property
+    def channel(self) -> str:
+        return Channel.INSTAGRAM if self.provider == Provider.INSTAGRAM else Channel.WHATSAPP
+
+
+class WebhookEvent(models.Model):
+    """A provider's delivery, stored before we answer 200. One row per message or status in it."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
+        IGNORED = "ignored", _("Ignored")
+        WAITING = "waiting", _("Waiting for our message")
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        STATUS = "status", _("Status")
+        OTHER = "other", _("Other")
+
+    provider = models.CharField(_("provider"), max_length=20, choices=ProviderChoices.choices)
+    external_id = models.CharField(_("external id"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    ref_id = models.CharField(
+        _("message it refers to"), max_length=200, blank=True, db_index=True,
+        help_text=_("For statuses: the provider id of our message."),
+    )
+    payload = models.JSONField(_("raw payload"))
+    normalized = models.JSONField(_("normalized event"), default=dict, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "external_id"], name="webhook_event_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["state", "received_at"], name="webhook_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id}"
+
+
+class Tag(BaseModel):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#6C757D")
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(BaseModel):
+    """A thread between a contact and one of our channel accounts."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        SNOOZED = "snoozed", _("Snoozed")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    contact = models.ForeignKey(
+        "leads.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="conversations"
+    )
+    channel_account = models.ForeignKey(
+        ChannelAccount, verbose_name=_("channel account"), on_delete=models.PROTECT, related_name="conversations"
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="conversations",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="conversations",
+    )
+    needs_human = models.BooleanField(_("needs a person"), default=False)
+    last_inbound_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
+    last_outbound_at = models.DateTimeField(_("last message to the customer"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True, db_index=True)
+    last_message_preview = models.CharField(_("last message"), max_length=140, blank=True)
+    unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="conversations")
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "assignee", "last_message_at"], name="conversation_inbox_idx"),
+            models.Index(fields=["contact", "channel_account", "status"], name="conversation_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.channel_account.get_provider_display()}"
+
+    @property
+    def channel(self) -> str:
+        return self.channel_account.channel
+
+    def window_open(self, now: timezone.datetime | None = None) -> bool:
+        """WhatsApp and Instagram accept free text only within 24 hours of the customer's last message."""
+        if self.last_inbound_at is None:
+            return False
+        return (now or timezone.now()) - self.last_inbound_at < WHATSAPP_WINDOW
+
+
+class MessageTemplate(BaseModel):
+    """An approved WhatsApp template, usable outside the 24-hour window."""
+
+    channel_account = models.ForeignKey(
+        ChannelAccount, verbose_name=_("channel account"), on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Meta template name, or Twilio Content SID."))
+    language = models.CharField(_("language"), max_length=10, default="es")
+    category = models.CharField(_("category"), max_length=20, default="utility")
+    body = models.TextField(_("text"), help_text=_("With variables {{1}}, {{2}}… as approved."))
+    variable_count = models.PositiveSmallIntegerField(_("variables"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["channel_account", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel_account", "name", "language"], name="template_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class Message(BaseModel):
+    class Direction(models.TextChoices):
+        IN = "in", _("Incoming")
+        OUT = "out", _("Outgoing")
+
+    class Sender(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        AI = "ai", _("AI")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    class Type(models.TextChoices):
+        TEXT = MessageType.TEXT, _("Text")
+        IMAGE = MessageType.IMAGE, _("Image")
+        AUDIO = MessageType.AUDIO, _("Audio")
+        VIDEO = MessageType.VIDEO, _("Video")
+        DOCUMENT = MessageType.DOCUMENT, _("Document")
+        STICKER = MessageType.STICKER, _("Sticker")
+        LOCATION = MessageType.LOCATION, _("Location")
+        CONTACTS = MessageType.CONTACTS, _("Contacts")
+        INTERACTIVE = MessageType.INTERACTIVE, _("Interactive")
+        REACTION = MessageType.REACTION, _("Reaction")
+        TEMPLATE = MessageType.TEMPLATE, _("Template")
+        UNSUPPORTED = MessageType.UNSUPPORTED, _("Unsupported")
+
+    class Status(models.TextChoices):
+        QUEUED = DeliveryStatus.QUEUED, _("Queued")
+        SENT = DeliveryStatus.SENT, _("Sent")
+        DELIVERED = DeliveryStatus.DELIVERED, _("Delivered")
+        READ = DeliveryStatus.READ, _("Read")
+        FAILED = DeliveryStatus.FAILED, _("Failed")
+        RECEIVED = "received", _("Received")
+
+    class SendState(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        IN_FLIGHT = "in_flight", _("Being sent")
+        DONE = "done", _("Handed to the provider")
+        UNKNOWN = "unknown", _("Unknown: check before resending")
+
+    class MediaState(models.TextChoices):
+        NONE = "", _("No media")
+        PENDING = "pending", _("Downloading")
+        STORED = "stored", _("Stored")
+        TOO_LARGE = "too_large", _("Too large")
+        FAILED = "failed", _("Download failed")
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="messages"
+    )
+    channel_account = models.ForeignKey(
+        ChannelAccount, verbose_name=_("channel account"), on_delete=models.PROTECT, related_name="messages"
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    sender = models.CharField(_("sender"), max_length=10, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="messages",
+    )
+    type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.TEXT)
+    text = models.TextField(_("text"), blank=True)
+    media = models.FileField(_("media"), upload_to="messages/%Y/%m/", blank=True, max_length=255)
+    media_mime = models.CharField(_("media type"), max_length=100, blank=True)
+    media_size = models.PositiveBigIntegerField(_("media size"), null=True, blank=True)
+    media_state = models.CharField(_("media state"), max_length=10, choices=MediaState.choices, blank=True)
+    media_ref = models.JSONField(_("media reference"), default=dict, blank=True)
+    location = models.JSONField(_("location"), default=dict, blank=True)
+    interactive_id = models.CharField(_("button or option id"), max_length=200, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    reply_to = models.ForeignKey(
+        "self", verbose_name=_("reply to"), on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    reply_to_external_id = models.CharField(_("reply to (provider id)"), max_length=200, blank=True)
+    template = models.ForeignKey(
+        MessageTemplate, verbose_name=_("template"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    template_variables = models.JSONField(_("template variables"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    send_state = models.CharField(_("send state"), max_length=10, choices=SendState.choices, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    error_code = models.CharField(_("error code"), max_length=20, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    provider_timestamp = models.DateTimeField(_("provider time"), null=True, blank=True)
+    status_timestamp = models.DateTimeField(_("time of the last status"), null=True, blank=True)
+    is_echo = models.BooleanField(_("sent from outside the CRM"), default=False)
+    intent = models.CharField(_("intent"), max_length=40, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=20, blank=True)
+    ai_flags = models.JSONField(_("AI flags"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_account", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_unique_provider_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_type_display()}: {self.text[:40]}"
+
+
+class Note(BaseModel):
+    """An internal note on a conversation; customers never see it."""
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True,
+        related_name="notes",
+    )
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,102 @@
+"""Channel accounts: seeded from the environment, resolved for webhooks, turned into provider clients."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from conversations.models import ChannelAccount
+from core.phones import normalize_phone
+from integrations.base import MessagingClient, Provider
+
+
+def channel_accounts_sync_from_env() -> list[ChannelAccount]:
+    """Create (or complete) one account per provider configured through environment variables."""
+    wanted: list[tuple[str, str, dict[str, str]]] = []
+    if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_WHATSAPP_FROM:
+        number = normalize_phone(settings.TWILIO_WHATSAPP_FROM)
+        wanted.append((Provider.TWILIO_WHATSAPP, number, {
+            "name": f"WhatsApp {number}", "phone_number": number, "account_sid": settings.TWILIO_ACCOUNT_SID,
+            "access_token": settings.TWILIO_AUTH_TOKEN,
+        }))
+    if settings.META_WHATSAPP_PHONE_NUMBER_ID:
+        wanted.append((Provider.META_WHATSAPP, settings.META_WHATSAPP_PHONE_NUMBER_ID, {
+            "name": "WhatsApp Cloud API", "access_token": settings.META_ACCESS_TOKEN,
+            "app_secret": settings.META_APP_SECRET, "verify_token": settings.META_VERIFY_TOKEN,
+        }))
+    if settings.INSTAGRAM_ACCOUNT_ID:
+        wanted.append((Provider.INSTAGRAM, settings.INSTAGRAM_ACCOUNT_ID, {
+            "name": "Instagram", "access_token": settings.INSTAGRAM_ACCESS_TOKEN or settings.META_ACCESS_TOKEN,
+            "app_secret": settings.META_APP_SECRET, "verify_token": settings.META_VERIFY_TOKEN,
+        }))
+    accounts = []
+    with transaction.atomic():
+        for provider, ref, defaults in wanted:
+            account, created = ChannelAccount.objects.get_or_create(
+                provider=provider, account_ref=ref, defaults=defaults
+            )
+            if not created:
+                missing = {k: v for k, v in defaults.items() if v and not getattr(account, k)}
+                for field, value in missing.items():
+                    setattr(account, field, value)
+                if missing:
+                    account.save(update_fields=[*missing, "updated_at"])
+            accounts.append(account)
+    return accounts
+
+
+def channel_account_for_event(*, provider: str, account_ref: str) -> ChannelAccount:
+    """The account a verified webhook names; created on the fly so that no signed message is lost."""
+    account, _ = ChannelAccount.objects.get_or_create(
+        provider=provider,
+        account_ref=account_ref,
+        defaults={"name": account_ref, "phone_number": account_ref if provider == Provider.TWILIO_WHATSAPP else ""},
+    )
+    return account
+
+
+def webhook_secrets(provider: str) -> list[str]:
+    """Every secret a webhook of ``provider`` may be signed with: the environment's and each account's."""
+    env = settings.TWILIO_AUTH_TOKEN if provider == Provider.TWILIO_WHATSAPP else settings.META_APP_SECRET
+    field = "access_token" if provider == Provider.TWILIO_WHATSAPP else "app_secret"
+    providers = [provider] if provider == Provider.TWILIO_WHATSAPP else [Provider.META_WHATSAPP, Provider.INSTAGRAM]
+    stored = [getattr(a, field) for a in ChannelAccount.objects.filter(provider__in=providers, is_active=True)]
+    return list(dict.fromkeys(s for s in [env, *stored] if s))
+
+
+def verify_tokens() -> list[str]:
+    stored = [a.verify_token for a in ChannelAccount.objects.exclude(provider=Provider.TWILIO_WHATSAPP)]
+    return list(dict.fromkeys(t for t in [settings.META_VERIFY_TOKEN, *stored] if t))
+
+
+def client_for_account(account: ChannelAccount) -> MessagingClient:
+    """The provider client of ``account``, with its own credentials or the environment's."""
+    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    if account.provider == Provider.TWILIO_WHATSAPP:
+        from integrations.twilio.client import TwilioClient
+
+        return TwilioClient(
+            account.account_sid or settings.TWILIO_ACCOUNT_SID,
+            account.access_token or settings.TWILIO_AUTH_TOKEN,
+            account.account_ref,
+            base_url=settings.TWILIO_API_BASE_URL,
+            status_callback_url=f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/status/",
+            timeout=timeout,
+        )
+    if account.provider == Provider.META_WHATSAPP:
+        from integrations.meta.client import WhatsAppCloudClient
+
+        return WhatsAppCloudClient(
+            account.access_token or settings.META_ACCESS_TOKEN,
+            account.account_ref,
+            base_url=settings.META_GRAPH_BASE_URL,
+            timeout=timeout,
+        )
+    from integrations.meta.client import InstagramClient
+
+    return InstagramClient(
+        account.access_token or settings.INSTAGRAM_ACCESS_TOKEN or settings.META_ACCESS_TOKEN,
+        account.account_ref,
+        base_url=settings.INSTAGRAM_GRAPH_BASE_URL,
+        timeout=timeout,
+    )

@@ -1,0 +1,301 @@
+"""Step 2 of the inbound path: a stored webhook event becomes contact, conversation and message.
+
+Idempotent: the event row is locked while it is processed and marked processed at the end; the
+message is unique per (account, provider id). Media is downloaded outside any transaction, and the
+event counts as processed only once the file is in our storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.events import publish_message_event
+from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
+from conversations.services.accounts import channel_account_for_event, client_for_account
+from core.phones import normalize_phone
+from integrations.base import (
+    DeliveryStatus,
+    InboundMessage,
+    MediaRef,
+    MessageType,
+    StatusUpdate,
+    event_from_dict,
+)
+from integrations.errors import MediaTooLargeError, PermanentError
+from leads.services import contact_upsert_from_channel, lead_touch_for_conversation
+
+logger = logging.getLogger(__name__)
+
+MEDIA_TYPES = {MessageType.IMAGE, MessageType.AUDIO, MessageType.VIDEO, MessageType.DOCUMENT, MessageType.STICKER}
+STATUS_RANK = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENT: 1,
+    Message.Status.DELIVERED: 2,
+    Message.Status.READ: 3,
+}
+OPEN_STATES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    state: str
+    message_id: int | None = None
+
+
+def _mark(event: WebhookEvent, state: str, error: str = "") -> None:
+    event.state = state
+    event.last_error = error[:2000]
+    event.processed_at = timezone.now() if state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED) else None
+    event.save(update_fields=["state", "last_error", "processed_at", "attempts"])
+
+
+def webhook_event_process(*, event_id: int) -> ProcessResult:
+    """Process one stored event; safe to call again for the same event (redelivery, replay)."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        if event.state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED):
+            return ProcessResult(state=event.state)
+        event.attempts += 1
+        item = event_from_dict(event.normalized)
+        if isinstance(item, StatusUpdate):
+            message = message_status_apply(update=item)
+            _mark(event, WebhookEvent.State.PROCESSED if message else WebhookEvent.State.WAITING)
+            return ProcessResult(state=event.state, message_id=message.pk if message else None)
+        message = inbound_message_record(event=item)
+        if message.media_state != Message.MediaState.PENDING:
+            _mark(event, WebhookEvent.State.PROCESSED)
+            return ProcessResult(state=event.state, message_id=message.pk)
+        event.save(update_fields=["attempts"])
+    # Network I/O outside the transaction; errors propagate to the task, which retries.
+    message_media_fetch(message_id=message.pk)
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        _mark(event, WebhookEvent.State.PROCESSED)
+    return ProcessResult(state=WebhookEvent.State.PROCESSED, message_id=message.pk)
+
+
+def webhook_event_record_failure(*, event_id: int, error: str) -> None:
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        if event.state != WebhookEvent.State.PROCESSED:
+            _mark(event, WebhookEvent.State.FAILED, error)
+
+
+def _conversation_for(account: ChannelAccount, contact_id: int) -> tuple[Conversation, bool]:
+    """The contact's ongoing conversation on this account, or a new one when the last was resolved."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(channel_account=account, contact_id=contact_id, status__in=OPEN_STATES)
+        .order_by("-pk")
+        .first()
+    )
+    if conversation is not None:
+        return conversation, False
+    return Conversation.objects.create(channel_account=account, contact_id=contact_id), True
+
+
+def inbound_message_record(*, event: InboundMessage) -> Message:
+    """Create the message of ``event`` (or return it if it exists), with its contact and conversation.
+
+    Must run inside a transaction: the contact row is locked, so concurrent messages of one person
+    (ten photos at once) queue up and share one conversation.
+    """
+    account = channel_account_for_event(provider=event.provider, account_ref=event.account_ref)
+    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).first()
+    if existing is not None:
+        return existing
+    channel = account.channel
+    phone = ""
+    if event.sender_phone:
+        try:
+            phone = normalize_phone(event.sender_phone)
+        except Exception:  # noqa: BLE001 - a number we cannot read is kept out, the message is not lost
+            phone = ""
+    contact = contact_upsert_from_channel(
+        channel=channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
+        username=event.sender_username,
+    )
+    # The lock on the contact serialises everything below per person; look again for the message.
+    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).first()
+    if existing is not None:
+        return existing
+    conversation, is_new = _conversation_for(account, contact.pk)
+    reply_to = None
+    target = event.reaction_to_external_id or event.reply_to_external_id
+    if target:
+        reply_to = Message.objects.filter(channel_account=account, provider_message_id=target).first()
+    media = event.media[0] if event.media else None
+    message = Message.objects.create(
+        conversation=conversation,
+        channel_account=account,
+        direction=Message.Direction.OUT if event.is_echo else Message.Direction.IN,
+        sender=Message.Sender.AGENT if event.is_echo else Message.Sender.CUSTOMER,
+        type=event.type,
+        text=_message_text(event, media),
+        media_state=Message.MediaState.PENDING if media and event.type in MEDIA_TYPES else "",
+        media_ref=_media_ref_dict(media) if media else {},
+        media_mime=media.mime_type if media else "",
+        location=_location_dict(event),
+        interactive_id=event.interactive_id,
+        provider_message_id=event.external_id,
+        reply_to=reply_to,
+        reply_to_external_id=target,
+        status=Message.Status.SENT if event.is_echo else Message.Status.RECEIVED,
+        send_state=Message.SendState.DONE if event.is_echo else "",
+        sent_at=event.timestamp if event.is_echo else None,
+        provider_timestamp=event.timestamp,
+        is_echo=event.is_echo,
+        ai_flags={"forwarded": True} if event.is_forwarded else {},
+    )
+    _conversation_touch(conversation, message, event)
+    if not event.is_echo:
+        lead = lead_touch_for_conversation(contact=contact, source=channel, new_conversation=is_new)
+        if conversation.lead_id != lead.pk:
+            conversation.lead = lead
+            conversation.save(update_fields=["lead", "updated_at"])
+    publish_message_event(message, "message.created")
+    if not event.is_echo and event.type != MessageType.REACTION:
+        transaction.on_commit(lambda: _after_inbound(message.pk))
+    return message
+
+
+def _message_text(event: InboundMessage, media: MediaRef | None) -> str:
+    if event.type == MessageType.REACTION:
+        return event.reaction_emoji
+    return event.text or (media.caption if media else "")
+
+
+def _after_inbound(message_id: int) -> None:
+    """The AI step (DESIGN step 3) hooks in here; until it exists the message simply waits in the inbox."""
+    from conversations.hooks import inbound_message_hook
+
+    inbound_message_hook(message_id)
+
+
+def _conversation_touch(conversation: Conversation, message: Message, event: InboundMessage) -> None:
+    at = event.timestamp
+    fields = ["last_message_at", "last_message_preview", "updated_at"]
+    conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
+    conversation.last_message_preview = (message.text or message.get_type_display())[:140]
+    if event.is_echo:
+        conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, at]))
+        fields.append("last_outbound_at")
+    else:
+        conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, at]))
+        conversation.unread_count += 1
+        fields += ["last_inbound_at", "unread_count"]
+        if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
+            conversation.status = Conversation.Status.OPEN
+            conversation.snoozed_until = None
+            fields += ["status", "snoozed_until"]
+    conversation.save(update_fields=fields)
+
+
+def _media_ref_dict(media: MediaRef) -> dict[str, object]:
+    return {k: v for k, v in media.__dict__.items() if v not in ("", False)}
+
+
+def _location_dict(event: InboundMessage) -> dict[str, object]:
+    if event.location is None:
+        return {}
+    return {k: v for k, v in event.location.__dict__.items() if v not in ("", None)}
+
+
+def message_media_fetch(*, message_id: int) -> Message:
+    """Download the message's file into our storage (once). Too large: a clear state, not a retry loop."""
+    message = Message.objects.select_related("channel_account").get(pk=message_id)
+    if message.media_state != Message.MediaState.PENDING:
+        return message
+    ref = MediaRef(**message.media_ref)
+    client = client_for_account(message.channel_account)
+    try:
+        downloaded = client.download_media(ref, kind=MessageType(message.type))
+    except MediaTooLargeError as exc:
+        return _media_final(message_id, Message.MediaState.TOO_LARGE, str(exc))
+    except PermanentError as exc:
+        return _media_final(message_id, Message.MediaState.FAILED, str(exc))
+    finally:
+        close = getattr(client, "close", None)
+        if close:
+            close()
+    extension = mimetypes.guess_extension((downloaded.mime_type or "").split(";")[0].strip()) or ""
+    name = downloaded.filename or f"{message.provider_message_id[-24:] or message.pk}{extension}"
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.media_state == Message.MediaState.PENDING:
+            message.media.save(name, ContentFile(downloaded.content), save=False)
+            message.media_mime = downloaded.mime_type or message.media_mime
+            message.media_size = downloaded.size
+            message.media_state = Message.MediaState.STORED
+            message.save(update_fields=["media", "media_mime", "media_size", "media_state", "updated_at"])
+            publish_message_event(message, "message.updated")
+    return message
+
+
+def _media_final(message_id: int, state: str, error: str) -> Message:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        message.media_state = state
+        message.error_message = error[:500]
+        message.save(update_fields=["media_state", "error_message", "updated_at"])
+        publish_message_event(message, "message.updated")
+    return message
+
+
+def message_status_apply(*, update: StatusUpdate) -> Message | None:
+    """Move our message along sent → delivered → read (never back); failed wins. None if not ours yet."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(channel_account__provider=update.provider, provider_message_id=update.external_id,
+                direction=Message.Direction.OUT)
+        .first()
+    )
+    if message is None:
+        return None
+    at = update.timestamp
+    stamp_field = {
+        DeliveryStatus.SENT: "sent_at",
+        DeliveryStatus.DELIVERED: "delivered_at",
+        DeliveryStatus.READ: "read_at",
+        DeliveryStatus.FAILED: "failed_at",
+    }.get(update.status)
+    fields = {"updated_at"}
+    if stamp_field and getattr(message, stamp_field) is None:
+        setattr(message, stamp_field, at)
+        fields.add(stamp_field)
+    if update.status == DeliveryStatus.FAILED:
+        message.status = Message.Status.FAILED
+        message.error_code = update.error_code
+        message.error_message = update.error_message[:2000]
+        fields |= {"status", "error_code", "error_message"}
+    elif (
+        message.status != Message.Status.FAILED
+        and STATUS_RANK.get(update.status, -1) > STATUS_RANK.get(message.status, -1)
+    ):
+        message.status = update.status
+        message.status_timestamp = at
+        fields |= {"status", "status_timestamp"}
+    message.save(update_fields=sorted(fields))
+    publish_message_event(message, "message.updated")
+    return message
+
+
+def statuses_apply_waiting(*, provider: str, external_id: str) -> int:
+    """Statuses that arrived before our send call returned: apply them now that the id is known."""
+    from conversations.tasks import process_webhook_event
+
+    waiting = list(
+        WebhookEvent.objects.filter(
+            provider=provider, kind=WebhookEvent.Kind.STATUS, ref_id=external_id, state=WebhookEvent.State.WAITING
+        ).values_list("pk", flat=True)
+    )
+    for event_id in waiting:
+        transaction.on_commit(lambda event_id=event_id: process_webhook_event.delay(event_id))
+    return len(waiting)
+

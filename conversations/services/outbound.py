@@ -1,0 +1,250 @@
+"""Outbound messages: queued by a person (or the AI), delivered by a task, never sent twice.
+
+- ``message_send`` checks the reply window and queues the message; the send task runs after commit.
+- ``message_deliver`` claims the message with a conditional UPDATE (one sender at a time), calls the
+  provider outside any transaction, and records the outcome:
+  transient error (not processed) -> back to pending for a jittered retry (at most SEND_MAX_RETRIES);
+  ambiguous (timeout after the request went out) -> "unknown", flagged for the agent, never resent;
+  permanent error -> failed with the provider's code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from conversations.events import publish_conversation_event, publish_message_event
+from conversations.models import (
+    INSTAGRAM_HUMAN_AGENT_WINDOW,
+    Conversation,
+    Message,
+    MessageTemplate,
+)
+from conversations.services.accounts import client_for_account
+from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
+from core import ratelimit
+from core.errors import ApplicationError
+from integrations.base import Provider, SendResult
+from integrations.errors import AmbiguousError, PermanentError, TransientError
+
+logger = logging.getLogger(__name__)
+
+
+class WindowClosedError(ApplicationError):
+    code = "window_closed"
+
+
+class RateLimitedError(TransientError):
+    """Our own per-sender budget is spent for this second."""
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    state: str  # "sent" | "failed" | "retry" | "unknown" | "skipped"
+    retry_after: float | None = None
+
+
+def _template_options(conversation: Conversation) -> list[dict[str, object]]:
+    return [
+        {"id": t.pk, "name": t.name, "language": t.language, "body": t.body, "variables": t.variable_count}
+        for t in MessageTemplate.objects.filter(channel_account=conversation.channel_account, is_active=True)
+    ]
+
+
+def _check_window(*, conversation: Conversation, human: bool) -> bool:
+    """Raise ``WindowClosedError`` when free text may not be sent; return whether HUMAN_AGENT applies."""
+    now = timezone.now()
+    if conversation.window_open(now):
+        return False
+    provider = conversation.channel_account.provider
+    if (
+        provider == Provider.INSTAGRAM
+        and human
+        and conversation.last_inbound_at
+        and now - conversation.last_inbound_at < INSTAGRAM_HUMAN_AGENT_WINDOW
+    ):
+        return True
+    if provider == Provider.INSTAGRAM:
+        raise WindowClosedError(
+            _("More than 24 hours (7 days for a person) passed since the customer's last message on Instagram; "
+              "wait until they write again.")
+        )
+    raise WindowClosedError(
+        _("More than 24 hours passed since the customer's last message: WhatsApp only accepts an approved "
+          "template now."),
+        extra={"templates": _template_options(conversation)},
+    )
+
+
+@transaction.atomic
+def message_send(
+    *,
+    conversation: Conversation,
+    text: str = "",
+    actor: User | None = None,
+    sender: str = Message.Sender.AGENT,
+    template: MessageTemplate | None = None,
+    variables: list[str] | None = None,
+) -> Message:
+    """Queue a message to the customer of ``conversation`` and send it after commit."""
+    conversation = Conversation.objects.select_for_update().select_related("channel_account").get(
+        pk=conversation.pk
+    )
+    text = text.strip()
+    variables = [str(v) for v in variables or []]
+    if template is None and not text:
+        raise ApplicationError(_("Write a message."), code="empty_message")
+    human_agent = False
+    if template is None:
+        human_agent = _check_window(conversation=conversation, human=sender == Message.Sender.AGENT)
+    else:
+        if template.channel_account_id != conversation.channel_account_id or not template.is_active:
+            raise ApplicationError(_("That template is not available on this number."), code="invalid_template")
+        if len(variables) != template.variable_count:
+            raise ApplicationError(
+                _("The template needs %(n)d values.") % {"n": template.variable_count}, code="invalid_template"
+            )
+        text = _render_template(template.body, variables)
+    message = Message.objects.create(
+        conversation=conversation,
+        channel_account=conversation.channel_account,
+        direction=Message.Direction.OUT,
+        sender=sender,
+        author=actor,
+        type=Message.Type.TEMPLATE if template else Message.Type.TEXT,
+        text=text,
+        template=template,
+        template_variables=variables,
+        status=Message.Status.QUEUED,
+        send_state=Message.SendState.PENDING,
+        ai_flags={"human_agent_tag": True} if human_agent else {},
+    )
+    now = timezone.now()
+    conversation.last_outbound_at = now
+    conversation.last_message_at = now
+    conversation.last_message_preview = text[:140]
+    update = ["last_outbound_at", "last_message_at", "last_message_preview", "updated_at"]
+    if sender == Message.Sender.AGENT:
+        conversation.unread_count = 0
+        update.append("unread_count")
+    conversation.save(update_fields=update)
+    publish_message_event(message, "message.created")
+    publish_conversation_event(conversation)
+    from conversations.tasks import send_message
+
+    transaction.on_commit(lambda: send_message.delay(message.pk))
+    return message
+
+
+def _render_template(body: str, variables: list[str]) -> str:
+    for index, value in enumerate(variables, start=1):
+        body = body.replace(f"{{{{{index}}}}}", value)
+    return body
+
+
+def _finish(message_id: int, **changes: object) -> Message:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        for field, value in changes.items():
+            setattr(message, field, value)
+        message.save(update_fields=[*changes, "updated_at"])
+        publish_message_event(message, "message.updated")
+    return message
+
+
+def _recipient(message: Message) -> str:
+    contact = message.conversation.contact
+    if message.channel_account.provider == Provider.INSTAGRAM:
+        return contact.instagram_id
+    return contact.whatsapp_id or contact.phone
+
+
+def _call_provider(message: Message) -> SendResult:
+    client = client_for_account(message.channel_account)
+    try:
+        to = _recipient(message)
+        if message.template_id:
+            return client.send_template(
+                to=to, template=message.template.name, language=message.template.language,
+                variables=message.template_variables,
+            )
+        reply_to = message.reply_to.provider_message_id if message.reply_to_id else ""
+        return client.send_text(
+            to=to, body=message.text, reply_to=reply_to, human_agent=bool(message.ai_flags.get("human_agent_tag"))
+        )
+    finally:
+        close = getattr(client, "close", None)
+        if close:
+            close()
+
+
+def message_deliver(*, message_id: int) -> DeliveryOutcome:
+    """Hand one queued message to its provider. Safe under redelivery: only a pending message is sent."""
+    claimed = Message.objects.filter(pk=message_id, send_state=Message.SendState.PENDING).update(
+        send_state=Message.SendState.IN_FLIGHT, send_attempts=F("send_attempts") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        return DeliveryOutcome(state="skipped")
+    message = Message.objects.select_related(
+        "channel_account", "conversation__contact", "template", "reply_to"
+    ).get(pk=message_id)
+    account = message.channel_account
+    rate = settings.SEND_RATE_PER_SECOND.get(account.provider, 10)
+    try:
+        if not ratelimit.acquire(f"send:{account.pk}", per_second=rate):
+            raise RateLimitedError("per-sender send budget spent", retry_after=1.0)
+        result = _call_provider(message)
+    except TransientError as exc:
+        if message.send_attempts >= settings.SEND_MAX_RETRIES:
+            _finish(message_id, send_state=Message.SendState.DONE, status=Message.Status.FAILED,
+                    error_code=exc.code or "retries_exhausted", error_message=exc.message,
+                    failed_at=timezone.now())
+            return DeliveryOutcome(state="failed")
+        _finish(message_id, send_state=Message.SendState.PENDING, error_message=exc.message)
+        return DeliveryOutcome(state="retry", retry_after=exc.retry_after)
+    except AmbiguousError as exc:
+        logger.warning("send of message %s is ambiguous: %s", message_id, type(exc).__name__)
+        _finish(message_id, send_state=Message.SendState.UNKNOWN, error_code="timeout",
+                error_message=_("The provider did not answer in time; the message may or may not have been "
+                                "delivered. Check with the customer before sending it again."))
+        Conversation.objects.filter(pk=message.conversation_id).update(needs_human=True)
+        return DeliveryOutcome(state="unknown")
+    except PermanentError as exc:
+        _finish(message_id, send_state=Message.SendState.DONE, status=Message.Status.FAILED,
+                error_code=exc.code, error_message=exc.message, failed_at=timezone.now())
+        return DeliveryOutcome(state="failed")
+    with transaction.atomic():
+        # An Instagram echo of this very send may have arrived first: ours is the real row.
+        Message.objects.filter(
+            channel_account=account, provider_message_id=result.external_id, is_echo=True
+        ).exclude(pk=message_id).delete()
+        message = Message.objects.select_for_update().get(pk=message_id)
+        message.provider_message_id = result.external_id
+        message.send_state = Message.SendState.DONE
+        message.error_message = ""
+        if STATUS_RANK[result.status] > STATUS_RANK.get(message.status, 0) and message.status != Message.Status.FAILED:
+            message.status = result.status
+        if message.status != Message.Status.QUEUED:
+            message.sent_at = message.sent_at or timezone.now()
+        message.save(update_fields=["provider_message_id", "send_state", "error_message", "status", "sent_at",
+                                    "updated_at"])
+        publish_message_event(message, "message.updated")
+        statuses_apply_waiting(provider=account.provider, external_id=result.external_id)
+    return DeliveryOutcome(state="sent")
+
+
+def message_retry(*, actor: User, message: Message) -> Message:
+    """An agent resends a failed (or unknown) message as a new one."""
+    if message.direction != Message.Direction.OUT or message.status not in (
+        Message.Status.FAILED, Message.Status.QUEUED
+    ):
+        raise ApplicationError(_("Only a failed message can be sent again."), code="not_failed")
+    return message_send(conversation=message.conversation, text=message.text, actor=actor,
+                        template=message.template, variables=message.template_variables)

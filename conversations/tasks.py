@@ -1,0 +1,47 @@
+"""Thin tasks: ids in, a service call, retries only for transient failures."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from celery import shared_task
+
+from conversations.services.inbound import webhook_event_process, webhook_event_record_failure
+from conversations.services.outbound import message_deliver
+from integrations.errors import AmbiguousError, TransientError
+
+
+def backoff(retries: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0.5, 1.0) * min(cap, base ** (retries + 1))  # noqa: S311 - jitter, not crypto
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8)
+def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Turn one stored webhook event into contact, conversation and message (idempotent)."""
+    try:
+        return webhook_event_process(event_id=event_id).state
+    except (TransientError, AmbiguousError) as exc:  # media downloads are GETs: safe to repeat
+        webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
+        if self.request.is_eager:
+            return "failed"
+        raise self.retry(countdown=exc.retry_after or backoff(self.request.retries), exc=exc) from exc
+    except Exception as exc:
+        webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Deliver one queued message; a retry only when the provider did not process the request."""
+    outcome = message_deliver(message_id=message_id)
+    if outcome.state != "retry":
+        return outcome.state
+    if not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_after or backoff(self.request.retries, base=1.5, cap=60))
+    # Embedded mode has no broker to hold a delayed retry: retry here, briefly, until an outcome.
+    while outcome.state == "retry":
+        time.sleep(min(2.0, outcome.retry_after or 0.2))
+        outcome = message_deliver(message_id=message_id)
+    return outcome.state

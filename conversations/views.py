@@ -1,0 +1,119 @@
+"""Provider webhooks (CONTRACT section 3): verify, parse, store, answer. No other work here."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from conversations.services.accounts import verify_tokens, webhook_secrets
+from conversations.services.ingest import kept_headers, webhook_ingest
+from integrations.base import Provider
+from integrations.errors import PayloadError
+from integrations.meta import webhooks as meta
+from integrations.twilio import webhooks as twilio
+
+logger = logging.getLogger(__name__)
+
+
+def _error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def _forbidden() -> JsonResponse:
+    return _error(403, "Invalid or missing signature.", "invalid_signature")
+
+
+# ---------------------------------------------------------------------------------------------
+# Twilio
+# ---------------------------------------------------------------------------------------------
+def _twilio_verified(request: HttpRequest) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+    params = {key: request.POST.getlist(key) for key in request.POST}
+    return any(
+        twilio.verify_signature(url=url, params=params, signature=signature, auth_token=token)
+        for token in webhook_secrets(Provider.TWILIO_WHATSAPP)
+    )
+
+
+@csrf_exempt
+@require_POST
+def twilio_whatsapp(request: HttpRequest) -> HttpResponse:
+    if not _twilio_verified(request):
+        return _forbidden()
+    try:
+        parsed = twilio.parse_inbound(request.POST)
+    except PayloadError as exc:
+        return _error(400, str(exc), "malformed_payload")
+    webhook_ingest(
+        provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=request.POST.dict(),
+        headers=kept_headers(request.headers),
+    )
+    return HttpResponse(twilio.empty_twiml(), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if not _twilio_verified(request):
+        return _forbidden()
+    try:
+        parsed = twilio.parse_status(request.POST)
+    except PayloadError as exc:
+        return _error(400, str(exc), "malformed_payload")
+    webhook_ingest(
+        provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=request.POST.dict(),
+        headers=kept_headers(request.headers),
+    )
+    return HttpResponse(status=200)
+
+
+# ---------------------------------------------------------------------------------------------
+# Meta: WhatsApp Cloud API and Instagram
+# ---------------------------------------------------------------------------------------------
+def _meta_handshake(request: HttpRequest) -> HttpResponse:
+    for token in verify_tokens():
+        challenge = meta.verify_handshake(params=request.GET, verify_token=token)
+        if challenge is not None:
+            return HttpResponse(challenge, content_type="text/plain")
+    return _error(403, "Verify token does not match.", "invalid_verify_token")
+
+
+def _meta_webhook(request: HttpRequest, provider: Provider) -> HttpResponse:
+    if request.method == "GET":
+        return _meta_handshake(request)
+    header = request.headers.get("X-Hub-Signature-256", "")
+    body = request.body
+    if not any(
+        meta.verify_signature(body=body, header=header, app_secret=secret) for secret in webhook_secrets(provider)
+    ):
+        return _forbidden()
+    try:
+        payload = meta.load_payload(body)
+        parsed = meta.parse_instagram(payload) if provider == Provider.INSTAGRAM else meta.parse_whatsapp(payload)
+    except PayloadError as exc:
+        return _error(400, str(exc), "malformed_payload")
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.warning("unreadable %s webhook: %s", provider, type(exc).__name__)
+        return _error(400, "Unreadable payload.", "malformed_payload")
+    webhook_ingest(provider=provider, parsed=parsed, body=body, payload=payload,
+                   headers=kept_headers(request.headers))
+    return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def meta_whatsapp(request: HttpRequest) -> HttpResponse:
+    return _meta_webhook(request, Provider.META_WHATSAPP)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def meta_instagram(request: HttpRequest) -> HttpResponse:
+    return _meta_webhook(request, Provider.INSTAGRAM)
+
+
