@@ -264,7 +264,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CategoryEnum": "operators.models.Category"},
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "operators.models.Category",
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "MessageStatusEnum": "conversations.models.Message.Status",
+    },
     # Vendored Swagger UI assets: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

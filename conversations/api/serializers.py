@@ -3,13 +3,21 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from conversations.models import Channel, Conversation, Message, Note
+from leads.api.serializers import ContactBriefSerializer
+from leads.models import Lead
+
+
+class LeadBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lead
+        fields = ("id", "score", "classification", "status")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
     channel = serializers.CharField(read_only=True)
     provider = serializers.CharField(source="channel_account.provider", read_only=True)
-    contact = serializers.SerializerMethodField()
-    lead = serializers.SerializerMethodField()
+    contact = ContactBriefSerializer(read_only=True)
+    lead = LeadBriefSerializer(read_only=True, allow_null=True)
     assignee_name = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
 
@@ -20,16 +28,6 @@ class ConversationSerializer(serializers.ModelSerializer):
             "needs_human", "last_message_at", "last_message_preview", "last_inbound_at", "unread_count", "tags",
             "snoozed_until", "created_at",
         )
-
-    def get_contact(self, obj: Conversation) -> dict[str, object]:
-        c = obj.contact
-        return {"id": c.pk, "name": c.name, "phone": c.phone, "instagram_username": c.instagram_username}
-
-    def get_lead(self, obj: Conversation) -> dict[str, object] | None:
-        if obj.lead is None:
-            return None
-        return {"id": obj.lead.pk, "score": obj.lead.score, "classification": obj.lead.classification,
-                "status": obj.lead.status}
 
     def get_assignee_name(self, obj: Conversation) -> str | None:
         return str(obj.assignee) if obj.assignee_id else None

@@ -173,3 +173,26 @@ def test_twilio_send_posts_form_with_status_callback(httpserver, settings, post_
     message.refresh_from_db()
     assert (message.status, message.provider_message_id) == ("queued", "SM" + "b" * 32)
     assert ChannelAccount.objects.count() == 1
+
+
+def test_instagram_agent_reply_after_a_day_uses_the_human_agent_tag(httpserver, settings, post_meta, agent):
+    from tests.conversations.conftest import IG_ACCOUNT
+
+    settings.INSTAGRAM_GRAPH_BASE_URL = httpserver.url_for("").rstrip("/")
+    post_meta({"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1, "messaging": [{
+        "sender": {"id": "IGSID9"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": int(time.time() * 1000),
+        "message": {"mid": "mid.in9", "text": "¿Tienen el sofá en gris?"}}]}]}, path="/webhooks/meta/instagram/")
+    drain()
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=3))
+    httpserver.expect_request(f"/{IG_ACCOUNT}/messages", method="POST").respond_with_json(
+        {"recipient_id": "IGSID9", "message_id": "mid.out9"})
+    message = message_send(conversation=conversation, text="Sí, llegó ayer en gris", actor=agent)
+    assert message_deliver(message_id=message.pk).state == "sent"
+    sent = httpserver.log[0][0].get_json()
+    assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+    with pytest.raises(WindowClosedError):  # the AI may not use the human-agent tag
+        message_send(conversation=conversation, text="Respuesta automática", sender=Message.Sender.AI)
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=8))
+    with pytest.raises(WindowClosedError):
+        message_send(conversation=conversation, text="¿Sigues interesada?", actor=agent)

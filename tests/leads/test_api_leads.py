@@ -205,3 +205,11 @@ def test_lead_counts_stay_untouched_by_refused_writes(api_client_for, agent, oth
     theirs = make_lead(other_agent)
     api_client_for(agent).patch(f"/api/v1/leads/{theirs.pk}/", {"status": "won"}, format="json")
     assert Lead.objects.get(pk=theirs.pk).status == "new"
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
+    assert "/api/v1/conversations/{id}/messages/" in target.read_text()
