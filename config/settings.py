@@ -155,6 +155,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With acks_late, a task whose worker died is handed out again after this many seconds (Redis).
+# Every task is idempotent, so a redelivery of a task that was only slow is harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="America/Lima")
 
@@ -303,7 +306,6 @@ SEND_MAX_RETRIES = 5
 CELERY_TASK_ROUTES = {
     "conversations.tasks.process_webhook_event": {"queue": "inbound"},
     "conversations.tasks.send_message": {"queue": "outbound"},
-    "conversations.tasks.*ai*": {"queue": "ai"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from conversations.models import (
     ChannelAccount,
@@ -114,8 +115,8 @@ class WebhookEventAdmin(admin.ModelAdmin):
         ids = list(queryset.filter(state__in=REPLAYABLE).values_list("pk", flat=True))
         counts = webhook_events_replay(event_ids=ids)
         summary = ", ".join(f"{state}: {n}" for state, n in sorted(counts.items())) or "—"
-        self.message_user(request, _("%(n)d events replayed (%(summary)s).") % {"n": len(ids), "summary": summary},
-                          messages.SUCCESS)
+        text = ngettext("%(n)d event replayed (%(summary)s).", "%(n)d events replayed (%(summary)s).", len(ids))
+        self.message_user(request, text % {"n": len(ids), "summary": summary}, messages.SUCCESS)
 
 
 class MessageInline(admin.TabularInline):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedTextField
 
 from core.models import BaseModel
@@ -121,10 +122,10 @@ class Conversation(BaseModel):
     """A thread between a contact and one of our channel accounts."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        PENDING = "pending", _("Pending")
-        SNOOZED = "snoozed", _("Snoozed")
-        RESOLVED = "resolved", _("Resolved")
+        OPEN = "open", pgettext_lazy("conversation status", "Open")
+        PENDING = "pending", pgettext_lazy("conversation status", "Pending")
+        SNOOZED = "snoozed", pgettext_lazy("conversation status", "Snoozed")
+        RESOLVED = "resolved", pgettext_lazy("conversation status", "Resolved")
 
     class Priority(models.TextChoices):
         LOW = "low", _("Low")

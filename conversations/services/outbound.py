@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from conversations.events import publish_conversation_event, publish_message_event
@@ -109,7 +110,9 @@ def message_send(
             raise ApplicationError(_("That template is not available on this number."), code="invalid_template")
         if len(variables) != template.variable_count:
             raise ApplicationError(
-                _("The template needs %(n)d values.") % {"n": template.variable_count}, code="invalid_template"
+                ngettext("The template needs %(n)d value.", "The template needs %(n)d values.", template.variable_count)
+                % {"n": template.variable_count},
+                code="invalid_template",
             )
         text = _render_template(template.body, variables)
     message = Message.objects.create(
