@@ -49,6 +49,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.tag": ALL,
         "conversations.webhookevent": ("view",),
         "conversations.channelaccount": ("view",),
+        "ai.airequest": ("view",),
+        "ai.lexiconentry": ALL,
     },
     # Admins hold every permission of every model (see services.roles_create).
     Role.ADMIN: {},

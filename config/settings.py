@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "operators",
     "leads",
     "conversations",
+    "ai",
 ]
 
 MIDDLEWARE = [
@@ -306,17 +307,20 @@ SEND_MAX_RETRIES = 5
 CELERY_TASK_ROUTES = {
     "conversations.tasks.process_webhook_event": {"queue": "inbound"},
     "conversations.tasks.send_message": {"queue": "outbound"},
+    "conversations.tasks.assist_message": {"queue": "ai"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --------------------------------------------------------------------------------------------
-# AI provider (the providers arrive with the AI issue; the setting is read here for status)
+# AI provider: local rules (default) or any OpenAI-compatible server
 # --------------------------------------------------------------------------------------------
 AI_PROVIDER = env.str("AI_PROVIDER", default="local")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=8)
+OPENAI_TRANSCRIBE_MODEL = env.str("OPENAI_TRANSCRIBE_MODEL", default="whisper-1")
+AI_MONTHLY_BUDGET_USD = env.str("AI_MONTHLY_BUDGET_USD", default="")
 
 # --------------------------------------------------------------------------------------------
 # Logging: no secrets and no customer data in log lines.

@@ -40,7 +40,7 @@ class ChannelAccountForm(forms.ModelForm):
     class Meta:
         model = ChannelAccount
         fields = ("provider", "name", "account_ref", "phone_number", "account_sid", "access_token", "app_secret",
-                  "verify_token", "is_active")
+                  "verify_token", "ai_mode", "is_active")
         widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
 
     def clean(self) -> dict:
@@ -54,7 +54,9 @@ class ChannelAccountForm(forms.ModelForm):
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(admin.ModelAdmin):
     form = ChannelAccountForm
-    list_display = ("name", "provider_badge", "account_ref", "phone_number", "has_credentials", "is_active")
+    list_display = ("name", "provider_badge", "account_ref", "phone_number", "ai_mode", "has_credentials",
+                    "is_active")
+    list_editable = ("ai_mode",)
     list_filter = ("provider", "is_active")
     search_fields = ("name", "account_ref", "phone_number")
 

@@ -1,13 +1,14 @@
 """Extension points of the inbound path.
 
-``inbound_message_hook`` runs after an inbound message is committed. The AI step (intent,
-sentiment, lead qualification, reply or hand-over) plugs in here; until then the message waits in
-the inbox for a person.
+``inbound_message_hook`` runs after a new inbound customer message is committed (and again once a
+voice note's file is stored): it hands the message to the AI step on the ``ai`` queue, so inbound
+processing never waits for the AI.
 """
 
 from __future__ import annotations
 
 
 def inbound_message_hook(message_id: int) -> None:
-    """Called once per new inbound customer message, after commit."""
-    return None
+    from conversations.tasks import assist_message
+
+    assist_message.delay(message_id)

@@ -45,6 +45,13 @@ class ChannelAccount(BaseModel):
     verify_token = EncryptedTextField(_("verify token"), blank=True, null=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    class AIMode(models.TextChoices):
+        AUTO = "auto", _("The AI answers")
+        DRAFT = "draft", _("The AI drafts, an agent approves")
+        OFF = "off", _("Off")
+
+    ai_mode = models.CharField(_("AI mode"), max_length=5, choices=AIMode.choices, default=AIMode.AUTO)
+
     class Meta:
         verbose_name = _("channel account")
         verbose_name_plural = _("channel accounts")
@@ -156,6 +163,8 @@ class Conversation(BaseModel):
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True, db_index=True)
     last_message_preview = models.CharField(_("last message"), max_length=140, blank=True)
     unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    ai_draft = models.TextField(_("AI suggested reply"), blank=True)
+    ai_low_confidence_streak = models.PositiveSmallIntegerField(default=0, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="conversations")
 
     class Meta:

@@ -45,3 +45,11 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
         time.sleep(min(2.0, outcome.retry_after or 0.2))
         outcome = message_deliver(message_id=message_id)
     return outcome.state
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def assist_message(message_id: int) -> str:
+    """The AI step for one inbound message (analysis, lead update, reply or hand-over)."""
+    from conversations.services.assistant import message_assist
+
+    return message_assist(message_id=message_id).state

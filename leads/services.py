@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -308,8 +309,11 @@ def contact_upsert_from_channel(
     return contact
 
 
-def lead_touch_for_conversation(*, contact: Contact, source: str, new_conversation: bool) -> Lead:
-    """The contact's open lead (created when there is none); a new conversation adds to its score."""
+def lead_touch_for_conversation(*, contact: Contact, new_conversation: bool) -> Lead | None:
+    """The contact's open lead, if any; a new conversation adds to its score.
+
+    Leads are created by the AI step once a message gives something to act on, not by every hello.
+    """
     lead = (
         Lead.objects.select_for_update()
         .filter(contact=contact)
@@ -318,10 +322,126 @@ def lead_touch_for_conversation(*, contact: Contact, source: str, new_conversati
         .first()
     )
     if lead is None:
-        lead = Lead(contact=contact, source=source, zone=contact.zone, address=contact.address)
-        new_conversation = True
+        return None
     if new_conversation:
         lead.conversation_count += 1
         lead_apply_score(lead=lead)
         lead.save()
+    return lead
+
+
+# ---------------------------------------------------------------------------------------------
+# What the AI read in a customer's message
+# ---------------------------------------------------------------------------------------------
+def _next_action(classification: str) -> tuple[str, timedelta]:
+    """HOT: hand to a seller now; WARM: follow up within 24 h; COLD: nurture."""
+    if classification == "HOT":
+        return _("Hand to a seller now"), timedelta(0)
+    if classification == "WARM":
+        return _("Follow up within 24 hours"), timedelta(hours=24)
+    return _("Nurture with offers"), timedelta(days=7)
+
+
+def is_real_name(name: str) -> bool:
+    """A channel profile name that looks like a person's name (not "📱", "User", "Tienda 24")."""
+    words = [w for w in name.split() if w]
+    return bool(words) and all(w.replace("-", "").replace("'", "").isalpha() for w in words) and len(name) >= 3
+
+
+@transaction.atomic
+def lead_apply_analysis(
+    *,
+    contact: Contact,
+    lead: Lead | None,
+    analysis: Any,
+    text: str,
+    message_id: int,
+    source: str,
+    create: bool,
+    product: Any = None,
+    operator: Any = None,
+) -> Lead | None:
+    """Apply the entities of one message to the contact and the lead, rescore, and record why.
+
+    ``analysis`` is an ``ai.types.Analysis``; ``product`` / ``operator`` are the catalog rows its
+    entities point at (resolved by the caller). A lead is created only when ``create`` is true.
+    The reasons (which message moved the score, by how much, through which factors) are kept in
+    ``ai_analysis["reasons"]`` for the agent.
+    """
+    e = analysis.entities
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact_changes = []
+    if e.name and not is_real_name(contact.name):
+        contact.name = e.name[:150]
+        contact_changes.append("name")
+    if e.email and not contact.email:
+        contact.email = e.email.lower()
+        contact_changes.append("email")
+    if e.zone and not contact.zone:
+        contact.zone = e.zone[:80]
+        contact_changes.append("zone")
+    if e.address and not contact.address:
+        contact.address = e.address[:255]
+        contact_changes.append("address")
+    if contact_changes:
+        contact.save(update_fields=[*contact_changes, "updated_at"])
+    if lead is None:
+        if not create:
+            return None
+        lead = Lead(contact=contact, source=source, zone=contact.zone, address=contact.address,
+                    conversation_count=1)
+    else:
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    before = (lead.score, dict(lead.score_breakdown or {}))
+    if product is not None:
+        lead.product = product
+        lead.service_type = product.category
+        lead.operator = product.operator or lead.operator
+    if operator is not None and lead.operator_id is None:
+        lead.operator = operator
+    if e.service_type and not lead.service_type:
+        lead.service_type = e.service_type
+    if e.product_terms and not lead.product_interest:
+        lead.product_interest = e.product_terms[:200]
+    elif e.service_type and not lead.product_interest and not lead.product_id:
+        from operators.models import Category
+
+        lead.product_interest = str(Category(e.service_type).label)
+    if e.budget is not None and e.budget.amount > 0:
+        lead.budget = e.budget.amount
+        if e.budget.currency:
+            lead.currency = e.budget.currency
+    if e.zone:
+        lead.zone = e.zone[:80]
+    if e.address:
+        lead.address = e.address[:255]
+    lead.intent = analysis.intent.value
+    state = dict(lead.ai_analysis or {})
+    state["customer_text"] = (f"{state.get('customer_text', '')} {text}").strip()[-1000:]
+    state["last"] = {
+        "message": message_id,
+        "intent": analysis.intent.value,
+        "confidence": round(analysis.confidence, 3),
+        "sentiment": analysis.sentiment.value,
+        "sentiment_score": round(analysis.sentiment_score, 3),
+        "provider": analysis.provider,
+        "fallback": analysis.fallback,
+    }
+    lead.ai_analysis = state
+    lead_apply_score(lead=lead)
+    after = (lead.score, dict(lead.score_breakdown or {}))
+    if after != before:
+        added = {k: v for k, v in after[1].items() if before[1].get(k) != v}
+        reasons = list(state.get("reasons", []))[-19:]
+        reasons.append({"message": message_id, "delta": after[0] - before[0], "factors": added,
+                        "at": timezone.now().isoformat()})
+        state["reasons"] = reasons
+    if not lead.is_closed:
+        action, due = _next_action(lead.classification)
+        if lead.next_action != action or lead.next_action_at is None:
+            lead.next_action = action
+            lead.next_action_at = timezone.now() + due if due is not None else None
+    lead.ai_analysis = state
+    lead.full_clean()
+    lead.save()
     return lead

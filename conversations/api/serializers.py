@@ -26,7 +26,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         fields = (
             "id", "channel", "provider", "status", "priority", "assignee", "assignee_name", "contact", "lead",
             "needs_human", "last_message_at", "last_message_preview", "last_inbound_at", "unread_count", "tags",
-            "snoozed_until", "created_at",
+            "snoozed_until", "ai_draft", "created_at",
         )
 
     def get_assignee_name(self, obj: Conversation) -> str | None:
@@ -39,13 +39,15 @@ class ConversationSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     media = serializers.SerializerMethodField()
     author_name = serializers.SerializerMethodField()
+    ai = serializers.JSONField(source="ai_flags", read_only=True)
 
     class Meta:
         model = Message
         fields = (
             "id", "direction", "sender", "author", "author_name", "type", "text", "media", "media_mime",
             "media_size", "media_state", "location", "interactive_id", "reply_to", "status", "error_code",
-            "error_message", "intent", "sentiment", "is_echo", "sent_at", "delivered_at", "read_at", "created_at",
+            "error_message", "intent", "sentiment", "ai", "is_echo", "sent_at", "delivered_at", "read_at",
+            "created_at",
         )
 
     def get_media(self, obj: Message) -> str | None:

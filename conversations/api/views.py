@@ -250,3 +250,23 @@ class ByPhoneResetApi(_ByPhoneApi):
         if conversation.lead is not None:
             lead_update(actor=request.user, lead=conversation.lead, data={"ai_analysis": {}, "intent": ""})
         return Response({"conversation": conversation.pk, "reset": True})
+
+
+class ConversationSuggestReplyApi(_ConversationApi):
+    """A reply the AI would send, for the agent's composer (nothing is sent)."""
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations.services.assistant import conversation_suggest_reply
+
+        return Response({"text": conversation_suggest_reply(conversation=self.conversation(request, pk))})
+
+
+class ConversationSummaryApi(_ConversationApi):
+    """A short summary of the conversation for the agent taking it over."""
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, pk: int) -> Response:
+        from conversations.services.assistant import conversation_summary
+
+        return Response({"summary": conversation_summary(conversation=self.conversation(request, pk))})

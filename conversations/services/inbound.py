@@ -155,8 +155,8 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
     )
     _conversation_touch(conversation, message, event)
     if not event.is_echo:
-        lead = lead_touch_for_conversation(contact=contact, source=channel, new_conversation=is_new)
-        if conversation.lead_id != lead.pk:
+        lead = lead_touch_for_conversation(contact=contact, new_conversation=is_new)
+        if lead is not None and conversation.lead_id != lead.pk:
             conversation.lead = lead
             conversation.save(update_fields=["lead", "updated_at"])
     publish_message_event(message, "message.created")
@@ -235,6 +235,9 @@ def message_media_fetch(*, message_id: int) -> Message:
             message.media_state = Message.MediaState.STORED
             message.save(update_fields=["media", "media_mime", "media_size", "media_state", "updated_at"])
             publish_message_event(message, "message.updated")
+            if message.type == MessageType.AUDIO and message.direction == Message.Direction.IN:
+                # A voice note is analysed once its file is here (transcription needs it).
+                transaction.on_commit(lambda: _after_inbound(message_id))
     return message
 
 

@@ -24,7 +24,7 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "id", "contact", "source", "score", "classification", "score_breakdown", "status", "lost_reason",
             "intent", "service_type", "operator", "operator_name", "product", "product_name", "product_interest",
             "budget", "currency", "zone", "address", "notes", "next_action", "next_action_at", "assignee",
-            "assignee_name", "conversation_count", "closed_at", "created_at", "updated_at",
+            "assignee_name", "conversation_count", "ai_analysis", "closed_at", "created_at", "updated_at",
         )
 
     def get_assignee_name(self, lead: Lead) -> str | None:

@@ -38,7 +38,21 @@ def provider_settings(settings):  # type: ignore[no-untyped-def]
     settings.META_WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
     settings.INSTAGRAM_ACCOUNT_ID = IG_ACCOUNT
     settings.PROVIDER_TIMEOUT_SECONDS = 1.0
+    # Nothing leaves the machine: providers answer "connection refused" unless a test serves them.
+    settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"
+    settings.META_GRAPH_BASE_URL = "http://127.0.0.1:9"
+    settings.INSTAGRAM_GRAPH_BASE_URL = "http://127.0.0.1:9"
     return settings
+
+
+@pytest.fixture
+def ai_off(db):  # type: ignore[no-untyped-def]
+    """Channel accounts whose AI stays silent, for tests about the plumbing rather than the assistant."""
+    from conversations.models import ChannelAccount
+    from conversations.services.accounts import channel_accounts_sync_from_env
+
+    channel_accounts_sync_from_env()
+    ChannelAccount.objects.update(ai_mode=ChannelAccount.AIMode.OFF)
 
 
 def twilio_params(**overrides: str) -> dict[str, str]:
@@ -106,7 +120,19 @@ def drain() -> dict[str, int]:
     for event_id in WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED).values_list("pk", flat=True):
         webhook_event_process(event_id=event_id)
         counts["events"] += 1
+    counts["assisted"] = assist_pending()
     for message_id in Message.objects.filter(send_state=Message.SendState.PENDING).values_list("pk", flat=True):
         message_deliver(message_id=message_id)
         counts["sends"] += 1
     return counts
+
+
+def assist_pending() -> int:
+    """The AI step for every inbound message not analysed yet (what the ``ai`` queue would do)."""
+    from conversations.services.assistant import message_assist
+
+    done = 0
+    for message_id in Message.objects.filter(direction="in", is_echo=False).order_by("pk").values_list("pk", flat=True):
+        if message_assist(message_id=message_id).state == "analyzed":
+            done += 1
+    return done

@@ -6,7 +6,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Message, Note
 from tests.conversations.conftest import drain, twilio_params
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ai_off")]
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def inbox(post_twilio, agent, other_agent):
     """Three conversations: the agent's, another agent's, and one in the unassigned queue."""
     for i, phone in enumerate(["+51911111111", "+51922222222", "+51933333333"]):
         post_twilio(twilio_params(MessageSid=f"SM{i:032d}", From=f"whatsapp:{phone}", WaId=phone[1:],
-                                  Body=f"Hola {i}"))
+                                  Body=f"Hola, quiero un plan móvil de {10 * (i + 1)} GB"))
     drain()
     mine, theirs, queue = Conversation.objects.order_by("contact__phone")
     Conversation.objects.filter(pk=mine.pk).update(assignee=agent)
@@ -27,7 +27,7 @@ def test_agent_sees_their_conversations_and_the_queue_only(api_client_for, agent
     assert {row["id"] for row in body["results"]} == {inbox["mine"].pk, inbox["queue"].pk}
     row = next(r for r in body["results"] if r["id"] == inbox["mine"].pk)
     assert row["channel"] == "whatsapp" and row["unread_count"] == 1 and row["contact"]["phone"] == "+51911111111"
-    assert row["lead"]["classification"] in {"HOT", "WARM", "COLD"}
+    assert row["lead"]["classification"] in {"HOT", "WARM", "COLD"}  # the AI step opened a lead
 
 
 def test_agent_is_refused_another_agents_conversation(api_client_for, agent, inbox):
@@ -125,7 +125,7 @@ def test_by_phone_status_history_and_reset(api_client_for, agent, inbox):
     assert status["conversation"] == inbox["mine"].pk and "budget" in status["missing"]
     assert 0 <= status["completeness"] <= 100
     history = client.get("/api/v1/conversations/by-phone/911111111/history/").json()
-    assert [m["text"] for m in history["results"]] == ["Hola 0"]
+    assert [m["text"] for m in history["results"]] == ["Hola, quiero un plan móvil de 10 GB"]
     assert client.get("/api/v1/conversations/by-phone/+51922222222/status/").status_code == 404
     assert client.get("/api/v1/conversations/by-phone/12ab/status/").status_code == 400
     assert client.post("/api/v1/conversations/by-phone/+51911111111/reset/").json()["reset"] is True

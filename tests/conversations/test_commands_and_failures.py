@@ -7,7 +7,7 @@ from conversations.models import ChannelAccount, Message, WebhookEvent
 from leads.models import Contact
 from tests.conversations.conftest import drain, twilio_params
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ai_off")]
 
 
 def test_database_outage_during_the_webhook_answers_5xx_and_acknowledges_nothing(post_twilio):

@@ -13,7 +13,7 @@ from conversations.services.inbound import webhook_event_process
 from leads.models import Contact
 from tests.conversations.conftest import BASE, TWILIO_TOKEN, twilio_params
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ai_off")]
 PATH = "/webhooks/twilio/whatsapp/"
 
 

@@ -13,7 +13,7 @@ from integrations.meta.webhooks import parse_instagram, parse_whatsapp
 from integrations.twilio.webhooks import parse_inbound, parse_status
 from tests.conversations.conftest import drain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ai_off")]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MEDIA = {MessageType.IMAGE, MessageType.AUDIO, MessageType.VIDEO, MessageType.DOCUMENT, MessageType.STICKER}

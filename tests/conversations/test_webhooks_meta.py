@@ -4,7 +4,7 @@ from conversations.models import Conversation, Message, WebhookEvent
 from leads.models import Contact
 from tests.conversations.conftest import IG_ACCOUNT, VERIFY_TOKEN, drain, meta_signature, wa_payload, wa_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ai_off")]
 
 
 @pytest.mark.parametrize("path", ["/webhooks/meta/whatsapp/", "/webhooks/meta/instagram/"])

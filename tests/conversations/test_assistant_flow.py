@@ -1,0 +1,128 @@
+"""The AI step through the real webhook path: qualification over several turns, grounded answers, hand-over."""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from werkzeug import Response
+
+from ai.models import AIRequest
+from conversations.models import Conversation, Message
+from leads.models import Lead
+from tests.conversations.conftest import drain, twilio_params
+from tests.factories import OperatorFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+_sids = itertools.count(1)
+
+
+@pytest.fixture
+def twilio_api(httpserver, settings):
+    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
+
+    def accept(_request):
+        return Response(f'{{"sid": "SMf{next(_sids):031d}", "status": "queued"}}', status=201,
+                        content_type="application/json")
+
+    httpserver.expect_request("/2010-04-01/Accounts/AC" + "1" * 32 + "/Messages.json",
+                              method="POST").respond_with_handler(accept)
+    return httpserver
+
+
+@pytest.fixture
+def say(post_twilio):
+    counter = itertools.count(1)
+
+    def _say(text: str, name: str = "🌸") -> Message:
+        post_twilio(twilio_params(MessageSid=f"SM{next(counter):032d}", Body=text, ProfileName=name))
+        drain()
+        return Message.objects.filter(direction="out").order_by("-pk").first()
+
+    return _say
+
+
+def sent_texts(server) -> list[str]:
+    return [request.form["Body"] for request, _response in server.log]
+
+
+def test_greeting_interest_name_budget_end_in_a_scored_lead(say, twilio_api):
+    first = say("Hola buenas tardes")
+    assert first is not None and first.sender == "ai"
+    assert not Lead.objects.exists()  # a hello is not a lead yet
+    say("quiero internet para mi casa")
+    assert Lead.objects.count() == 1
+    say("me llamo María Quispe")
+    say("mi presupuesto es de 100 soles")
+    lead = Lead.objects.get()
+    contact = lead.contact
+    assert contact.name == "María Quispe"
+    assert lead.service_type == "internet_home"
+    assert lead.budget == Decimal("100")
+    assert lead.currency == "PEN"
+    assert (lead.score, lead.classification) == (60, "WARM")  # interest 30 + budget 25 + conversation 5
+    assert lead.next_action and lead.next_action_at
+    reasons = lead.ai_analysis["reasons"]
+    assert sum(r["delta"] for r in reasons) == 60
+    assert Conversation.objects.get().lead == lead
+    texts = sent_texts(twilio_api)
+    assert len(texts) == 4
+    assert "asistente" in texts[0].lower()  # the first automated reply says it is a virtual assistant
+    assert "zona" in texts[-1].lower() or "distrito" in texts[-1].lower()  # coverage matters: asks the zone
+    assert AIRequest.objects.filter(purpose="analysis", provider="local").count() == 4
+
+
+def test_product_question_lists_catalog_products_with_their_real_prices(say, twilio_api):
+    claro = OperatorFactory(name="Claro", slug="claro")
+    ProductFactory(operator=claro, category="internet_home", name="Internet Hogar 200 Mbps Claro",
+                   speed_mbps=200, price=Decimal("119.00"))
+    ProductFactory(operator=claro, category="internet_home", name="Internet Hogar 100 Mbps Claro",
+                   speed_mbps=100, price=Decimal("89.00"))
+    reply = say("cuanto cuesta el internet de 200 megas de claro?", name="Luis Flores")
+    assert reply is not None
+    assert "119" in reply.text
+    assert "89" not in reply.text.replace("119", "")
+
+
+def test_complaint_hands_over_to_a_person(say, twilio_api):
+    reply = say("Pésimo servicio!! nadie me responde, quiero poner un reclamo 😡", name="Rosa Quispe")
+    conversation = Conversation.objects.get()
+    assert conversation.needs_human
+    assert conversation.priority == "urgent"
+    assert reply is not None and ("persona" in reply.text.lower() or "equipo" in reply.text.lower())
+    # once a person is needed the AI stops answering by itself: next turns only draft
+    say("hola??", name="Rosa Quispe")
+    assert Message.objects.filter(direction="out").count() == 1
+    assert Conversation.objects.get().ai_draft
+
+
+def test_draft_mode_keeps_the_reply_for_an_agent(say, twilio_api):
+    from conversations.models import ChannelAccount
+
+    say("Hola", name="Ana Torres")
+    ChannelAccount.objects.update(ai_mode="draft")
+    say("tienen el iphone 15?", name="Ana Torres")
+    assert Message.objects.filter(direction="out").count() == 1
+    assert Conversation.objects.get().ai_draft
+
+
+def test_off_mode_analyses_but_never_answers(say, twilio_api):
+    from conversations.models import ChannelAccount
+
+    say("Hola", name="Ana Torres")
+    ChannelAccount.objects.update(ai_mode="off")
+    Message.objects.filter(direction="out").delete()
+    say("quiero un plan movil de 20 gb", name="Ana Torres")
+    assert not Message.objects.filter(direction="out").exists()
+    assert Message.objects.filter(direction="in").last().intent
+
+
+def test_statuses_and_echoes_never_trigger_a_reply(post_meta, twilio_api):
+    from tests.conversations.conftest import IG_ACCOUNT
+
+    post_meta({"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1, "messaging": [{
+        "sender": {"id": IG_ACCOUNT}, "recipient": {"id": "IGSID5"}, "timestamp": 1763800060000,
+        "message": {"mid": "mid.echo5", "text": "Hola, ¿en qué te ayudo?", "is_echo": True}}]}]},
+        path="/webhooks/meta/instagram/")
+    drain()
+    assert Message.objects.count() == 1 and Message.objects.get().is_echo
+    assert not AIRequest.objects.exists()
