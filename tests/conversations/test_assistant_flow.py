@@ -126,3 +126,56 @@ def test_statuses_and_echoes_never_trigger_a_reply(post_meta, twilio_api):
     drain()
     assert Message.objects.count() == 1 and Message.objects.get().is_echo
     assert not AIRequest.objects.exists()
+
+
+def _voice_note(post_twilio, server, sid: str) -> None:
+    server.expect_request(f"/Media/{sid}").respond_with_data(b"OggS fake voice", content_type="audio/ogg")
+    post_twilio(twilio_params(MessageSid="MM" + sid.rjust(32, "0"), Body="", NumMedia="1", MessageType="audio",
+                              MediaUrl0=server.url_for(f"/Media/{sid}"), MediaContentType0="audio/ogg",
+                              ProfileName="Carla Ríos"))
+
+
+def test_voice_note_is_transcribed_then_analysed_like_text(post_twilio, twilio_api, settings):
+    settings.AI_PROVIDER = "openai"
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = twilio_api.url_for("/v1")
+    twilio_api.expect_request("/v1/audio/transcriptions", method="POST").respond_with_json(
+        {"text": "hola quiero un plan movil de 20 gigas", "duration": 4.2, "language": "spanish"})
+    # analysis by the provider fails (no chat endpoint here): the local rules take over
+    _voice_note(post_twilio, twilio_api, "ME55")
+    drain()
+    note = Message.objects.get(direction="in")
+    assert (note.type, note.media_state) == ("audio", "stored")
+    assert note.text == "hola quiero un plan movil de 20 gigas"
+    assert note.ai_flags["transcription"] == "done" and note.intent
+    assert Lead.objects.get().service_type == "mobile"
+    assert AIRequest.objects.filter(purpose="transcription", outcome="ok").exists()
+
+
+def test_voice_note_without_a_provider_waits_for_a_person(post_twilio, twilio_api):
+    _voice_note(post_twilio, twilio_api, "ME56")
+    drain()
+    note = Message.objects.get(direction="in")
+    assert note.ai_flags["transcription"] == "pending"
+    assert note.media_state == "stored"  # an agent can listen to it
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_a_status_callback_never_triggers_a_reply(post_twilio, twilio_api):
+    post_twilio({"MessageSid": "SM" + "7" * 32, "AccountSid": "AC" + "1" * 32, "From": "whatsapp:+14155238886",
+                 "To": "whatsapp:+51987654321", "MessageStatus": "delivered"}, path="/webhooks/twilio/status/")
+    drain()
+    assert not Message.objects.exists() and not AIRequest.objects.exists()
+
+
+def test_agent_asks_for_a_suggested_reply_and_a_summary(say, twilio_api, api_client_for, agent):
+    say("hola, tienen el plan de 20 gb de entel?", name="Pedro Ruiz")
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=agent)
+    client = api_client_for(agent)
+    before = Message.objects.filter(direction="out").count()
+    suggestion = client.post(f"/api/v1/conversations/{conversation.pk}/suggest-reply/")
+    assert suggestion.status_code == 200 and suggestion.json()["text"]
+    assert Message.objects.filter(direction="out").count() == before  # nothing was sent
+    summary = client.get(f"/api/v1/conversations/{conversation.pk}/summary/").json()["summary"]
+    assert "20 gb" in summary.lower()
