@@ -74,6 +74,9 @@ def _reference_data(request):  # type: ignore[no-untyped-def]
 def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from conversations.services.accounts import channel_account_secrets_changed
+
+    channel_account_secrets_changed()  # no secrets remembered from another test's accounts
     settings.AI_PROVIDER = "local"
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # never the real service
     # The manifest needs collectstatic; tests serve static files from the finders instead.

@@ -20,6 +20,7 @@ from conversations.models import (
     WebhookEvent,
 )
 from conversations.selectors import conversation_visible_queryset
+from conversations.services.accounts import channel_account_secrets_changed
 from conversations.services.replay import REPLAYABLE, webhook_events_replay
 from core.admin_tools import badge
 from core.paginators import EstimatedCountPaginator
@@ -64,6 +65,10 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     def provider_badge(self, obj: ChannelAccount) -> str:
         colour = "#C13584" if obj.provider == "instagram" else "#25D366"
         return badge(obj.get_provider_display(), colour)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        channel_account_secrets_changed()
 
     @admin.display(description=_("own credentials"), boolean=True)
     def has_credentials(self, obj: ChannelAccount) -> bool:

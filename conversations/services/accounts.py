@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 
@@ -30,6 +32,7 @@ def channel_accounts_sync_from_env() -> list[ChannelAccount]:
             "app_secret": settings.META_APP_SECRET, "verify_token": settings.META_VERIFY_TOKEN,
         }))
     accounts = []
+    channel_account_secrets_changed()
     with transaction.atomic():
         for provider, ref, defaults in wanted:
             account, created = ChannelAccount.objects.get_or_create(
@@ -55,13 +58,32 @@ def channel_account_for_event(*, provider: str, account_ref: str) -> ChannelAcco
     return account
 
 
-def webhook_secrets(provider: str) -> list[str]:
-    """Every secret a webhook of ``provider`` may be signed with: the environment's and each account's."""
-    env = settings.TWILIO_AUTH_TOKEN if provider == Provider.TWILIO_WHATSAPP else settings.META_APP_SECRET
+SECRETS_CACHE_SECONDS = 30
+_secrets_memo: dict[str, tuple[float, list[str]]] = {}
+
+
+def _stored_secrets(provider: str) -> list[str]:
+    """Account secrets, decrypted once per process every few seconds (not on every webhook)."""
+    now = time.monotonic()
+    hit = _secrets_memo.get(provider)
+    if hit and now - hit[0] < SECRETS_CACHE_SECONDS:
+        return hit[1]
     field = "access_token" if provider == Provider.TWILIO_WHATSAPP else "app_secret"
     providers = [provider] if provider == Provider.TWILIO_WHATSAPP else [Provider.META_WHATSAPP, Provider.INSTAGRAM]
     stored = [getattr(a, field) for a in ChannelAccount.objects.filter(provider__in=providers, is_active=True)]
-    return list(dict.fromkeys(s for s in [env, *stored] if s))
+    _secrets_memo[provider] = (now, stored)
+    return stored
+
+
+def channel_account_secrets_changed() -> None:
+    """Call after editing an account's credentials (admin does): the next webhook reads them again."""
+    _secrets_memo.clear()
+
+
+def webhook_secrets(provider: str) -> list[str]:
+    """Every secret a webhook of ``provider`` may be signed with: the environment's and each account's."""
+    env = settings.TWILIO_AUTH_TOKEN if provider == Provider.TWILIO_WHATSAPP else settings.META_APP_SECRET
+    return list(dict.fromkeys(s for s in [env, *_stored_secrets(provider)] if s))
 
 
 def verify_tokens() -> list[str]:
