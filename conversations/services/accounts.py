@@ -10,6 +10,7 @@ from django.db import transaction
 from conversations.models import ChannelAccount
 from core.phones import normalize_phone
 from integrations.base import MessagingClient, Provider
+from integrations.errors import PermanentError
 
 
 def channel_accounts_sync_from_env() -> list[ChannelAccount]:
@@ -92,7 +93,18 @@ def verify_tokens() -> list[str]:
 
 
 def client_for_account(account: ChannelAccount) -> MessagingClient:
-    """The provider client of ``account``, with its own credentials or the environment's."""
+    """The provider client of ``account``, with its own credentials or the environment's.
+
+    Missing credentials are a permanent error of the send (the message fails with
+    ``not_configured``), never a crash of the worker.
+    """
+    try:
+        return _client_for_account(account)
+    except ValueError as exc:
+        raise PermanentError(str(exc), code="not_configured") from exc
+
+
+def _client_for_account(account: ChannelAccount) -> MessagingClient:
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
     if account.provider == Provider.TWILIO_WHATSAPP:
         from integrations.twilio.client import TwilioClient

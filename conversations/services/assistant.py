@@ -25,6 +25,7 @@ from ai.services import analyze_text, summarize, transcribe_audio, write_reply
 from ai.types import Analysis, CatalogItem, Intent, Turn
 from conversations.events import publish_conversation_event, publish_message_event
 from conversations.models import ChannelAccount, Conversation, Message
+from core.text import tokens
 from leads.models import CustomerType, Lead
 from leads.services import is_real_name, lead_apply_analysis
 from operators.models import Operator, Product
@@ -113,7 +114,7 @@ def _with_context(analysis: Analysis, conversation: Conversation, before_id: int
     return analysis
 
 
-def _hits(analysis: Analysis, catalog: list[CatalogItem]) -> list[CatalogItem]:
+def _hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") -> list[CatalogItem]:
     by_id = {item.id: item for item in catalog}
     hits = [by_id[i] for i in analysis.entities.products if i in by_id]
     if hits:
@@ -121,6 +122,9 @@ def _hits(analysis: Analysis, catalog: list[CatalogItem]) -> list[CatalogItem]:
     e = analysis.entities
     if e.service_type:
         pool = [i for i in catalog if i.category == e.service_type and (not e.operator or i.operator == e.operator)]
+        # "precio del cargador": prefer the items whose name holds one of the customer's words
+        words = {w for w in tokens(text) if len(w) >= 4}
+        pool = [i for i in pool if words & set(tokens(i.name))] or pool
         if e.speed_mbps:
             pool = [i for i in pool if i.attributes.get("speed_mbps") == e.speed_mbps] or pool
         if e.data_gb:
@@ -288,7 +292,7 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
     analysis = analyze_text(message.text, history=history, catalog=catalog,
                             context={"catalog": [i.name for i in catalog][:200]}, subject=f"message:{message.pk}")
     analysis = _with_context(analysis, conversation, message.pk, catalog, message.text)
-    hits = _hits(analysis, catalog)
+    hits = _hits(analysis, catalog, message.text)
     product = Product.objects.filter(pk=int(analysis.entities.products[0])).select_related("operator").first() if (
         len(analysis.entities.products) == 1 and analysis.entities.products[0].isdigit()
     ) else None
@@ -380,7 +384,7 @@ def conversation_suggest_reply(*, conversation: Conversation) -> str:
     name = contact.name.split()[0] if is_real_name(contact.name) else None
     wholesale = contact.customer_type == CustomerType.WHOLESALE
     zone = analysis.entities.zone or contact.zone
-    hits = _hits(analysis, catalog)
+    hits = _hits(analysis, catalog, last.text)
     fallback_text = _compose(analysis, decision, hits=hits, name=name, wholesale=wholesale, zone=zone)
     return write_reply(instruction=f"{decision.action.value}: {decision.reason}",
                        history=[*history, Turn(role="customer", text=last.text)], catalog=hits,

@@ -195,3 +195,31 @@ def test_instagram_agent_reply_after_a_day_uses_the_human_agent_tag(httpserver, 
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=8))
     with pytest.raises(WindowClosedError):
         message_send(conversation=conversation, text="¿Sigues interesada?", actor=agent)
+
+
+def test_missing_credentials_fail_the_message_with_a_clear_code(conversation, agent, settings):
+    settings.META_ACCESS_TOKEN = ""
+    settings.TWILIO_ACCOUNT_SID = ""
+    from conversations.models import ChannelAccount
+
+    ChannelAccount.objects.update(access_token="", account_sid="")
+    message = message_send(conversation=conversation, text="Hola", actor=agent)
+    assert message_deliver(message_id=message.pk).state == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.error_code, message.send_state) == ("failed", "not_configured", "done")
+
+
+def test_twilio_without_credentials_fails_the_message_instead_of_crashing(post_twilio, agent, settings):
+    from tests.conversations.conftest import twilio_params
+
+    post_twilio(twilio_params())
+    drain()
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.TWILIO_AUTH_TOKEN = ""
+    from conversations.models import ChannelAccount
+
+    ChannelAccount.objects.update(access_token="", account_sid="")
+    message = message_send(conversation=Conversation.objects.get(), text="Hola", actor=agent)
+    assert message_deliver(message_id=message.pk).state == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "not_configured")
