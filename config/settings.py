@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "leads",
     "conversations",
     "ai",
+    "panel",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.events import publish_message_event
+from conversations.events import publish_conversation_event, publish_message_event
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
 from conversations.services.accounts import channel_account_for_event, client_for_account
 from core.phones import normalize_phone
@@ -160,6 +160,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
             conversation.lead = lead
             conversation.save(update_fields=["lead", "updated_at"])
     publish_message_event(message, "message.created")
+    publish_conversation_event(conversation)
     if not event.is_echo and event.type != MessageType.REACTION:
         transaction.on_commit(lambda: _after_inbound(message.pk))
     return message

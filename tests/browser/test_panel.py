@@ -1,0 +1,199 @@
+"""An agent works a WhatsApp conversation in /panel/ while the provider's webhooks arrive: all of it live.
+
+pytest-django's ``live_server`` speaks WSGI only, and the panel needs its WebSocket, so these tests serve the
+real ASGI application with daphne in a thread of the test process (static files from the finders, like
+``live_server``). Events published from the test thread (``drain()``) reach it through the channel layer: the
+in-memory layer is shared by the threads of this process, Redis when ``REDIS_URL`` is set. Webhook posts and
+``drain()`` run in a worker thread (``off_loop``): Playwright's event loop in the test thread forbids the
+``async_to_sync`` that publishing uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+from django.db.backends.signals import connection_created
+from playwright.sync_api import expect
+
+from conftest import make_user
+from conversations.models import Conversation, Message
+from tests.conversations import conftest as webhooks
+from tests.conversations.conftest import drain, twilio_params
+
+# The signed-webhook fixtures of tests/conversations (provider settings are autouse there, and here).
+provider_settings = webhooks.provider_settings
+post_twilio = webhooks.post_twilio
+ai_off = webhooks.ai_off
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESULTS = Path(django_settings.BASE_DIR) / "test-results"
+ACCOUNT_SID = "AC" + "1" * 32
+OUT_SID = "SM" + "b" * 32
+
+
+# SQLite's in-memory test database is one shared cache for every thread's connection, with table locks that fail
+# at once instead of waiting (Django's own live_server avoids this by sharing a single connection). So, on SQLite
+# only: readers do not take table locks, and HTTP requests and the test's webhook work run one at a time.
+DB_LOCK = threading.Lock()
+
+
+def _sqlite_readers_do_not_lock(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+class OneRequestAtATime:
+    def __init__(self, app):  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        await asyncio.to_thread(DB_LOCK.acquire)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            DB_LOCK.release()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The ASGI app (HTTP and WebSocket) under daphne, once per session: Twisted's reactor cannot restart."""
+    from channels.routing import ProtocolTypeRouter
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+    from twisted.internet import reactor
+
+    from config.asgi import application
+
+    db = connections.settings["default"]
+    max_age = db.get("CONN_MAX_AGE", 0)
+    db["CONN_MAX_AGE"] = 0  # the server's threads must not keep connections past a request (test DB teardown)
+    connection_created.connect(_sqlite_readers_do_not_lock)
+    http = OneRequestAtATime(ASGIStaticFilesHandler(get_asgi_application()))
+    app = ProtocolTypeRouter({"http": http, "websocket": application})
+    port = _free_port()
+    server = Server(application=app, endpoints=[f"tcp:port={port}:interface=127.0.0.1"], signal_handlers=False,
+                    verbosity=0)
+    thread = threading.Thread(target=server.run, name="daphne-live-server", daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        reactor.callFromThread(reactor.stop)
+        thread.join(timeout=5)
+    db["CONN_MAX_AGE"] = max_age
+    connection_created.disconnect(_sqlite_readers_do_not_lock)
+
+
+@pytest.fixture
+def twilio_api(httpserver, settings):  # type: ignore[no-untyped-def]
+    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json", method="POST").respond_with_json(
+        {"sid": OUT_SID, "status": "queued"}, status=201)
+    return httpserver
+
+
+def off_loop(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run ``fn`` in a worker thread: Playwright's loop in this thread forbids ``async_to_sync`` (publishing)."""
+
+    def call():  # type: ignore[no-untyped-def]
+        try:
+            with DB_LOCK:
+                return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result(timeout=60)
+
+
+def _log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/panel/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill("pass-for-tests-123")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(f"{base}/panel/")
+
+
+def test_agent_replies_and_sees_delivery_and_new_messages_live(asgi_live_server, page, ai_off, post_twilio,
+                                                              twilio_api, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "crm.example.com"]
+    RESULTS.mkdir(exist_ok=True)
+    base = asgi_live_server
+    from accounts.models import Role
+
+    make_user("lucia", Role.AGENT)
+    assert off_loop(post_twilio, twilio_params(Body="Hola, quiero el plan de 200 megas")).status_code == 200
+    off_loop(drain)
+    conversation = Conversation.objects.get()
+
+    _log_in(page, base, "lucia")
+    row = page.locator(f"#row-{conversation.pk}")
+    assert "Rosa Quispe" in row.inner_text()
+    assert "200 megas" in row.locator(".preview").inner_text()
+    page.wait_for_selector("#panel[data-live='on']")
+    page.screenshot(path=str(RESULTS / "panel-inbox.png"), full_page=True)
+
+    row.click()
+    page.wait_for_url(f"{base}/panel/c/{conversation.pk}/")
+    page.locator("#take-button").click()  # unassigned: the agent takes it first
+    page.wait_for_selector("#panel[data-live='subscribed']")
+    assert page.locator("#take-button").count() == 0
+    assert "Hola, quiero el plan de 200 megas" in page.locator("#messages .msg-customer").first.inner_text()
+
+    page.locator("#composer-text").fill("¡Hola Rosa! Sí tenemos 200 Mbps en tu zona.")
+    page.locator("#send-button").click()
+    sent = page.locator("#messages .msg-agent").last
+    sent.wait_for()
+    assert "200 Mbps en tu zona" in sent.inner_text()
+    expect(page.locator("#composer-text")).to_have_value("")  # the composer came back empty
+    off_loop(drain)  # the send task (already run inline in the embedded mode; pending with a real broker)
+    assert [entry[0].form["Body"] for entry in twilio_api.log] == ["¡Hola Rosa! Sí tenemos 200 Mbps en tu zona."]
+    message = Message.objects.get(direction="out")
+    assert message.provider_message_id == OUT_SID
+    tick = page.locator(f"#m-{message.pk} .tick")
+    assert tick.get_attribute("data-tick") in ("queued", "sent")
+    assert tick.inner_text() in ("◷", "✓")
+
+    status = {"MessageSid": OUT_SID, "AccountSid": ACCOUNT_SID, "From": "whatsapp:+14155238886",
+              "To": "whatsapp:+51987654321", "MessageStatus": "delivered"}
+    assert off_loop(post_twilio, status, path="/webhooks/twilio/status/").status_code == 200
+    off_loop(drain)
+    page.wait_for_selector(f"#m-{message.pk} .tick[data-tick='delivered']")
+    assert page.locator(f"#m-{message.pk} .tick").inner_text() == "✓✓"
+
+    off_loop(post_twilio, twilio_params(MessageSid="SM" + "c" * 32, Body="Perfecto, ¿cuánto cuesta la instalación?"))
+    off_loop(drain)
+    page.locator("#messages .msg-customer", has_text="cuánto cuesta la instalación").wait_for()
+    page.locator(f"#row-{conversation.pk} .preview", has_text="cuánto cuesta").wait_for()
+    assert page.locator("#messages .msg").count() == 3  # no duplicates from the two groups we hear
+    assert page.locator("#inbox-list .panel-row").first.get_attribute("id") == f"row-{conversation.pk}"
+    # read while open: the row's unread badge goes away and the title carries no count
+    page.locator(f"#row-{conversation.pk}[data-unread='0']").wait_for()
+    assert not page.title().startswith("(")
+    page.screenshot(path=str(RESULTS / "panel-conversation.png"), full_page=True)
