@@ -8,13 +8,24 @@ from conversations.models import Conversation, Message
 from core.realtime import publish_on_commit, user_group
 
 QUEUE_GROUP = "queue.unassigned"
-SUPERVISORS_GROUP = "role.supervisors"
+EVERYTHING_GROUP = "role.all"
+
+
+def team_group(team_id: int) -> str:
+    return f"team.{team_id}"
 
 
 def conversation_groups(conversation: Conversation) -> list[str]:
-    """The assignee hears their conversations; the unassigned queue is heard by every agent."""
-    groups = [f"conversation.{conversation.pk}", SUPERVISORS_GROUP]
-    groups.append(user_group(conversation.assignee_id) if conversation.assignee_id else QUEUE_GROUP)
+    """Who hears a conversation: the assignee (or the unassigned queue), the assignee's team (their
+    supervisors), the people looking at it, and back office and admins, who see everything."""
+    groups = [f"conversation.{conversation.pk}", EVERYTHING_GROUP]
+    if conversation.assignee_id:
+        groups.append(user_group(conversation.assignee_id))
+        team_id = conversation.assignee.team_id if conversation.assignee else None
+        if team_id:
+            groups.append(team_group(team_id))
+    else:
+        groups.append(QUEUE_GROUP)
     return groups
 
 

@@ -12,20 +12,28 @@ from core.realtime import user_group
 
 # The names conversations.events publishes to (kept as literals: core does not import domain apps).
 QUEUE_GROUP = "queue.unassigned"
-SUPERVISORS_GROUP = "role.supervisors"
+EVERYTHING_GROUP = "role.all"
 
 
+@database_sync_to_async
 def role_groups(user: Any) -> list[str]:
-    """Groups a user hears from connection time on.
+    """Groups a user hears from connection time on, matching what the selectors let them see.
 
-    ``role.supervisors`` already receives every conversation event (the queue's included), so people in it do
-    not also join ``queue.unassigned``: a socket in both would get each queue event twice.
+    Agents: their own conversations and the unassigned queue. Supervisors: also the teams they
+    belong to or supervise. Back office and admins: everything (``role.all`` only, so no event
+    arrives twice).
     """
     groups = [user_group(user.pk)]
-    if user.is_supervisor or user.is_admin_role or user.is_backoffice:
-        groups.append(SUPERVISORS_GROUP)
-    elif user.is_agent:
-        groups.append(QUEUE_GROUP)
+    if user.is_admin_role or user.is_backoffice:
+        return [*groups, EVERYTHING_GROUP]
+    groups.append(QUEUE_GROUP)
+    if user.is_supervisor:
+        from accounts.models import Team
+
+        team_ids = set(Team.objects.filter(supervisor=user).values_list("pk", flat=True))
+        if user.team_id:
+            team_ids.add(user.team_id)
+        groups += [f"team.{team_id}" for team_id in sorted(team_ids)]
     return groups
 
 
@@ -56,7 +64,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
-        self.groups_joined = role_groups(user)
+        self.groups_joined = await role_groups(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

@@ -126,3 +126,29 @@ def test_agents_do_not_hear_colleagues_assigned_conversations(client, agent, oth
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_supervisors_hear_their_team_but_not_other_teams(client, supervisor, agent, other_agent, admin_user,
+                                                          make_conversation):
+    from django.test import Client
+
+    ours = make_conversation(name="Del equipo", assignee=agent)
+    theirs = make_conversation(name="De otro equipo", assignee=other_agent)
+    client.force_login(supervisor)
+    admin = Client()
+    admin.force_login(admin_user)
+
+    async def scenario():
+        boss = await _connect(client)
+        everyone = await _connect(admin)
+        await sync_to_async(_publish_conversation)(theirs)
+        assert await boss.receive_nothing(timeout=0.3)  # another team's conversation stays private
+        assert (await everyone.receive_json_from(timeout=3))["data"]["id"] == theirs.pk
+        await sync_to_async(_publish_conversation)(ours)
+        assert (await boss.receive_json_from(timeout=3))["data"]["id"] == ours.pk
+        assert (await everyone.receive_json_from(timeout=3))["data"]["id"] == ours.pk
+        assert await boss.receive_nothing(timeout=0.2) and await everyone.receive_nothing(timeout=0.2)
+        for socket in (boss, everyone):
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
