@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.note": ("view", "add"),
         "conversations.messagetemplate": ("view",),
         "conversations.tag": ("view",),
+        "conversations.quickreply": ("view",),
     },
     Role.BACKOFFICE: {
         "operators.operator": ("view",),
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.tag": ALL,
         "conversations.webhookevent": ("view",),
         "conversations.channelaccount": ("view",),
+        "conversations.quickreply": ALL,
         "ai.airequest": ("view",),
         "ai.lexiconentry": ALL,
     },

@@ -16,6 +16,7 @@ from conversations.models import (
     Message,
     MessageTemplate,
     Note,
+    QuickReply,
     Tag,
     WebhookEvent,
 )
@@ -215,3 +216,10 @@ class NoteAdmin(admin.ModelAdmin):
     list_select_related = ("conversation__contact", "author")
     raw_id_fields = ("conversation",)
     search_fields = ("text",)
+
+
+@admin.register(QuickReply)
+class QuickReplyAdmin(admin.ModelAdmin):
+    list_display = ("shortcut", "title", "team", "is_active", "updated_at")
+    list_filter = ("team", "is_active")
+    search_fields = ("shortcut", "title", "text")

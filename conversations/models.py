@@ -343,3 +343,33 @@ class Note(BaseModel):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class QuickReply(BaseModel):
+    """A canned reply agents insert with ``/shortcut``; global or for one team. ``{nombre}`` is the
+    customer's first name."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=40, help_text=_("Typed after a slash: /horario"))
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("text"))
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="quick_replies", help_text=_("Empty: every team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(fields=["shortcut", "team"], name="quick_reply_unique_per_team"),
+            models.UniqueConstraint(fields=["shortcut"], condition=Q(team__isnull=True),
+                                    name="quick_reply_unique_global"),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+    def render(self, *, first_name: str = "") -> str:
+        return self.text.replace("{nombre}", first_name).replace(" ,", ",").strip()

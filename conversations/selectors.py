@@ -81,3 +81,13 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
 
 def conversation_by_phone(*, user: User, phone: str) -> QuerySet[Conversation]:
     return conversation_list(user=user).filter(Q(contact__phone=phone) | Q(contact__whatsapp_id=phone.lstrip("+")))
+
+
+def quick_reply_list(*, user: User, prefix: str = "") -> QuerySet:
+    """Canned replies the user may use: the global ones and their team's, by shortcut."""
+    from conversations.models import QuickReply
+
+    qs = QuickReply.objects.filter(is_active=True).filter(Q(team__isnull=True) | Q(team_id=user.team_id))
+    if prefix:
+        qs = qs.filter(shortcut__startswith=prefix.lower().lstrip("/"))
+    return qs.order_by("shortcut")[:10]

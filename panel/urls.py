@@ -16,4 +16,5 @@ urlpatterns = [
     path("c/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("c/<int:pk>/status/", views.set_status, name="status"),
     path("c/<int:pk>/note/", views.add_note, name="note"),
+    path("c/<int:pk>/quick/", views.quick_replies, name="quick"),
 ]

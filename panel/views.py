@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from conversations.models import Conversation, Message
-from conversations.selectors import ConversationFilters, conversation_get_for_user, conversation_list
+from conversations.selectors import (
+    ConversationFilters,
+    conversation_get_for_user,
+    conversation_list,
+    quick_reply_list,
+)
 from conversations.services.assistant import conversation_suggest_reply
 from conversations.services.inbox import (
     conversation_add_note,
@@ -28,6 +33,7 @@ from conversations.services.inbox import (
 )
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
+from leads.services import is_real_name
 from panel.selectors import (
     message_get_for_conversation,
     message_history,
@@ -242,3 +248,16 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Note saved. The customer does not see it.")
 
     return _done(request, pk, action)
+
+
+@login_required
+@require_GET
+def quick_replies(request: HttpRequest, pk: int) -> JsonResponse:
+    """Canned replies whose shortcut starts with ``?q=``, ready to insert for this customer."""
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    name = conversation.contact.name
+    first_name = name.split()[0] if is_real_name(name) else ""
+    replies = quick_reply_list(user=request.user, prefix=request.GET.get("q", "")[:40])
+    return JsonResponse({"results": [
+        {"shortcut": r.shortcut, "title": r.title, "text": r.render(first_name=first_name)} for r in replies
+    ]})

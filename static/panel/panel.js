@@ -180,6 +180,49 @@
       if (form) form.requestSubmit();
     }
   });
+  // Quick replies: "/hor" in an empty composer lists the canned replies; click (or Tab) inserts one.
+  function quickList() { return document.getElementById("quick-list"); }
+  function clearQuick() { const list = quickList(); if (list) list.replaceChildren(); }
+  function insertQuick(text) {
+    const area = document.getElementById("composer-text");
+    if (area) { area.value = text; area.focus(); }
+    clearQuick();
+  }
+  let quickTimer = null;
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "composer-text") return;
+    const match = /^\/([\w-]*)$/.exec(event.target.value);
+    const list = quickList();
+    if (!match || !list) { clearQuick(); return; }
+    window.clearTimeout(quickTimer);
+    quickTimer = window.setTimeout(function () {
+      fetch(list.dataset.url + "?q=" + encodeURIComponent(match[1]), {credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {results: []}; })
+        .then(function (data) {
+          list.replaceChildren(...data.results.map(function (reply) {
+            const item = document.createElement("button");
+            item.type = "button";
+            item.className = "list-group-item list-group-item-action quick-reply";
+            item.dataset.text = reply.text;
+            const code = document.createElement("strong");
+            code.textContent = "/" + reply.shortcut + " ";
+            item.append(code, document.createTextNode(reply.title));
+            return item;
+          }));
+        });
+    }, 150);
+  });
+  document.addEventListener("click", function (event) {
+    const item = event.target.closest(".quick-reply");
+    if (item) insertQuick(item.dataset.text);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id === "composer-text" && event.key === "Tab") {
+      const first = document.querySelector("#quick-list .quick-reply");
+      if (first) { event.preventDefault(); insertQuick(first.dataset.text); }
+    }
+  });
+
   document.body.addEventListener("panel:sent", function (event) {
     upsertMessage(Number(event.detail.conversation), Number(event.detail.message));
   });

@@ -163,6 +163,7 @@ class Command(BaseCommand):
 
         accounts = channel_accounts_sync_from_env()
         users = self._users()
+        self._quick_replies()
         operators = self._operators()
         # One seeded generator per section, so a second run draws the same contacts.
         created_products = self._products(operators, random.Random(2026))
@@ -193,6 +194,17 @@ class Command(BaseCommand):
                 team.supervisor = users["supervisor"]
                 team.save(update_fields=["supervisor", "updated_at"])
         return users
+
+    def _quick_replies(self) -> None:
+        from conversations.models import QuickReply
+
+        for shortcut, title, text in (
+            ("horario", "Horario de atención", "Hola {nombre} 👋 Atendemos de lunes a sábado de 9:00 a 19:00."),
+            ("pago", "Medios de pago", "Puedes pagar con Yape, Plin, transferencia o tarjeta 💳."),
+            ("cobertura", "Pedir dirección", "Para revisar la cobertura, ¿me compartes tu dirección y distrito? 📍"),
+            ("gracias", "Despedida", "¡Gracias por escribirnos, {nombre}! Cualquier duda, aquí estamos 😊"),
+        ):
+            QuickReply.objects.get_or_create(shortcut=shortcut, team=None, defaults={"title": title, "text": text})
 
     def _operators(self) -> dict[str, Operator]:
         operators = {}
