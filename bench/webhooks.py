@@ -7,8 +7,9 @@ Run it from the project root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.
 
 It uses ``postgres://postgres@127.0.0.1:5432/crm_bench_webhooks`` (env ``BENCH_DATABASE_URL``), DROPPED and
 re-created at every start (a name without ``bench`` is refused), and Redis ``redis://127.0.0.1:6379/9``
-(env ``BENCH_REDIS_URL``; databases 0 and 15 are refused), flushed at the start of every scenario. It
-waits (``--wait-quiet``, up to 2 min) for the load average to fall under 1 before it starts.
+(env ``BENCH_REDIS_URL``; databases 0 and 15 are refused), flushed at the start of every scenario. Runs
+take turns (a lock file in ``bench/results/``: a second run would drop the database under the first), and
+each waits (``--wait-quiet``, up to 2 min) for the load average to fall under 1 before it starts.
 
 What runs: the real ASGI app under daphne (the server of the Dockerfile and of ``make run``; ``--servers N``
 runs N of them on one shared socket), Celery workers (``celery -A config worker -Q inbound,outbound,default
@@ -67,6 +68,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -91,6 +93,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 RESULTS_FILE = ROOT / "bench" / "results" / "webhooks.json"
 LOG_DIR = ROOT / "bench" / "results" / "webhooks_logs"
+LOCK_FILE = ROOT / "bench" / "results" / ".webhooks.lock"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_webhooks"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 SCENARIOS = ("bare", "webhooks", "capacity", "ingest", "kill", "redelivery")
@@ -185,6 +188,31 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=5) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def take_lock(max_wait: float) -> Any:
+    """One run at a time: a second one would drop the database under the first. Returns the open lock file."""
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    handle = LOCK_FILE.open("a+")
+    deadline = time.monotonic() + max_wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not told:
+                print(f"another run of bench/webhooks.py holds {LOCK_FILE.name}: waiting for it...", flush=True)
+                told = True
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            time.sleep(5)
+            continue
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        return handle
 
 
 def wait_quiet(max_wait: float) -> float:
@@ -1316,6 +1344,11 @@ def main() -> int:
     check_redis_url(redis_url)
     port = free_port()
     env = {**os.environ, **service_env(database_url, redis_url, port)}
+
+    lock = take_lock(args.wait_quiet + 600)
+    if lock is None:
+        print(f"cannot run: another run of bench/webhooks.py holds {LOCK_FILE.relative_to(ROOT)}", file=sys.stderr)
+        return 2
 
     import redis
 

@@ -220,8 +220,10 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         Conversation.objects.filter(pk=message.conversation_id).update(needs_human=True)
         return DeliveryOutcome(state="unknown")
     except PermanentError as exc:
+        reason = (_("This channel has no provider credentials configured (admin → Channel accounts).")
+                  if exc.code == "not_configured" else exc.message)
         _finish(message_id, send_state=Message.SendState.DONE, status=Message.Status.FAILED,
-                error_code=exc.code, error_message=exc.message, failed_at=timezone.now())
+                error_code=exc.code, error_message=reason, failed_at=timezone.now())
         return DeliveryOutcome(state="failed")
     with transaction.atomic():
         # An Instagram echo of this very send may have arrived first: ours is the real row.

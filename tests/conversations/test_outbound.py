@@ -223,3 +223,4 @@ def test_twilio_without_credentials_fails_the_message_instead_of_crashing(post_t
     assert message_deliver(message_id=message.pk).state == "failed"
     message.refresh_from_db()
     assert (message.status, message.error_code) == ("failed", "not_configured")
+    assert "credenciales" in message.error_message  # told to the agent in Spanish
