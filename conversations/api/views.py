@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.api import active_user_or_field_error
 from conversations.api.serializers import (
     AssignInputSerializer,
     ConversationFilterSerializer,
@@ -41,15 +41,6 @@ from conversations.services.outbound import message_send
 from core.api.permissions import RolePermission
 from core.phones import normalize_phone
 from leads.scoring import lead_facts
-
-
-def _user(user_id: int | None, field: str) -> User | None:
-    if user_id is None:
-        return None
-    try:
-        return User.objects.get(pk=user_id, is_active=True)
-    except User.DoesNotExist as exc:
-        raise serializers.ValidationError({field: [_("No active user with that id.")]}) from exc
 
 
 class _ConversationApi(APIView):
@@ -119,7 +110,7 @@ class ConversationAssignApi(_ConversationApi):
         data = AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         conversation_assign(actor=request.user, conversation=self.conversation(request, pk),
-                            assignee=_user(data.validated_data["assignee"], "assignee"))
+                            assignee=active_user_or_field_error(data.validated_data["assignee"], "assignee"))
         return self.respond(request, pk)
 
 
@@ -128,7 +119,7 @@ class ConversationTransferApi(_ConversationApi):
     def post(self, request: Request, pk: int) -> Response:
         data = TransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        to = _user(data.validated_data["to"], "to")
+        to = active_user_or_field_error(data.validated_data["to"], "to")
         conversation_transfer(actor=request.user, conversation=self.conversation(request, pk), to=to,
                               note=data.validated_data["note"])
         try:

@@ -7,7 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.api import active_user_or_field_error
 from core.api.permissions import RolePermission
 from leads.api.serializers import (
     ContactDetailSerializer,
@@ -28,15 +28,6 @@ from leads.selectors import (
     lead_list,
 )
 from leads.services import contact_create, contact_update, lead_change, lead_create
-
-
-def _user_or_error(user_id: int | None, field: str) -> User | None:
-    if user_id is None:
-        return None
-    try:
-        return User.objects.get(pk=user_id, is_active=True)
-    except User.DoesNotExist as exc:
-        raise serializers.ValidationError({field: [_("No active user with that id.")]}) from exc
 
 
 @extend_schema(parameters=[LeadFilterSerializer])
@@ -61,7 +52,7 @@ class LeadListCreateApi(generics.ListAPIView):
             contact = contact_visible_queryset(user=request.user).get(pk=fields.pop("contact"))
         except Contact.DoesNotExist as exc:
             raise serializers.ValidationError({"contact": [_("No contact with that id.")]}) from exc
-        assignee = _user_or_error(fields.pop("assignee", None), "assignee")
+        assignee = active_user_or_field_error(fields.pop("assignee", None), "assignee")
         lead = lead_create(actor=request.user, contact=contact, assignee=assignee, **fields)
         lead = lead_get_for_user(user=request.user, lead_id=lead.pk)
         return Response(LeadOutputSerializer(lead).data, status=status.HTTP_201_CREATED)
@@ -82,7 +73,7 @@ class LeadDetailApi(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "assignee" in fields:
-            fields["assignee"] = _user_or_error(fields["assignee"], "assignee")
+            fields["assignee"] = active_user_or_field_error(fields["assignee"], "assignee")
         lead_change(actor=request.user, lead=lead, data=fields)
         return Response(LeadOutputSerializer(lead_get_for_user(user=request.user, lead_id=pk)).data)
 
