@@ -608,8 +608,11 @@ def queued(redis_client: Any) -> dict[str, Any]:
     }
 
 
-def wait_drain(redis_client: Any, sessions: Any, *, timeout: float, stall: float) -> dict[str, Any]:
-    """Once the load is over (the server stopped, so no event can arrive): poll until no event is RECEIVED.
+def wait_drain(
+    redis_client: Any, sessions: Any, *, timeout: float, stall: float, unacked_too: bool = False
+) -> dict[str, Any]:
+    """Once the load is over (the server stopped, so no event can arrive): poll until no event is RECEIVED
+    (and, with ``unacked_too``, until Redis holds no unacknowledged task either: they were handed back).
 
     Gives up after ``stall`` s without progress while the ``inbound`` queue is empty (tasks stranded in
     kombu's ``unacked`` hash, or lost), or after ``timeout`` s. Reports the CPU used meanwhile.
@@ -618,15 +621,19 @@ def wait_drain(redis_client: Any, sessions: Any, *, timeout: float, stall: float
     probe.begin()
     began = time.monotonic()
     last_change = began
-    last = -1
+    last: tuple[int, int] = (-1, -1)
+    unacked_seen: list[float] = []
     while True:
         states = event_states()
         remaining = states.get("received", 0)
-        if remaining == 0:
+        unacked = int(redis_client.hlen("unacked")) if unacked_too else 0
+        if remaining == 0 and unacked == 0:
             break
         now = time.monotonic()
-        if remaining != last:
-            last, last_change = remaining, now
+        if unacked and not unacked_seen:
+            unacked_seen.append(now)
+        if (remaining, unacked) != last:
+            last, last_change = (remaining, unacked), now
         if now - last_change > stall and queued(redis_client)["waiting"] == 0:
             break
         if now - began > timeout:
@@ -635,6 +642,7 @@ def wait_drain(redis_client: Any, sessions: Any, *, timeout: float, stall: float
     return {
         "drain_seconds": round(time.monotonic() - began, 2),
         "drained": remaining == 0,
+        "unacked_handed_back": unacked_too and unacked == 0 and bool(unacked_seen),
         "states": states,
         "redis": queued(redis_client),
         "cpu_percent_of_one_core": probe.end(sessions()),
@@ -771,7 +779,6 @@ class Bench:
         self.base_url = f"http://127.0.0.1:{port}"
         self.redis = redis_client
         self.procs = Processes()
-        self.worker_starts = 0
         self.worker_logs: list[Path] = []
         self.fates: tuple[set[int], set[int]] = (set(), set())
         self.server_pids: list[int] = []
@@ -837,8 +844,7 @@ class Bench:
         self.procs.stop(*self.server_names(), timeout=3.0)  # daphne lingers on its open connections
 
     def start_worker(self, scenario: str, *, visibility_timeout: int | None = None) -> subprocess.Popen[bytes]:
-        self.worker_starts += 1
-        log = self.log(scenario, f"worker-{self.worker_starts}")
+        log = self.log(scenario, f"worker-{len(self.worker_logs) + 1}")
         env = dict(self.env)
         if visibility_timeout is not None:
             env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
@@ -1079,7 +1085,8 @@ def scenario_kill(bench: Bench, plan: Plan, *, redelivery: bool) -> dict[str, An
     # Redelivery waits for kombu's sweep of unacked messages: every unacked_restore_interval (10 s) x
     # unacked_restore_throttle (10) = ~100 s, for messages older than the visibility timeout.
     stall = 150 if redelivery else 20
-    drain = wait_drain(bench.redis, bench.sessions, timeout=bench.args.drain_timeout, stall=stall)
+    drain = wait_drain(bench.redis, bench.sessions, timeout=bench.args.drain_timeout, stall=stall,
+                       unacked_too=redelivery)
     left = event_states()
     replay: dict[str, Any] = {"ran": False, "recovered": 0}
     if sum(n for state, n in left.items() if state != "processed"):
@@ -1182,6 +1189,8 @@ def print_scenario(name: str, r: dict[str, Any]) -> None:
         print(
             f"  drain after the load: {d['drain_seconds']} s, drained={d['drained']}, states {d['states']},"
             f" redis {d['redis']}"
+            + (" (the stranded unacknowledged tasks were handed back by Redis and acknowledged)"
+               if d.get("unacked_handed_back") else "")
         )
     cpu = ", ".join(f"{k} {v:.0f}%" for k, v in r["drain"]["cpu_percent_of_one_core"].items())
     print(f"    CPU during the drain (100% = one core): {cpu}")
@@ -1376,6 +1385,8 @@ def main() -> int:
     setup_django(env)
     prepare_database()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for old in LOG_DIR.glob("*.log"):  # the previous run's
+        old.unlink()
 
     base_url = f"http://127.0.0.1:{port}"
     plan = build_plan(seed=args.seed, rate=args.rate, seconds=args.seconds, customers=args.customers,
@@ -1392,6 +1403,8 @@ def main() -> int:
         f" {args.concurrency} --pool prefork -O fair; sender: {args.connections} connections,"
         f" {args.timeout:g} s timeout"
     )
+
+    from django.db import DatabaseError
 
     bench = Bench(args, env, port, redis_client)
 
@@ -1415,8 +1428,8 @@ def main() -> int:
             results[name] = runners[name]()
             results[name]["load_average_at_start"] = load_average
             print_scenario(name, results[name])
-    except RuntimeError as exc:
-        print(f"cannot run: {exc}", file=sys.stderr)
+    except (RuntimeError, DatabaseError, redis.RedisError) as exc:
+        print(f"cannot run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     finally:
         bench.procs.stop_all()
