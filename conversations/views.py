@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.services.accounts import verify_tokens, webhook_secrets
 from conversations.services.ingest import kept_headers, webhook_ingest
-from integrations.base import Provider
+from integrations.base import ParsedWebhook, Provider
 from integrations.errors import PayloadError
 from integrations.meta import webhooks as meta
 from integrations.twilio import webhooks as twilio
@@ -40,36 +42,32 @@ def _twilio_verified(request: HttpRequest) -> bool:
     )
 
 
-@csrf_exempt
-@require_POST
-def twilio_whatsapp(request: HttpRequest) -> HttpResponse:
+def _twilio_webhook(request: HttpRequest, parse: Callable[[Any], ParsedWebhook], ok: HttpResponse) -> HttpResponse:
     if not _twilio_verified(request):
         return _forbidden()
     try:
-        parsed = twilio.parse_inbound(request.POST)
+        parsed = parse(request.POST)
     except PayloadError as exc:
         return _error(400, str(exc), "malformed_payload")
     webhook_ingest(
         provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=request.POST.dict(),
         headers=kept_headers(request.headers),
     )
-    return HttpResponse(twilio.empty_twiml(), content_type="text/xml")
+    return ok
+
+
+@csrf_exempt
+@require_POST
+def twilio_whatsapp(request: HttpRequest) -> HttpResponse:
+    """Inbound messages: answered with empty TwiML (the replies go out through the REST API)."""
+    return _twilio_webhook(request, twilio.parse_inbound, HttpResponse(twilio.empty_twiml(), content_type="text/xml"))
 
 
 @csrf_exempt
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    if not _twilio_verified(request):
-        return _forbidden()
-    try:
-        parsed = twilio.parse_status(request.POST)
-    except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
-    webhook_ingest(
-        provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=request.POST.dict(),
-        headers=kept_headers(request.headers),
-    )
-    return HttpResponse(status=200)
+    """Status callbacks of the messages we sent."""
+    return _twilio_webhook(request, twilio.parse_status, HttpResponse(status=200))
 
 
 # ---------------------------------------------------------------------------------------------
