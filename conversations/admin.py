@@ -42,7 +42,7 @@ class ChannelAccountForm(forms.ModelForm):
     class Meta:
         model = ChannelAccount
         fields = ("provider", "name", "account_ref", "phone_number", "account_sid", "access_token", "app_secret",
-                  "verify_token", "ai_mode", "is_active")
+                  "verify_token", "ai_mode", "reminder_after_hours", "is_active")
         widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
 
     def clean(self) -> dict:

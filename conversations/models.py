@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -51,6 +52,11 @@ class ChannelAccount(BaseModel):
         OFF = "off", _("Off")
 
     ai_mode = models.CharField(_("AI mode"), max_length=5, choices=AIMode.choices, default=AIMode.AUTO)
+    reminder_after_hours = models.PositiveSmallIntegerField(
+        _("remind after (hours)"), default=0,
+        help_text=_("Remind the assigned agent when the customer has not answered our last message for this "
+                    "many hours. 0 turns reminders off."),
+    )
 
     class Meta:
         verbose_name = _("channel account")
@@ -166,6 +172,8 @@ class Conversation(BaseModel):
     ai_draft = models.TextField(_("AI suggested reply"), blank=True)
     ai_low_confidence_streak = models.PositiveSmallIntegerField(default=0, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="conversations")
+    event_seq = models.PositiveBigIntegerField(_("last event number"), default=0, editable=False)
+    silence_reminded_at = models.DateTimeField(_("silence reminder sent at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("conversation")
@@ -188,6 +196,17 @@ class Conversation(BaseModel):
         if self.last_inbound_at is None:
             return False
         return (now or timezone.now()) - self.last_inbound_at < WHATSAPP_WINDOW
+
+    @property
+    def window_closes_at(self) -> timezone.datetime | None:
+        return self.last_inbound_at + WHATSAPP_WINDOW if self.last_inbound_at else None
+
+    def window_seconds_left(self, now: timezone.datetime | None = None) -> int:
+        """Seconds until the 24-hour window closes (0 when closed): for the countdown on cards."""
+        if self.last_inbound_at is None:
+            return 0
+        left = self.last_inbound_at + WHATSAPP_WINDOW - (now or timezone.now())
+        return max(0, int(left.total_seconds()))
 
 
 class MessageTemplate(BaseModel):
@@ -373,3 +392,77 @@ class QuickReply(BaseModel):
 
     def render(self, *, first_name: str = "") -> str:
         return self.text.replace("{nombre}", first_name).replace(" ,", ",").strip()
+
+
+class ConversationEvent(models.Model):
+    """The log of the real-time events of a conversation, so a socket that missed some can catch up.
+
+    ``seq`` grows by one per event of a conversation (``Conversation.event_seq``, allocated in the
+    transaction of the change); ``audience`` lists the groups the event went to (`` user.5 team.2 ``),
+    ``former_audience`` those who lost the conversation with it (a transfer). Pruned after a few days.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="events"
+    )
+    seq = models.PositiveBigIntegerField(_("number"))
+    type = models.CharField(_("type"), max_length=40)
+    data = models.JSONField(_("data"), encoder=DjangoJSONEncoder)
+    audience = models.CharField(_("audience"), max_length=200)
+    former_audience = models.CharField(_("former audience"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="conversation_event_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq} {self.type}"
+
+
+class FollowUpTask(BaseModel):
+    """A message an agent schedules for later: free text inside the 24-hour window, else the template."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        DONE = "done", _("Done")
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="followups"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True,
+        related_name="followups",
+    )
+    due_at = models.DateTimeField(_("due at"))
+    text = models.TextField(_("message"), blank=True)
+    template = models.ForeignKey(
+        MessageTemplate, verbose_name=_("template"), on_delete=models.SET_NULL, null=True, blank=True,
+        help_text=_("Sent instead of the text when the 24-hour window has closed."),
+    )
+    template_variables = models.JSONField(_("template variables"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    sent_message = models.ForeignKey(
+        Message, verbose_name=_("message sent"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text="") | Q(template__isnull=False), name="followup_has_content"),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="followup_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} @ {self.due_at:%Y-%m-%d %H:%M}"

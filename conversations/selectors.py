@@ -7,13 +7,15 @@ the queue; back office and admins everything. A conversation the user may not se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import team_member_q
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
 from integrations.base import Provider
 
 
@@ -91,3 +93,99 @@ def quick_reply_list(*, user: User, prefix: str = "") -> QuerySet:
     if prefix:
         qs = qs.filter(shortcut__startswith=prefix.lower().lstrip("/"))
     return qs.order_by("shortcut")[:10]
+
+
+# --------------------------------------------------------------------------------------------
+# Catch-up: the events a socket missed, from the event log
+# --------------------------------------------------------------------------------------------
+CATCHUP_LIMIT = 500
+# The log's ids are handed out at insert, rows become visible at commit: a transaction that inserted
+# row 10 may commit after row 11 was read. ``since`` therefore also returns rows written up to this
+# long before the cursor's row (the client ignores the ones it has, by conversation and seq).
+CATCHUP_OVERLAP = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    events: list[dict[str, Any]]
+    cursor: int
+    more: bool = False
+    reset: bool = False  # the log no longer reaches back that far: reload the page
+
+
+def _frame(event: ConversationEvent, *, trimmed: bool = False) -> dict[str, Any]:
+    data = event.data
+    if trimmed:  # someone who lost the conversation hears only where it went, as live
+        data = {"id": event.conversation_id, "assignee": data.get("assignee")}
+    return {"type": event.type, "v": 1, "data": data, "conversation": event.conversation_id, "seq": event.seq,
+            "cursor": event.pk}
+
+
+def conversation_events_after(
+    *, user: User, conversation_id: int, after: int | None, limit: int = CATCHUP_LIMIT
+) -> CatchUp:
+    """The events of a conversation the user may see (else 404) numbered above ``after``, in seq order.
+
+    Without ``after`` it only answers the conversation's current seq (a client's starting point).
+    """
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    if after is None:
+        return CatchUp(events=[], cursor=conversation.event_seq)
+    rows = list(ConversationEvent.objects.filter(conversation=conversation, seq__gt=after).order_by("seq")[
+        : limit + 1
+    ])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    reset = conversation.event_seq > after and (not rows or rows[0].seq != after + 1)
+    last = rows[-1].seq if rows else max(after, 0)
+    return CatchUp(events=[_frame(e) for e in rows], cursor=last, more=more, reset=reset)
+
+
+def _audience_q(field: str, groups: list[str]) -> Q:
+    q = Q()
+    for group in groups:
+        q |= Q(**{f"{field}__contains": f" {group} "})
+    return q
+
+
+def events_since(*, user: User, since: int | None, limit: int = CATCHUP_LIMIT) -> CatchUp:
+    """The events the user's sockets would have heard after log row ``since``, oldest first.
+
+    Without ``since`` it only answers the current cursor (a client's starting point).
+    """
+    from core.realtime import user_role_groups
+
+    latest = ConversationEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if since is None:
+        return CatchUp(events=[], cursor=latest)
+    window = Q(pk__gt=since)
+    anchor = ConversationEvent.objects.filter(pk__lte=since).order_by("-pk").values_list("created_at", flat=True)
+    anchor_at = anchor.first()
+    if anchor_at is None and since > 0:
+        return CatchUp(events=[], cursor=latest, reset=latest > since)
+    if anchor_at is not None:
+        window |= Q(pk__lte=since, created_at__gte=anchor_at - CATCHUP_OVERLAP)
+    groups = user_role_groups(user)
+    current, former = _audience_q("audience", groups), _audience_q("former_audience", groups)
+    rows = list(ConversationEvent.objects.filter(window).filter(current | former).order_by("pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    wanted = {f" {g} " for g in groups}
+    frames = [_frame(e, trimmed=not any(g in e.audience for g in wanted)) for e in rows]
+    cursor = rows[-1].pk if more else max(latest, since, rows[-1].pk if rows else 0)
+    return CatchUp(events=frames, cursor=cursor, more=more)
+
+
+def followup_list(*, conversation: Conversation) -> QuerySet[FollowUpTask]:
+    """A conversation's follow-ups: scheduled first (soonest first), then the recent closed ones."""
+    return conversation.followups.select_related("created_by", "template").order_by(
+        Case(When(state=FollowUpTask.State.SCHEDULED, then=0), default=1), "due_at", "pk"
+    )
+
+
+def followup_get_for_user(*, user: User, conversation_id: int, followup_id: int) -> FollowUpTask:
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    try:
+        return followup_list(conversation=conversation).get(pk=followup_id)
+    except FollowUpTask.DoesNotExist as exc:
+        raise Http404 from exc

@@ -53,3 +53,28 @@ def assist_message(message_id: int) -> str:
     from conversations.services.assistant import message_assist
 
     return message_assist(message_id=message_id).state
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def run_due_followups() -> dict[str, int]:
+    """Beat, every minute: send the follow-ups that are due (claimed one by one, never sent twice)."""
+    from conversations.services.followups import followups_run_due
+
+    result = followups_run_due()
+    return {"sent": result.sent, "failed": result.failed, "skipped": result.skipped}
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def remind_silent_conversations() -> int:
+    """Beat, every few minutes: one reminder per customer silence longer than the account's setting."""
+    from conversations.services.followups import reminders_run
+
+    return reminders_run()
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def prune_conversation_events(days: int = 7) -> int:
+    """Beat, daily: drop the real-time event log older than ``days`` (catch-up only needs the recent past)."""
+    from conversations.services.followups import conversation_events_prune
+
+    return conversation_events_prune(days=days)

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from core.realtime import user_group
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_role_groups
 
-# The names conversations.events publishes to (kept as literals: core does not import domain apps).
-QUEUE_GROUP = "queue.unassigned"
-EVERYTHING_GROUP = "role.all"
+__all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
+
+# How many (conversation, seq) pairs a socket remembers to drop the second copy of an event that
+# reached it through two groups (its user group and the conversation it has open).
+SEEN_EVENTS = 512
 
 
 @database_sync_to_async
 def role_groups(user: Any) -> list[str]:
-    """Groups a user hears from connection time on, matching what the selectors let them see.
-
-    Agents: their own conversations and the unassigned queue. Supervisors: also the teams they
-    belong to or supervise. Back office and admins: everything (``role.all`` only, so no event
-    arrives twice).
-    """
-    groups = [user_group(user.pk)]
-    if user.is_admin_role or user.is_backoffice:
-        return [*groups, EVERYTHING_GROUP]
-    groups.append(QUEUE_GROUP)
-    if user.is_supervisor:
-        from accounts.models import Team
-
-        team_ids = set(Team.objects.filter(supervisor=user).values_list("pk", flat=True))
-        if user.team_id:
-            team_ids.add(user.team_id)
-        groups += [f"team.{team_id}" for team_id in sorted(team_ids)]
-    return groups
+    return user_role_groups(user)
 
 
 @database_sync_to_async
@@ -54,16 +40,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     Client messages: ``{"type": "ping"}`` -> ``{"type": "pong"}``; ``{"type": "subscribe", "conversation": id}``
     joins ``conversation.<id>`` (leaving the previous one) once the selector allows it and answers
     ``{"type": "subscribed" | "subscribe.refused", "conversation": id}``; ``{"type": "unsubscribe"}`` leaves it.
+    When a ``conversation.assigned`` event of the open conversation passes, the selector is asked again;
+    if the user may no longer see it the socket leaves the group and says ``{"type": "subscribe.revoked"}``.
     """
 
     groups_joined: list[str]
     conversation_group: str | None = None
+    conversation_id: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        self.seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self.groups_joined = await role_groups(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -92,6 +82,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "subscribe.refused", "conversation": raw_id})
             return
         self.conversation_group = f"conversation.{conversation_id}"
+        self.conversation_id = conversation_id
         await self.channel_layer.group_add(self.conversation_group, self.channel_name)
         await self.send_json({"type": "subscribed", "conversation": conversation_id})
 
@@ -99,6 +90,31 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if self.conversation_group:
             await self.channel_layer.group_discard(self.conversation_group, self.channel_name)
             self.conversation_group = None
+            self.conversation_id = None
+
+    def _already_sent(self, event: dict[str, Any]) -> bool:
+        conversation, seq = event.get("conversation"), event.get("seq")
+        if conversation is None or seq is None:
+            return False
+        key = (conversation, seq)
+        if key in self.seen:
+            return True
+        self.seen[key] = None
+        if len(self.seen) > SEEN_EVENTS:
+            self.seen.popitem(last=False)
+        return False
 
     async def event_forward(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if self._already_sent(event):
+            return
+        await self.send_json(event)
+        conversation_id = event.get("conversation")
+        if (
+            event.get("type") == "conversation.assigned"
+            and conversation_id is not None
+            and conversation_id == self.conversation_id
+            and not await _may_see_conversation(self.scope["user"], conversation_id)
+        ):
+            await self._leave_conversation()
+            await self.send_json({"type": "subscribe.revoked", "conversation": conversation_id})

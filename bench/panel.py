@@ -1,0 +1,543 @@
+"""Benchmark of the agents' chat panel: page times and query counts at size, and webhook-to-socket latency.
+
+Run it from the project root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 must be up)::
+
+    .venv/bin/python bench/panel.py                 # 10k and 100k conversations, 1M messages, 50 agents at 80/s
+    .venv/bin/python bench/panel.py --quick         # small sizes, 10 agents at 20/s: under a minute
+    .venv/bin/python bench/panel.py --messages 200000 --skip-live
+
+It uses ``postgres://postgres@127.0.0.1:5432/crm_bench_panel`` (env ``BENCH_DATABASE_URL``), DROPPED and
+re-created at every start (a name without ``bench`` is refused), and Redis ``redis://127.0.0.1:6379/10``
+(env ``BENCH_REDIS_URL``; databases 0 and 15 are refused), flushed at the start. One run at a time (a lock
+file in ``bench/results/``).
+
+Pages. Users: an admin, a supervisor and ``--agents`` agents of one team. For each size N (``--sizes``,
+default 10,000 and 100,000) the conversations are topped up to N (one contact each; 5 in 6 assigned
+round-robin to the agents, the rest in the unassigned queue), and the messages to ``--messages * N /
+largest size`` (1M at 100k), spread over the conversations, plus 2,000 in one "big" conversation. Rows are
+copied server-side from one template row with ``INSERT ... SELECT generate_series`` (every column the
+models have, whatever migrations add), then ``ANALYZE``. Then, in this process with ``django.test.Client``
+(the server's work without the network: middleware, view, templates, SQL), as an agent and as the admin:
+``/panel/`` (the inbox) and ``/panel/c/<big>/`` (the conversation page, last 200 messages) are requested
+once to warm up, then ``--runs`` times: median and p95 time and the query count are printed.
+
+Live. Daphne (the server of the Dockerfile) and one Celery worker (``-Q inbound,outbound,default,ai
+--concurrency 2``) start with the distributed-mode env; ``--agents`` agents log in and open a real
+WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends them) to ``/ws/panel/``.
+First one signed Meta webhook per bench customer creates their conversations, which are then assigned
+round-robin to the agents. Then, open loop, ``--rate`` webhooks per second for ``--seconds`` s: 90% from
+those customers (the event reaches one agent: the assignee), 10% from new customers (the unassigned
+queue: every agent). For each (message, agent that should see it) the time from the moment the POST
+started to the ``message.created`` frame carrying that message's text at that socket is recorded:
+p50/p95/p99/max, plus how many expected frames never came (within 15 s of the last POST) and the POST
+answers that were not 200. The websocket clients and the sender share this process's event loop.
+
+Everything also goes to ``bench/results/panel.json``; logs of daphne and the worker to
+``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.webhooks import (  # noqa: E402 - the webhook bench's process and environment helpers
+    META_PATH,
+    META_SECRET,
+    PHONE_NUMBER_ID,
+    Processes,
+    check_redis_url,
+    free_port,
+    recreate_database,
+    redacted,
+    service_env,
+)
+
+RESULTS_FILE = ROOT / "bench" / "results" / "panel.json"
+LOG_DIR = ROOT / "bench" / "results" / "panel_logs"
+LOCK_FILE = ROOT / "bench" / "results" / ".panel.lock"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_panel"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
+BIG_CONVERSATION_MESSAGES = 2_000
+UNASSIGNED_EVERY = 6  # one conversation in six waits in the queue
+NEW_CUSTOMER_SHARE = 0.10
+QUICK = {"sizes": "1000,5000", "messages": 20_000, "agents": 10, "rate": 20.0, "seconds": 5.0, "runs": 5}
+FULL = {"sizes": "10000,100000", "messages": 1_000_000, "agents": 50, "rate": 80.0, "seconds": 20.0, "runs": 15}
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+
+    django.setup()
+    from django.test.utils import override_settings
+
+    override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ).enable()
+
+
+def migrate(env: dict[str, str]) -> None:
+    done = subprocess.run(  # noqa: S603 - our own venv's python, fixed arguments
+        [str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"migrate failed:\n{done.stderr[-2000:]}")
+
+
+def create_people(agents: int) -> dict[str, Any]:
+    from accounts.models import Role, Team
+    from accounts.services import roles_create, user_create
+    from conversations.models import ChannelAccount
+    from conversations.services.accounts import channel_accounts_sync_from_env
+
+    roles_create()
+    team = Team.objects.create(name="Equipo bench")
+    password = "bench-password-123"  # noqa: S105 - a throw-away database
+    admin = user_create(username="bench_admin", password=password, role=Role.ADMIN)
+    boss = user_create(username="bench_boss", password=password, role=Role.SUPERVISOR, team=team)
+    team.supervisor = boss
+    team.save()
+    people = [user_create(username=f"bench_agent_{k:02d}", password=password, role=Role.AGENT, team=team)
+              for k in range(agents)]
+    channel_accounts_sync_from_env()
+    ChannelAccount.objects.update(ai_mode=ChannelAccount.AIMode.OFF)  # the AI is not what is measured
+    return {"admin": admin, "supervisor": boss, "agents": people}
+
+
+def _columns(model: Any, overrides: dict[str, str]) -> tuple[str, str]:
+    """Column list and SELECT list copying template row ``t`` with some columns replaced by SQL."""
+    names = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    select = [overrides.get(name, f"t.{name}") for name in names]
+    return ", ".join(names), ", ".join(select)
+
+
+def _execute(sql: str, params: list[Any] | None = None) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.rowcount
+
+
+def seed_templates(account_id: int) -> tuple[int, int, int]:
+    from conversations.models import Conversation, Message
+    from leads.models import Contact
+
+    contact = Contact.objects.create(name="Plantilla", phone="+51800000000", whatsapp_id="51800000000")
+    conversation = Conversation.objects.create(contact=contact, channel_account_id=account_id)
+    message = Message.objects.create(conversation=conversation, channel_account_id=account_id, direction="in",
+                                     sender="customer", status="received", text="plantilla")
+    return contact.pk, conversation.pk, message.pk
+
+
+def top_up(size: int, messages: int, agent_ids: list[int], templates: tuple[int, int, int]) -> dict[str, Any]:
+    """Conversations up to ``size`` (one contact each), messages up to ``messages``; returns counts and time."""
+    from conversations.models import Conversation, Message
+    from leads.models import Contact
+
+    began = time.perf_counter()
+    contact_t, conversation_t, message_t = templates
+    have = Conversation.objects.filter(contact__name__startswith="Cliente ").count()
+    if size > have:
+        first, last = have + 1, size
+        cols, select = _columns(Contact, {
+            "name": "'Cliente ' || g", "phone": "'+519' || lpad(g::text, 8, '0')",
+            "whatsapp_id": "'519' || lpad(g::text, 8, '0')", "created_at": "now()", "updated_at": "now()",
+        })
+        _execute(f"INSERT INTO {Contact._meta.db_table} ({cols}) SELECT {select} "  # noqa: S608
+                 f"FROM {Contact._meta.db_table} t, generate_series(%s, %s) g WHERE t.id = %s",
+                 [first, last, contact_t])
+        agents_sql = "ARRAY[" + ",".join(str(a) for a in agent_ids) + "]::bigint[]"
+        cols, select = _columns(Conversation, {
+            "contact_id": "c.id",
+            "assignee_id": f"CASE WHEN mod(c.id, {UNASSIGNED_EVERY}) = 0 THEN NULL "
+                           f"ELSE ({agents_sql})[mod(c.id, {len(agent_ids)}) + 1] END",
+            "last_message_at": "now() - mod(c.id, 50000) * interval '1 minute'",
+            "last_inbound_at": "now() - mod(c.id, 50000) * interval '1 minute'",
+            "last_message_preview": "'Hola, ¿tienen fibra en mi zona? ' || c.id",
+            "unread_count": "mod(c.id, 3)", "created_at": "now()", "updated_at": "now()",
+        })
+        _execute(f"INSERT INTO {Conversation._meta.db_table} ({cols}) SELECT {select} "  # noqa: S608
+                 f"FROM {Contact._meta.db_table} c, {Conversation._meta.db_table} t "
+                 f"WHERE t.id = %s AND c.name LIKE 'Cliente %%' AND NOT EXISTS "
+                 f"(SELECT 1 FROM {Conversation._meta.db_table} x WHERE x.contact_id = c.id)",
+                 [conversation_t])
+    have_messages = Message.objects.count() - 1
+    wanted = max(messages, 0)
+    if wanted > have_messages:
+        cols, select = _columns(Message, {
+            "conversation_id": "c.id", "text": "'Mensaje de prueba número ' || g",
+            "direction": "CASE WHEN mod(g, 2) = 0 THEN 'in' ELSE 'out' END",
+            "sender": "CASE WHEN mod(g, 2) = 0 THEN 'customer' ELSE 'agent' END",
+            "status": "CASE WHEN mod(g, 2) = 0 THEN 'received' ELSE 'read' END",
+            "created_at": "now() - (%s - g) * interval '1 second'", "updated_at": "now()",
+        })
+        _execute(f"INSERT INTO {Message._meta.db_table} ({cols}) SELECT {select} "  # noqa: S608
+                 f"FROM generate_series(%s, %s) g "
+                 f"JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM {Conversation._meta.db_table}"
+                 f" WHERE id <> %s) c ON c.rn = mod(g, %s) "
+                 f"JOIN {Message._meta.db_table} t ON t.id = %s",
+                 [wanted, have_messages + 1, wanted, conversation_t, size, message_t])
+    _execute("ANALYZE")
+    return {"conversations": Conversation.objects.count() - 1, "messages": Message.objects.count(),
+            "seconds": round(time.perf_counter() - began, 1)}
+
+
+def big_conversation(agent_id: int, templates: tuple[int, int, int]) -> int:
+    """The template conversation, given to the measuring agent, with ``BIG_CONVERSATION_MESSAGES`` messages."""
+    from conversations.models import Conversation, Message
+
+    _, conversation_t, message_t = templates
+    Conversation.objects.filter(pk=conversation_t).update(assignee_id=agent_id, last_message_at=datetime.now(UTC))
+    cols, select = _columns(Message, {"text": "'Mensaje largo ' || g",
+                                      "created_at": "now() - g * interval '1 second'"})
+    _execute(f"INSERT INTO {Message._meta.db_table} ({cols}) SELECT {select} "  # noqa: S608
+             f"FROM {Message._meta.db_table} t, generate_series(1, %s) g WHERE t.id = %s",
+             [BIG_CONVERSATION_MESSAGES, message_t])
+    return conversation_t
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def measure_page(user: Any, path: str, runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")  # the host the distributed-mode env allows
+    client.force_login(user)
+    response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code} to {user}")
+    times: list[float] = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as ctx:
+            began = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - began) * 1000)
+        queries = len(ctx.captured_queries)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return {"path": path, "median_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1),
+            "queries": queries}
+
+
+# --------------------------------------------------------------------------------------------
+# Live: webhook POST -> WebSocket frame
+# --------------------------------------------------------------------------------------------
+def meta_body(customer: str, text: str, rng: random.Random) -> tuple[bytes, dict[str, str]]:
+    payload = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "51940111222", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": f"Cliente {customer[-4:]}"}, "wa_id": customer}],
+            "messages": [{"from": customer, "id": f"wamid.PANEL{rng.getrandbits(128):032X}",
+                          "timestamp": str(int(time.time())), "type": "text", "text": {"body": text}}],
+        }}]}]}
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    signature = "sha256=" + hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+
+
+class Listener:
+    """One agent's socket: records when each ``message.created`` frame arrives, by message text."""
+
+    def __init__(self, user_id: int, cookie: str) -> None:
+        self.user_id = user_id
+        self.cookie = cookie
+        self.arrivals: dict[str, float] = {}
+        self.frames = 0
+
+    async def run(self, url: str, origin: str, ready: asyncio.Event, stop: asyncio.Event) -> None:
+        import websockets
+
+        async with websockets.connect(url, origin=origin, additional_headers={"Cookie": self.cookie},
+                                      max_queue=None, ping_interval=None) as socket:
+            ready.set()
+            while not stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                now = time.perf_counter()
+                self.frames += 1
+                event = json.loads(raw)
+                if event.get("type") == "message.created":
+                    self.arrivals.setdefault(event["data"].get("text", ""), now)
+
+
+async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    import httpx
+    from asgiref.sync import sync_to_async
+    from django.test import Client
+
+    from conversations.models import Conversation
+
+    rng = random.Random(7)  # noqa: S311 - load shape, not crypto
+    agents = people["agents"]
+    listeners = []
+    for agent in agents:
+        client = Client()
+        await sync_to_async(client.force_login)(agent)
+        listeners.append(Listener(agent.pk, f"sessionid={client.cookies['sessionid'].value}"))
+    ws_url = base_url.replace("http://", "ws://") + "/ws/panel/"
+    stop = asyncio.Event()
+    readies = [asyncio.Event() for _ in listeners]
+    tasks = [asyncio.create_task(lis.run(ws_url, base_url, ready, stop)) for lis, ready in zip(listeners, readies,
+                                                                                               strict=True)]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=30)
+
+    customers = [f"5197{k:07d}" for k in range(len(agents) * 4)]
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        # warm-up: one message per bench customer creates their conversations; then hand them out
+        for customer in customers:
+            body, headers = meta_body(customer, f"hola {customer}", rng)
+            await http.post(META_PATH, content=body, headers=headers)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            n = await sync_to_async(Conversation.objects.filter(contact__whatsapp_id__in=customers).count)()
+            if n == len(customers):
+                break
+            await asyncio.sleep(0.3)
+        owner: dict[str, int] = {}
+
+        def assign() -> None:
+            for k, customer in enumerate(customers):
+                agent = agents[k % len(agents)]
+                Conversation.objects.filter(contact__whatsapp_id=customer).update(assignee=agent)
+                owner[customer] = agent.pk
+
+        await sync_to_async(assign)()
+        await asyncio.sleep(1.0)  # let the warm-up frames drain
+
+        total = int(args.rate * args.seconds)
+        sent: dict[str, tuple[float, str | None]] = {}  # text -> (POST start, assignee or None = everyone)
+        statuses: list[int] = []
+
+        async def post(k: int, due: float) -> None:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if rng.random() < NEW_CUSTOMER_SHARE:
+                customer, who = f"5196{k:07d}", None
+            else:
+                customer = rng.choice(customers)
+                who = owner[customer]
+            text = f"bench-{k}-{rng.getrandbits(32):08x}"
+            body, headers = meta_body(customer, text, rng)
+            started = time.perf_counter()
+            sent[text] = (started, who)
+            try:
+                response = await http.post(META_PATH, content=body, headers=headers)
+                statuses.append(response.status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+
+        t0 = time.perf_counter() + 0.2
+        await asyncio.gather(*(post(k, t0 + k / args.rate) for k in range(total)))
+        send_seconds = time.perf_counter() - t0
+        # wait until every expected frame came, or 15 s of silence after the last POST
+        deadline = time.perf_counter() + 15
+        while time.perf_counter() < deadline:
+            expected = sum(len(listeners) if who is None else 1 for _, who in sent.values())
+            got = sum(1 for lis in listeners for text in sent if text in lis.arrivals)
+            if got >= expected:
+                break
+            await asyncio.sleep(0.25)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    latencies: list[float] = []
+    missing = 0
+    for text, (started, who) in sent.items():
+        targets = listeners if who is None else [lis for lis in listeners if lis.user_id == who]
+        for lis in targets:
+            if text in lis.arrivals:
+                latencies.append((lis.arrivals[text] - started) * 1000)
+            else:
+                missing += 1
+    return {
+        "agents": len(listeners), "posts": total, "achieved_rate": round(total / send_seconds, 1),
+        "non_200": sum(1 for s in statuses if s != 200), "frames_received": sum(lis.frames for lis in listeners),
+        "deliveries_measured": len(latencies), "missing": missing,
+        "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0.0), 1),
+    }
+
+
+def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
+    import httpx
+
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    server_log, worker_log = LOG_DIR / "daphne.log", LOG_DIR / "worker.log"
+    procs.start("server", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                env, server_log)
+    procs.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "-Q", "inbound,outbound,default,ai",
+                           "--concurrency", "2", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
+                           "-n", "bench-panel@%h", "--without-mingle", "--without-gossip"], env, worker_log)
+    deadline = time.monotonic() + 90
+    server_up = worker_up = False
+    while time.monotonic() < deadline and not (server_up and worker_up):
+        for name, log in (("server", server_log), ("worker", worker_log)):
+            if procs.running[name].poll() is not None:
+                raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
+        worker_up = worker_up or b" ready." in worker_log.read_bytes()
+        if not server_up and b"Listening on" in server_log.read_bytes():
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                server_up = True
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
+    if not (server_up and worker_up):
+        raise RuntimeError(f"daphne or the worker did not start within 90 s; see {LOG_DIR}")
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and load: under a minute")
+    parser.add_argument("--sizes", help="conversation counts, comma-separated (default 10000,100000)")
+    parser.add_argument("--messages", type=int, help="messages at the largest size (default 1,000,000)")
+    parser.add_argument("--agents", type=int, help="agents connected for the live part (default 50)")
+    parser.add_argument("--rate", type=float, help="webhooks per second (default 80)")
+    parser.add_argument("--seconds", type=float, help="length of the live load (default 20)")
+    parser.add_argument("--runs", type=int, help="timed requests per page (default 15)")
+    parser.add_argument("--skip-live", action="store_true", help="pages only: no daphne, worker or sockets")
+    args = parser.parse_args()
+    defaults = QUICK if args.quick else FULL
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.size_list = sorted(int(s.replace("_", "")) for s in str(args.sizes).split(",") if s.strip())
+    return args
+
+
+def main() -> int:  # noqa: PLR0915 - a linear script
+    args = parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    check_redis_url(redis_url)
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    lock = LOCK_FILE.open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("another run of bench/panel.py is going on; try later", file=sys.stderr)
+        return 2
+    began = time.perf_counter()
+    port = free_port()
+    env = {**os.environ, **service_env(database_url, redis_url, port), "CONN_MAX_AGE": "0"}
+    print(f"database {redacted(database_url)}, redis {redis_url}, {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        recreate_database(database_url)
+        migrate(env)
+    except Exception as exc:  # noqa: BLE001 - cannot run: say why
+        print(f"cannot run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    setup_django(env)
+    from conversations.models import ChannelAccount
+
+    people = create_people(args.agents)
+    account = ChannelAccount.objects.get(provider="meta_whatsapp")
+    templates = seed_templates(account.pk)
+    agent_ids = [a.pk for a in people["agents"]]
+    big = big_conversation(agent_ids[0], templates)
+    results: dict[str, Any] = {"args": {k: v for k, v in vars(args).items() if k != "size_list"}, "pages": {}}
+    largest = args.size_list[-1]
+    print(f"\n{'size':>8} {'messages':>10} {'seed s':>7}  {'page':<28} {'user':<6} {'median ms':>9} "
+          f"{'p95 ms':>7} {'queries':>7}")
+    for size in args.size_list:
+        seeded = top_up(size, args.messages * size // largest, agent_ids, templates)
+        rows = []
+        for label, path in (("inbox /panel/", "/panel/"), ("conversation /panel/c/<id>/", f"/panel/c/{big}/")):
+            for who in ("agent", "admin"):
+                user = people["agents"][0] if who == "agent" else people["admin"]
+                figures = measure_page(user, path, args.runs)
+                rows.append({"page": label, "user": who, **figures})
+                print(f"{seeded['conversations']:>8} {seeded['messages']:>10} {seeded['seconds']:>7}  {label:<28} "
+                      f"{who:<6} {figures['median_ms']:>9} {figures['p95_ms']:>7} {figures['queries']:>7}")
+        results["pages"][str(size)] = {"seeded": seeded, "rows": rows}
+    for label in ("inbox /panel/", "conversation /panel/c/<id>/"):
+        counts = {str(s): [r["queries"] for r in results["pages"][str(s)]["rows"] if r["page"] == label]
+                  for s in args.size_list}
+        if len({tuple(v) for v in counts.values()}) > 1:
+            print(f"WARNING: the query count of {label} changes with the number of rows: {counts}")
+
+    if not args.skip_live:
+        procs = Processes()
+        try:
+            start_services(procs, env, port)
+            live = asyncio.run(live_scenario(f"http://127.0.0.1:{port}", people, args))
+        except Exception as exc:  # noqa: BLE001 - report and still write the page figures
+            live = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            procs.stop_all()
+        results["live"] = live
+        print(f"\nwebhook POST -> WebSocket frame, {args.agents} agents connected, {args.rate:g}/s for "
+              f"{args.seconds:g} s")
+        if "error" in live:
+            print(f"  FAILED: {live['error']} (logs in {LOG_DIR})")
+        else:
+            print(f"  posts {live['posts']} at {live['achieved_rate']}/s, non-200 {live['non_200']}, "
+                  f"frames {live['frames_received']}, deliveries measured {live['deliveries_measured']}, "
+                  f"missing {live['missing']}")
+            print(f"  latency p50 {live['p50_ms']} ms, p95 {live['p95_ms']} ms, p99 {live['p99_ms']} ms, "
+                  f"max {live['max_ms']} ms")
+            if live["missing"]:
+                print(f"WARNING: {live['missing']} expected frames never arrived")
+    results["seconds"] = round(time.perf_counter() - began, 1)
+    results["finished_at"] = datetime.now(UTC).isoformat()
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\ndone in {results['seconds']} s; figures in {RESULTS_FILE.relative_to(ROOT)}")
+    lock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

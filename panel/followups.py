@@ -1,0 +1,110 @@
+"""Follow-ups in the panel: the list of a conversation's scheduled messages, schedule, cancel, done.
+
+htmx posts get the ``_followups.html`` partial back (with the error, if any); plain posts redirect to
+the conversation with a flash message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations.models import Conversation, FollowUpTask
+from conversations.selectors import conversation_get_for_user, followup_get_for_user, followup_list
+from conversations.services.followups import followup_cancel, followup_done, followup_schedule
+from core.errors import ApplicationError
+from panel.selectors import template_list
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render(request: HttpRequest, conversation: Conversation, **extra: Any) -> HttpResponse:
+    context = {
+        "conversation": conversation,
+        "followups": list(followup_list(conversation=conversation)[:20]),
+        "followup_templates": list(template_list(conversation=conversation)),
+        "followup_error": "",
+        "followup_form": {},
+        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        **extra,
+    }
+    return render(request, "panel/_followups.html", context)
+
+
+def _answer(request: HttpRequest, conversation: Conversation, *, error: str = "", ok: str = "",
+            form: dict[str, str] | None = None) -> HttpResponse:
+    if _is_htmx(request):
+        return _render(request, conversation, followup_error=error, followup_form=form or {})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, ok)
+    return redirect("panel:conversation", pk=conversation.pk)
+
+
+@login_required
+@require_GET
+def followups(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    return _render(request, conversation)
+
+
+def _parse_due(raw: str) -> Any:
+    try:
+        due = parse_datetime(raw.strip()) if raw else None
+    except ValueError:  # well formed but impossible, e.g. 2025-02-30
+        return None
+    if due is not None and timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    return due
+
+
+@login_required
+@require_POST
+def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    form = {k: request.POST.get(k, "") for k in ("due_at", "text", "template", "variables")}
+    template = None
+    if form["template"]:
+        template = get_object_or_404(template_list(conversation=conversation), pk=form["template"])
+    due_at = _parse_due(form["due_at"])
+    if due_at is None:
+        return _answer(request, conversation, error=_("Say when to send it."), form=form)
+    variables = [v.strip() for v in form["variables"].split("|")] if form["variables"].strip() else []
+    try:
+        followup_schedule(actor=request.user, conversation=conversation, due_at=due_at, text=form["text"],
+                          template=template, variables=variables)
+    except ApplicationError as exc:
+        return _answer(request, conversation, error=exc.message, form=form)
+    return _answer(request, conversation, ok=_("Follow-up scheduled."))
+
+
+def _close(request: HttpRequest, pk: int, followup_id: int, action: Any, ok: str) -> HttpResponse:
+    followup: FollowUpTask = followup_get_for_user(user=request.user, conversation_id=pk, followup_id=followup_id)
+    try:
+        action(actor=request.user, followup=followup)
+    except ApplicationError as exc:
+        return _answer(request, followup.conversation, error=exc.message)
+    return _answer(request, followup.conversation, ok=ok)
+
+
+@login_required
+@require_POST
+def followup_cancel_view(request: HttpRequest, pk: int, followup_id: int) -> HttpResponse:
+    return _close(request, pk, followup_id, followup_cancel, _("Follow-up cancelled."))
+
+
+@login_required
+@require_POST
+def followup_done_view(request: HttpRequest, pk: int, followup_id: int) -> HttpResponse:
+    return _close(request, pk, followup_id, followup_done, _("Follow-up marked as done."))
