@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-from accounts.models import Role, User
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
-from conversations.models import Conversation, Message, MessageTemplate, Note
-from conversations.selectors import message_list
+from conversations.models import Channel, Conversation, Message, MessageTemplate, Note, Tag
+from conversations.selectors import (
+    ConversationFilters,
+    conversation_list,
+    conversation_visible_queryset,
+    message_list,
+)
+from leads.models import Classification, Contact
+from operators.models import Product
+from operators.selectors import product_search
 
 HISTORY_LIMIT = 200
 
@@ -38,3 +50,172 @@ def note_list(*, conversation: Conversation) -> QuerySet[Note]:
 
 def template_list(*, conversation: Conversation) -> QuerySet[MessageTemplate]:
     return MessageTemplate.objects.filter(channel_account_id=conversation.channel_account_id, is_active=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The inbox and the kanban
+# ---------------------------------------------------------------------------------------------
+TABS = {"mine": "me", "unassigned": "none", "all": ""}
+KANBAN_STATUSES = [Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED,
+                   Conversation.Status.RESOLVED]
+KANBAN_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    tab: str = "all"
+    status: str = ""
+    channel: str = ""
+    priority: str = ""
+    assignee: str = ""  # only on the "all" tab: "me", "none" or a user id
+    temperature: str = ""
+    tag: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> InboxFilters:
+        """Read the query string; values that are not one of the choices are ignored."""
+
+        def pick(name: str, allowed: Iterable[str]) -> str:
+            value = (params.get(name) or "").strip()
+            return value if value in allowed else ""
+
+        tab = pick("tab", TABS) or "all"
+        assignee = (params.get("assignee") or "").strip()
+        if not (assignee in ("me", "none") or assignee.isdigit()):
+            assignee = ""
+        return cls(
+            tab=tab,
+            status=pick("status", Conversation.Status.values),
+            channel=pick("channel", Channel.values),
+            priority=pick("priority", Conversation.Priority.values),
+            assignee=assignee,
+            temperature=pick("temperature", Classification.values),
+            tag=(params.get("tag") or "").strip().lower()[:40],
+            q=(params.get("q") or "").strip()[:100],
+        )
+
+    @property
+    def is_narrowed(self) -> bool:
+        """A filter other than the tab and the search box is set."""
+        return any((self.status, self.channel, self.priority, self.assignee, self.temperature, self.tag))
+
+
+def inbox_list(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Conversation]:
+    """The conversations ``user`` may see that match ``filters``, newest activity first.
+
+    Search matches the contact's name, their phone (4+ digits) and any message's text.
+    """
+    filters = filters or InboxFilters()
+    assignee = TABS.get(filters.tab, "") or filters.assignee
+    qs = conversation_list(user=user, filters=ConversationFilters(
+        status=filters.status, channel=filters.channel, priority=filters.priority, assignee=assignee))
+    if filters.temperature:
+        qs = qs.filter(lead__classification=filters.temperature)
+    if filters.tag:
+        qs = qs.filter(Exists(Tag.objects.filter(conversations=OuterRef("pk"), name=filters.tag)))
+    if filters.q:
+        digits = "".join(ch for ch in filters.q if ch.isdigit())
+        search = (Q(contact__name__icontains=filters.q) | Q(last_message_preview__icontains=filters.q)
+                  | Exists(Message.objects.filter(conversation=OuterRef("pk"), text__icontains=filters.q)))
+        if len(digits) >= 4:
+            search |= Q(contact__phone__contains=digits)
+        qs = qs.filter(search)
+    return qs
+
+
+@dataclass
+class KanbanColumn:
+    status: str
+    label: str
+    total: int
+    cards: list[Conversation]
+
+
+def kanban_columns(*, user: User, filters: InboxFilters | None = None) -> list[KanbanColumn]:
+    """One column per status with its newest ``KANBAN_LIMIT`` cards; the query count does not grow with rows."""
+    filters = filters or InboxFilters()
+    qs = inbox_list(user=user, filters=replace(filters, status=""))
+    totals = qs.order_by().aggregate(**{s.value: Count("pk", filter=Q(status=s.value)) for s in KANBAN_STATUSES})
+    return [
+        KanbanColumn(status=s.value, label=str(s.label), total=totals[s.value],
+                     cards=list(qs.filter(status=s.value)[:KANBAN_LIMIT]) if totals[s.value] else [])
+        for s in KANBAN_STATUSES
+    ]
+
+
+def inbox_assignee_choices(*, user: User) -> QuerySet[User]:
+    """Whose conversations a supervisor (or admin) may filter by; agents only see their own anyway."""
+    if user.is_agent:
+        return User.objects.none()
+    return assignable_users_list(user=user).order_by("first_name", "username")
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")
+
+
+# ---------------------------------------------------------------------------------------------
+# The 360° sidebar
+# ---------------------------------------------------------------------------------------------
+def contact_other_conversations(*, user: User, conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """Earlier conversations of the same contact that ``user`` may open."""
+    return list(
+        conversation_visible_queryset(user=user)
+        .filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .select_related("channel_account")
+        .order_by("-last_message_at", "-pk")[:limit]
+    )
+
+
+def last_inbound_analysis(*, conversation: Conversation) -> Message | None:
+    """The customer's last message, whose ``intent``/``sentiment``/``ai_flags`` hold the AI's reading."""
+    return (
+        conversation.messages.filter(direction=Message.Direction.IN)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def contact_purchases(*, contact: Contact, limit: int = 5) -> dict[str, list[Any]]:
+    """The contact's quotes and sales, when the sales app provides them (``contact.quotes``/``.sales``)."""
+    found: dict[str, list[Any]] = {}
+    for relation in ("quotes", "sales"):
+        manager = getattr(contact, relation, None) if hasattr(contact, relation) else None
+        if manager is not None and hasattr(manager, "all"):
+            found[relation] = list(manager.all().order_by("-pk")[:limit])
+    return found
+
+
+def assign_candidates_list(*, user: User) -> QuerySet[User]:
+    """Whom a supervisor or admin may assign a conversation to (nobody for agents)."""
+    if user.is_agent or user.is_backoffice:
+        return User.objects.none()
+    return assignable_users_list(user=user).order_by("first_name", "username")
+
+
+def transfer_team_list(*, user: User, conversation: Conversation) -> QuerySet[Team]:
+    """Teams a conversation may be handed to: those with an active agent."""
+    return (
+        Team.objects.filter(members__is_active=True, members__role=Role.AGENT)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def product_card_search(*, query: str, limit: int = 8) -> list[Product]:
+    query = query.strip()[:100]
+    if not query:
+        return []
+    return list(product_search(query=query)[:limit])
+
+
+def mentioned_usernames(*, notes: Iterable[Note]) -> set[str]:
+    """Which ``@names`` in ``notes`` are real users (the others are shown as plain text)."""
+    from conversations.services.inbox import note_mentioned_usernames
+
+    names = {name for note in notes for name in note_mentioned_usernames(note.text)}
+    if not names:
+        return set()
+    return set(User.objects.filter(username__in=names).values_list("username", flat=True))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from panel import views
+from panel import followups, live, views
 
 app_name = "panel"
 
@@ -17,4 +17,22 @@ urlpatterns = [
     path("c/<int:pk>/status/", views.set_status, name="status"),
     path("c/<int:pk>/note/", views.add_note, name="note"),
     path("c/<int:pk>/quick/", views.quick_replies, name="quick"),
+    path("kanban/", views.kanban, name="kanban"),
+    path("c/<int:pk>/assign/", views.assign, name="assign"),
+    path("c/<int:pk>/priority/", views.set_priority, name="priority"),
+    path("c/<int:pk>/contact/", views.contact_edit, name="contact"),
+    path("c/<int:pk>/tags/add/", views.tag_add, name="tag_add"),
+    path("c/<int:pk>/tags/remove/", views.tag_remove, name="tag_remove"),
+    path("c/<int:pk>/products/", views.product_search_view, name="products"),
+    path("c/<int:pk>/product/", views.product_send, name="product_send"),
+]
+
+# Live events catch-up and follow-ups (panel/live.py, panel/followups.py).
+urlpatterns += [
+    path("events/", live.inbox_events, name="events"),
+    path("c/<int:pk>/events/", live.conversation_events, name="conversation_events"),
+    path("c/<int:pk>/followups/", followups.followups, name="followups"),
+    path("c/<int:pk>/followups/new/", followups.followup_create, name="followup_create"),
+    path("c/<int:pk>/followups/<int:followup_id>/cancel/", followups.followup_cancel_view, name="followup_cancel"),
+    path("c/<int:pk>/followups/<int:followup_id>/done/", followups.followup_done_view, name="followup_done"),
 ]

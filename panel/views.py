@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,57 +17,77 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from conversations.models import Conversation, Message
-from conversations.selectors import (
-    ConversationFilters,
-    conversation_get_for_user,
-    conversation_list,
-    quick_reply_list,
-)
+from conversations.models import Channel, Conversation, Message
+from conversations.selectors import conversation_get_for_user, quick_reply_list
 from conversations.services.assistant import conversation_suggest_reply
 from conversations.services.inbox import (
     conversation_add_note,
+    conversation_add_tag,
     conversation_assign,
     conversation_mark_read,
+    conversation_remove_tag,
+    conversation_send_product,
+    conversation_set_priority,
     conversation_set_status,
     conversation_transfer,
+    conversation_transfer_to_team,
 )
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
-from leads.services import is_real_name
+from leads.models import Classification
+from leads.services import contact_update, is_real_name
+from operators.models import Product
+from panel.forms import ContactForm
 from panel.selectors import (
+    InboxFilters,
+    assign_candidates_list,
+    contact_other_conversations,
+    contact_purchases,
+    inbox_assignee_choices,
+    inbox_list,
+    kanban_columns,
+    last_inbound_analysis,
+    mentioned_usernames,
     message_get_for_conversation,
     message_history,
     note_list,
+    product_card_search,
+    tag_list,
     template_list,
     transfer_candidates_list,
+    transfer_team_list,
 )
 
 PAGE_SIZE = 25
-TABS = {"mine": "me", "unassigned": "none", "all": ""}
 STATUS_CHOICES = [(s.value, s.label) for s in Conversation.Status]
+PRIORITY_CHOICES = [(p.value, p.label) for p in Conversation.Priority]
+CHANNEL_CHOICES = [(c.value, c.label) for c in Channel]
+TEMPERATURE_CHOICES = [(c.value, c.label) for c in Classification]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _filters(request: HttpRequest) -> tuple[str, ConversationFilters]:
-    tab = request.GET.get("tab", "all")
-    if tab not in TABS:
-        tab = "all"
-    status = request.GET.get("status", "")
-    if status not in Conversation.Status.values:
-        status = ""
-    return tab, ConversationFilters(status=status, assignee=TABS[tab], q=request.GET.get("q", "").strip()[:100])
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _filter_context(request: HttpRequest, filters: InboxFilters) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    return {
+        "tab": filters.tab, "filters": filters, "statuses": STATUS_CHOICES, "priorities": PRIORITY_CHOICES,
+        "channels": CHANNEL_CHOICES, "temperatures": TEMPERATURE_CHOICES, "tags": tag_list(),
+        "assignees": inbox_assignee_choices(user=user),
+    }
 
 
 def _inbox_context(request: HttpRequest, *, active_id: int | None = None) -> dict[str, Any]:
-    tab, filters = _filters(request)
-    page: Page = Paginator(conversation_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+    filters = InboxFilters.from_query(request.GET)
+    page: Page = Paginator(inbox_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return {"page": page, "tab": tab, "filters": filters, "statuses": STATUS_CHOICES, "active_id": active_id}
+    return {"page": page, "active_id": active_id, **_filter_context(request, filters)}
 
 
 def _template_options(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,11 +97,19 @@ def _template_options(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _conversation_context(request: HttpRequest, conversation: Conversation, **extra: Any) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     context = _inbox_context(request, active_id=conversation.pk)
+    notes = list(note_list(conversation=conversation))
     context.update(
         conversation=conversation,
         history=message_history(conversation=conversation),
-        notes=note_list(conversation=conversation),
+        notes=notes,
+        mentioned=mentioned_usernames(notes=notes),
         candidates=transfer_candidates_list(user=user, conversation=conversation),
+        teams=transfer_team_list(user=user, conversation=conversation),
+        assign_candidates=assign_candidates_list(user=user),
+        other_conversations=contact_other_conversations(user=user, conversation=conversation),
+        analysis=last_inbound_analysis(conversation=conversation),
+        purchases=contact_purchases(contact=conversation.contact),
+        contact_form=ContactForm(instance=conversation.contact),
         window_open=conversation.window_open(),
         can_take=conversation.assignee_id is None and (user.is_agent or user.is_supervisor or user.is_admin_role),
         composer_text="",
@@ -101,8 +130,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One row of the list as the current filters show it; 404 when it no longer belongs there."""
-    _, filters = _filters(request)
-    conversation = conversation_list(user=request.user, filters=filters).filter(pk=pk).first()
+    filters = InboxFilters.from_query(request.GET)
+    conversation = inbox_list(user=request.user, filters=filters).filter(pk=pk).first()
     if conversation is None:
         raise Http404
     active = request.GET.get("active", "")
@@ -182,13 +211,20 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
-    """Run a quick action, report it, and go back to the conversation (or the inbox if it left our sight)."""
+    """Run a quick action and report it: JSON for ``fetch`` (the kanban), else a message and a redirect back
+    to the conversation (or the inbox if it left our sight, or the kanban when it came from there)."""
     try:
         message = action()
     except ApplicationError as exc:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "code": exc.code, "detail": exc.message}, status=exc.status_code)
         messages.error(request, exc.message)
     else:
+        if _wants_json(request):
+            return JsonResponse({"ok": True, "detail": message})
         messages.success(request, message)
+    if request.POST.get("next") == "kanban":
+        return redirect("panel:kanban")
     try:
         conversation_get_for_user(user=request.user, conversation_id=pk)
     except Http404:
@@ -211,13 +247,61 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the conversation to a colleague (``to=<user id>``) or to a team (``to=team-<id>``), with a note."""
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    target = request.POST.get("to") or ""
+    note = request.POST.get("note", "")
+    if target.startswith("team-"):
+        teams = transfer_team_list(user=request.user, conversation=conversation)
+        team = get_object_or_404(teams, pk=target[5:] if target[5:].isdigit() else 0)
+
+        def team_action() -> str:
+            updated = conversation_transfer_to_team(actor=request.user, conversation=conversation, team=team,
+                                                    note=note)
+            return _("Transferred to %(team)s: %(user)s receives it.") % {"team": team, "user": updated.assignee}
+
+        return _done(request, pk, team_action)
     candidates = transfer_candidates_list(user=request.user, conversation=conversation)
-    to = get_object_or_404(candidates, pk=request.POST.get("to") or 0)
+    to = get_object_or_404(candidates, pk=target if target.isdigit() else 0)
 
     def action() -> str:
-        conversation_transfer(actor=request.user, conversation=conversation, to=to, note=request.POST.get("note", ""))
+        conversation_transfer(actor=request.user, conversation=conversation, to=to, note=note)
         return _("Transferred to %(user)s.") % {"user": to}
+
+    return _done(request, pk, action)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supervisors and admins assign (``to=<user id>``) or send back to the queue (``to=`` empty)."""
+    user: User = request.user  # type: ignore[assignment]
+    conversation = conversation_get_for_user(user=user, conversation_id=pk)
+    if user.is_agent or user.is_backoffice:
+        raise PermissionDenied
+    target = request.POST.get("to") or ""
+    assignee = None
+    if target:
+        assignee = get_object_or_404(assign_candidates_list(user=user), pk=target if target.isdigit() else 0)
+
+    def action() -> str:
+        conversation_assign(actor=user, conversation=conversation, assignee=assignee)
+        if assignee is None:
+            return _("Back in the unassigned queue.")
+        return _("Assigned to %(user)s.") % {"user": assignee}
+
+    return _done(request, pk, action)
+
+
+@login_required
+@require_POST
+def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+
+    def action() -> str:
+        updated = conversation_set_priority(actor=request.user, conversation=conversation,
+                                            priority=request.POST.get("priority", ""))
+        return _("Priority: %(priority)s.") % {"priority": updated.get_priority_display()}
 
     return _done(request, pk, action)
 
@@ -261,3 +345,111 @@ def quick_replies(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"results": [
         {"shortcut": r.shortcut, "title": r.title, "text": r.render(first_name=first_name)} for r in replies
     ]})
+
+
+def _sidebar(request: HttpRequest, template: str, conversation: Conversation, status: int = 200,
+             **extra: Any) -> HttpResponse:
+    context = {"conversation": conversation, **extra}
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the contact's data from the sidebar; invalid input comes back with its errors (400)."""
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    contact = conversation.contact
+    form = ContactForm(request.POST, instance=contact)
+    saved = False
+    if form.is_valid():
+        try:
+            contact = contact_update(actor=request.user, contact=contact, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            saved = True
+            form = ContactForm(instance=contact)
+    if not _is_htmx(request):
+        if saved:
+            messages.success(request, _("Contact saved."))
+        else:
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("panel:conversation", pk=pk)
+    conversation.contact = contact
+    return _sidebar(request, "panel/_contact.html", conversation, status=200 if saved else 400,
+                    contact_form=form, contact_saved=saved)
+
+
+def _tags_response(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    error = ""
+    try:
+        action(conversation)
+    except ApplicationError as exc:
+        error = exc.message
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect("panel:conversation", pk=pk)
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    return _sidebar(request, "panel/_tags.html", conversation, status=400 if error else 200, tag_error=error,
+                    tags=tag_list())
+
+
+@login_required
+@require_POST
+def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _tags_response(request, pk, lambda c: conversation_add_tag(
+        actor=request.user, conversation=c, name=request.POST.get("name", "")))
+
+
+@login_required
+@require_POST
+def tag_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _tags_response(request, pk, lambda c: conversation_remove_tag(
+        actor=request.user, conversation=c, name=request.POST.get("name", "")))
+
+
+@login_required
+@require_GET
+def product_search_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Catalog products matching ``?q=``, each with a button that sends it as a card."""
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    query = request.GET.get("q", "")
+    return render(request, "panel/_products.html", {
+        "conversation": conversation, "products": product_card_search(query=query), "q": query.strip()})
+
+
+@login_required
+@require_POST
+def product_send(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    product_id = request.POST.get("product") or ""
+    product = get_object_or_404(Product.objects.select_related("operator"),
+                                pk=product_id if product_id.isdigit() else 0)
+    try:
+        message = conversation_send_product(actor=request.user, conversation=conversation, product=product)
+    except ApplicationError as exc:
+        if not _is_htmx(request):
+            messages.error(request, exc.message)
+            return redirect("panel:conversation", pk=pk)
+        return render(request, "panel/_products.html", {"conversation": conversation, "products": [],
+                                                        "product_error": exc.message}, status=400)
+    if not _is_htmx(request):
+        messages.success(request, _("Product sent."))
+        return redirect("panel:conversation", pk=pk)
+    response = render(request, "panel/_products.html", {"conversation": conversation, "products": [],
+                                                         "product_sent": product})
+    response["HX-Trigger"] = json.dumps({"panel:sent": {"conversation": pk, "message": message.pk}})
+    return response
+
+
+@login_required
+@require_GET
+def kanban(request: HttpRequest) -> HttpResponse:
+    """The conversations as cards in one column per status; drag a card to change its status."""
+    filters = InboxFilters.from_query(request.GET)
+    return render(request, "panel/kanban.html", {
+        "columns": kanban_columns(user=request.user, filters=filters), **_filter_context(request, filters)})

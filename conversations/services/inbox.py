@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
 from conversations.events import publish_conversation_event
-from conversations.models import Conversation, Note, Tag
+from conversations.models import Conversation, Message, Note, Tag
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
+from operators.models import Product
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -83,11 +87,34 @@ def conversation_set_status(
     return conversation
 
 
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+)")
+EXCERPT_LENGTH = 140
+
+
+def note_mentioned_usernames(text: str) -> list[str]:
+    """The ``@username`` words of a note, in order, without trailing punctuation."""
+    return list(dict.fromkeys(m.rstrip(".-") for m in MENTION_RE.findall(text) if m.rstrip(".-")))
+
+
 @transaction.atomic
 def conversation_add_note(*, actor: User, conversation: Conversation, text: str) -> Note:
+    """Store an internal note; each active ``@username`` in it hears ``note.mentioned`` on ``user.<id>``.
+
+    An ``@word`` that is nobody's username stays plain text.
+    """
     if not text.strip():
         raise ApplicationError(_("Write the note."), code="empty_note")
-    return Note.objects.create(conversation=conversation, author=actor, text=text.strip())
+    note = Note.objects.create(conversation=conversation, author=actor, text=text.strip())
+    names = note_mentioned_usernames(note.text)
+    if names:
+        mentioned = User.objects.filter(username__in=names, is_active=True).exclude(pk=actor.pk)
+        excerpt = note.text if len(note.text) <= EXCERPT_LENGTH else note.text[: EXCERPT_LENGTH - 1] + "…"
+        for user in mentioned:
+            publish_on_commit([user_group(user.pk)], "note.mentioned", {
+                "conversation": conversation.pk, "note": note.pk, "author": str(actor),
+                "author_id": actor.pk, "excerpt": excerpt,
+            })
+    return note
 
 
 @transaction.atomic
@@ -107,3 +134,108 @@ def conversation_mark_read(*, actor: User, conversation: Conversation) -> Conver
         conversation.save(update_fields=["unread_count", "updated_at"])
         publish_conversation_event(conversation)
     return conversation
+
+
+@transaction.atomic
+def conversation_set_priority(*, actor: User, conversation: Conversation, priority: str) -> Conversation:
+    conversation = _locked(conversation)
+    if priority not in Conversation.Priority.values:
+        raise ApplicationError(_("Unknown priority “%(priority)s”.") % {"priority": priority}, code="invalid_priority")
+    if conversation.priority != priority:
+        conversation.priority = priority
+        conversation.save(update_fields=["priority", "updated_at"])
+        publish_conversation_event(conversation)
+    return conversation
+
+
+def _tag_name(name: str) -> str:
+    clean = " ".join((name or "").split()).lower()[:40]
+    if not clean:
+        raise ApplicationError(_("Write the tag."), code="empty_tag")
+    return clean
+
+
+@transaction.atomic
+def conversation_add_tag(*, actor: User, conversation: Conversation, name: str) -> Tag:
+    tag = Tag.objects.get_or_create(name=_tag_name(name))[0]
+    conversation.tags.add(tag)
+    publish_conversation_event(conversation)
+    return tag
+
+
+@transaction.atomic
+def conversation_remove_tag(*, actor: User, conversation: Conversation, name: str) -> None:
+    conversation.tags.remove(*Tag.objects.filter(name=_tag_name(name)))
+    publish_conversation_event(conversation)
+
+
+def team_least_busy_member(*, team: Team, exclude: list[int] | None = None) -> User | None:
+    """The active agent of ``team`` with the fewest open or pending conversations (then the supervisor)."""
+    active = Q(conversations__status__in=[Conversation.Status.OPEN, Conversation.Status.PENDING])
+    members = (
+        User.objects.filter(Q(team=team) | Q(supervised_teams=team), is_active=True,
+                            role__in=[Role.AGENT, Role.SUPERVISOR])
+        .exclude(pk__in=exclude or [])
+        .annotate(load=Count("conversations", filter=active, distinct=True))
+        .distinct()
+    )
+    ranked = sorted(members, key=lambda u: (u.role != Role.AGENT, u.load, u.pk))
+    return ranked[0] if ranked else None
+
+
+def conversation_transfer_to_team(
+    *, actor: User, conversation: Conversation, team: Team, note: str = ""
+) -> Conversation:
+    """Hand a conversation to a team: its least busy agent receives it."""
+    if actor.is_agent and conversation.assignee_id != actor.pk:
+        raise PermissionDeniedError(_("You can only transfer your own conversations."))
+    exclude = [pk for pk in (actor.pk, conversation.assignee_id) if pk]
+    to = team_least_busy_member(team=team, exclude=exclude)
+    if to is None:
+        raise ApplicationError(_("Nobody on %(team)s can receive conversations now.") % {"team": team},
+                               code="empty_team")
+    note = f"{team} · {note.strip()}" if note.strip() else str(team)
+    return conversation_transfer(actor=actor, conversation=conversation, to=to, note=note)
+
+
+def product_card_text(product: Product) -> str:
+    """A product as a short chat message: name, price, stock and its key attributes."""
+    from django.utils.formats import number_format
+
+    def money(amount: Decimal) -> str:
+        return f"{product.currency} {number_format(amount, 2, force_grouping=True)}"
+
+    lines = [f"*{product.name}*"]
+    price = money(product.final_price)
+    if product.discount_percent:
+        price += " " + _("(before %(price)s)") % {"price": money(product.price)}
+    lines.append(_("Price: %(price)s") % {"price": price})
+    if product.stock is not None:
+        lines.append(_("In stock: %(n)s") % {"n": product.stock} if product.stock else _("Out of stock"))
+    attributes: list[str] = []
+    if product.operator_id and product.operator:
+        attributes.append(product.operator.name)
+    if product.brand:
+        attributes.append(product.brand)
+    if product.speed_mbps:
+        attributes.append(f"{product.speed_mbps} Mbps")
+    if product.data_gb is not None:
+        attributes.append(_("%(gb)s GB of data") % {"gb": f"{product.data_gb.normalize():f}"})
+    if product.capacity_gb:
+        attributes.append(f"{product.capacity_gb} GB")
+    if product.color:
+        attributes.append(product.color)
+    attributes += [f"{k}: {v}" for k, v in (product.attributes or {}).items() if v not in (None, "")][:4]
+    if attributes:
+        lines.append(" · ".join(str(a) for a in attributes))
+    lines += [f"✓ {b}" for b in product.benefit_list[:3]]
+    return "\n".join(lines)
+
+
+def conversation_send_product(*, actor: User, conversation: Conversation, product: Product) -> Message:
+    """Send a catalog product to the customer as a text card (through the normal outbound path)."""
+    from conversations.services.outbound import message_send
+
+    if not product.is_active:
+        raise ApplicationError(_("That product is no longer sold."), code="inactive_product")
+    return message_send(conversation=conversation, text=product_card_text(product), actor=actor)

@@ -122,6 +122,10 @@
         break;
       case "conversation.assigned":
         refreshRow(Number(data.id), false);
+        if (Number(data.assignee) === me && Number(data.id) !== openId) alertAssigned(Number(data.id));
+        break;
+      case "note.mentioned":
+        showMention(data);
         break;
       case "subscribed":
         root.dataset.live = "subscribed";
@@ -135,6 +139,93 @@
   let attempts = 0;
   let pingTimer = null;
 
+  // Catch-up. Events about a conversation carry "seq" (per conversation) and "cursor" (the log's
+  // position). We remember the open conversation's last seq and the inbox's cursor; after every
+  // (re)connect -- a network drop, a server or Redis restart -- we fetch what was missed from the
+  // database and apply each event once (duplicates are dropped by conversation and seq).
+  const conversationCard = document.getElementById("conversation");
+  const seqAttr = (conversationCard && conversationCard.dataset.seq) || root.dataset.seq;
+  let lastSeq = openId && seqAttr !== undefined && seqAttr !== "" ? Number(seqAttr) : null;
+  let cursor = root.dataset.cursor ? Number(root.dataset.cursor) : null;
+  const seen = new Set();
+  const seenOrder = [];
+  let gapTimer = null;
+
+  function alreadySeen(event) {
+    if (event.seq === undefined || event.seq === null || event.conversation === undefined) return false;
+    const key = event.conversation + ":" + event.seq;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    seenOrder.push(key);
+    if (seenOrder.length > 2000) seen.delete(seenOrder.shift());
+    return false;
+  }
+
+  function receive(event) {
+    const duplicate = alreadySeen(event);
+    if (typeof event.cursor === "number" && (cursor === null || event.cursor > cursor)) cursor = event.cursor;
+    if (openId && Number(event.conversation) === openId && typeof event.seq === "number") {
+      // A hole in the open conversation's numbers: a frame was lost (a full channel layer drops them
+      // silently) -- fetch the missing ones before going on.
+      if (lastSeq !== null && event.seq > lastSeq + 1) {
+        if (!gapTimer) gapTimer = window.setTimeout(function () { gapTimer = null; catchUp(); }, 300);
+      } else {
+        lastSeq = lastSeq === null ? event.seq : Math.max(lastSeq, event.seq);
+      }
+    }
+    if (duplicate) return;
+    if (event.type === "subscribe.revoked" && Number(event.conversation) === openId) {
+      root.dataset.live = "revoked"; // the conversation left our sight (a transfer): stop showing it live
+      refreshRow(openId, false);
+    }
+    document.dispatchEvent(new CustomEvent("panel:live", { detail: event }));
+    handle(event);
+  }
+
+  async function fetchJSON(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
+    return response.json();
+  }
+
+  async function drainEvents(urlFor, position) {
+    for (let page = 0; page < 20; page += 1) { // at most 20 x 500 events, then reload instead
+      const body = await fetchJSON(urlFor(position));
+      if (body === null) return { gone: true };
+      if (body.reset) return { reset: true };
+      body.events.forEach(receive);
+      position = body.cursor;
+      if (!body.more) return { position: position };
+    }
+    return { reset: true };
+  }
+
+  async function catchUp() {
+    try {
+      if (cursor === null) {
+        const start = await fetchJSON(base + "events/");
+        if (start && cursor === null) cursor = start.cursor;
+      } else {
+        const inbox = await drainEvents(function (since) { return base + "events/?since=" + since; }, cursor);
+        if (inbox.reset) { window.location.reload(); return; }
+      }
+      if (openId && lastSeq === null) {
+        const start = await fetchJSON(base + "c/" + openId + "/events/");
+        if (start === null) receive({ type: "subscribe.revoked", conversation: openId });
+        else if (lastSeq === null) lastSeq = start.cursor;
+      } else if (openId) {
+        const open = await drainEvents(function (after) {
+          return base + "c/" + openId + "/events/?after=" + after;
+        }, lastSeq);
+        if (open.reset) { window.location.reload(); return; }
+        if (open.gone) receive({ type: "subscribe.revoked", conversation: openId });
+      }
+    } catch (error) {
+      console.warn("panel: catch-up", error);
+    }
+  }
+
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + "/ws/panel/");
@@ -142,13 +233,14 @@
       attempts = 0;
       root.dataset.live = "on";
       if (openId) socket.send(JSON.stringify({ type: "subscribe", conversation: openId }));
+      catchUp(); // the socket hears new events already: nothing falls between the two
       pingTimer = window.setInterval(function () {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
       }, 25000);
     });
     socket.addEventListener("message", function (message) {
       try {
-        handle(JSON.parse(message.data));
+        receive(JSON.parse(message.data));
       } catch (error) {
         console.warn("panel: bad event", error);
       }
@@ -223,6 +315,98 @@
     }
   });
 
+  // Toasts (mentions) and the opt-in alerts for chats assigned to me: a beep and a desktop notification.
+  const me = Number(root.dataset.user || 0);
+  const NOTIFY_KEY = "panel:notify";
+  const notifyButton = document.getElementById("notify-toggle");
+
+  function toast(title, text, href) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const item = document.createElement("div");
+    item.className = "toast show panel-toast";
+    item.setAttribute("role", "status");
+    const head = document.createElement("div");
+    head.className = "toast-header";
+    const strong = document.createElement("strong");
+    strong.className = "me-auto";
+    strong.textContent = title;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("aria-label", "×");
+    close.addEventListener("click", function () { item.remove(); });
+    head.append(strong, close);
+    const body = document.createElement(href ? "a" : "div");
+    body.className = "toast-body d-block text-body text-decoration-none";
+    if (href) body.href = href;
+    body.textContent = text;
+    item.append(head, body);
+    box.appendChild(item);
+    window.setTimeout(function () { item.remove(); }, 15000);
+  }
+
+  function notifyOn() { return window.localStorage.getItem(NOTIFY_KEY) === "on"; }
+
+  function paintNotify() {
+    if (!notifyButton) return;
+    const on = notifyOn();
+    notifyButton.textContent = on ? notifyButton.dataset.on : notifyButton.dataset.off;
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.classList.toggle("btn-success", on);
+    notifyButton.classList.toggle("btn-outline-secondary", !on);
+  }
+
+  function beep() {
+    try {
+      const Audio = window.AudioContext || window.webkitAudioContext;
+      const context = new Audio();
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, context.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + 0.4);
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start();
+      oscillator.stop(context.currentTime + 0.4);
+    } catch (error) { /* no audio: the toast is enough */ }
+  }
+
+  function alertAssigned(conversationId) {
+    root.dataset.lastAlert = String(conversationId);
+    if (!notifyOn()) return;
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      const notification = new Notification(document.title, { body: notifyButton ? notifyButton.title : "",
+                                                              tag: "panel-" + conversationId });
+      notification.onclick = function () { window.focus(); window.location.href = base + "c/" + conversationId + "/"; };
+    }
+  }
+
+  function showMention(data) {
+    const title = (root.dataset.mentionTitle || "@") + " " + (data.author || "");
+    toast(title, data.excerpt || "", base + "c/" + Number(data.conversation) + "/");
+    if (notifyOn()) beep();
+  }
+
+  if (notifyButton) {
+    paintNotify();
+    notifyButton.addEventListener("click", function () {
+      const on = !notifyOn();
+      window.localStorage.setItem(NOTIFY_KEY, on ? "on" : "off");
+      paintNotify();
+      if (on && "Notification" in window && Notification.permission === "default") Notification.requestPermission();
+    });
+  }
+
+  // Forms that come back with their errors (400) are swapped in like any answer: the errors show inline.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.body.addEventListener("panel:sent", function (event) {
     upsertMessage(Number(event.detail.conversation), Number(event.detail.message));
   });
@@ -230,4 +414,29 @@
   scrollToEnd();
   updateTitle();
   connect();
+})();
+
+// The WhatsApp 24-hour window countdown on the conversation header and the board's cards.
+(function () {
+  "use strict";
+  const started = Date.now();
+  function tick() {
+    const elapsed = Math.floor((Date.now() - started) / 1000);
+    document.querySelectorAll(".window-countdown[data-window-left]").forEach(function (badge) {
+      const initial = parseInt(badge.dataset.windowLeft, 10) || 0;
+      if (!initial) return;
+      const left = initial - elapsed;
+      if (left <= 0) {
+        badge.textContent = badge.dataset.closed;
+        badge.className = "badge window-countdown text-bg-secondary";
+        return;
+      }
+      const hours = Math.floor(left / 3600);
+      const minutes = Math.floor((left % 3600) / 60);
+      badge.textContent = badge.dataset.label + " " + (hours ? hours + " h " : "") + minutes + " min";
+      badge.classList.toggle("text-bg-warning", left < 7200);
+    });
+  }
+  tick();
+  window.setInterval(tick, 30000);
 })();

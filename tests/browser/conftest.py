@@ -5,6 +5,7 @@ import os
 import pytest
 
 from conftest import CHROMIUM
+from tests.browser.live import asgi_live_server  # noqa: F401 - one daphne per session, shared by the modules
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,110 @@
+"""Small display helpers of the chat panel: SLA age, AI labels, @mentions in notes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+SLA_WARN_MINUTES = 15
+SLA_LATE_MINUTES = 60
+
+INTENTS = {
+    "greeting": _("Greeting"),
+    "product_query": _("Product question"),
+    "price_query": _("Price question"),
+    "stock_query": _("Stock question"),
+    "coverage_query": _("Coverage question"),
+    "purchase_intent": _("Wants to buy"),
+    "comparison": _("Comparing"),
+    "price_objection": _("Price objection"),
+    "warranty_query": _("Warranty question"),
+    "complaint": _("Complaint"),
+    "support_issue": _("Support issue"),
+    "human_request": _("Asks for a person"),
+    "thanks_goodbye": _("Thanks / goodbye"),
+    "other": _("Other"),
+}
+SENTIMENTS = {"positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative")}
+ENTITY_LABELS = {
+    "service_type": _("service"), "operator": _("operator"), "products": _("products"),
+    "product_terms": _("product"), "capacity_gb": _("capacity (GB)"), "color": _("colour"),
+    "speed_mbps": _("speed (Mbps)"), "data_gb": _("data (GB)"), "quantity": _("quantity"),
+    "budget": _("budget"), "zone": _("zone"), "address": _("address"), "name": _("name"),
+    "email": _("email"), "phone": _("phone"), "urgency": _("urgent"),
+}
+
+
+@register.filter
+def waiting_since(conversation: Any) -> datetime | None:
+    """When the customer's last message arrived, if nobody answered it since (and the chat is not closed)."""
+    inbound = getattr(conversation, "last_inbound_at", None)
+    if inbound is None or getattr(conversation, "status", "") == "resolved":
+        return None
+    outbound = getattr(conversation, "last_outbound_at", None)
+    if outbound is not None and outbound >= inbound:
+        return None
+    return inbound
+
+
+@register.filter
+def sla_level(since: datetime | None) -> str:
+    if since is None:
+        return ""
+    minutes = (timezone.now() - since).total_seconds() / 60
+    if minutes >= SLA_LATE_MINUTES:
+        return "late"
+    return "warn" if minutes >= SLA_WARN_MINUTES else "ok"
+
+
+@register.filter
+def intent_label(value: str) -> str:
+    return str(INTENTS.get(value, value))
+
+
+@register.filter
+def sentiment_label(value: str) -> str:
+    return str(SENTIMENTS.get(value, value))
+
+
+@register.filter
+def entity_items(flags: Any) -> list[tuple[str, str]]:
+    """The entities the AI found in a message, as readable (label, value) pairs."""
+    entities = (flags or {}).get("entities") if isinstance(flags, dict) else None
+    if not isinstance(entities, dict):
+        return []
+    items = []
+    for key, value in entities.items():
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        elif value is True:
+            value = "✓"
+        items.append((str(ENTITY_LABELS.get(key, key)), str(value)))
+    return items
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+@register.filter(needs_autoescape=False)
+def with_mentions(text: str, known: Any) -> SafeString:
+    """The note's text, escaped, with line breaks, and each ``@known_user`` highlighted."""
+    known = known or set()
+
+    def mark(match: re.Match[str]) -> str:
+        name = match.group(1).rstrip(".-")
+        if name not in known:
+            return match.group(0)
+        rest = match.group(1)[len(name):]
+        return f'<span class="mention" data-mention="{name}">@{name}</span>{rest}'
+
+    html = _MENTION.sub(mark, escape(text or "")).replace("\n", "<br>")
+    return mark_safe(html)  # noqa: S308 - escaped above; only our own span is added
