@@ -264,6 +264,7 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
         message.direction != Message.Direction.IN
         or message.is_echo
         or (message.ai_flags or {}).get("analyzed")
+        or (message.ai_flags or {}).get("handled")  # answered by an earlier step (a quote accepted)
         or message.type not in TEXT_TYPES
     ):
         return AssistantOutcome(state="skipped")

@@ -11,9 +11,13 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
+import os
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,7 +36,7 @@ from conversations.services.accounts import client_for_account
 from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import ratelimit
 from core.errors import ApplicationError
-from integrations.base import Provider, SendResult
+from integrations.base import MessageType, Provider, SendResult
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -93,15 +97,24 @@ def message_send(
     sender: str = Message.Sender.AGENT,
     template: MessageTemplate | None = None,
     variables: list[str] | None = None,
+    document: File | None = None,
+    filename: str = "",
+    media_kind: str = Message.Type.DOCUMENT,
 ) -> Message:
-    """Queue a message to the customer of ``conversation`` and send it after commit."""
+    """Queue a message to the customer of ``conversation`` and send it after commit.
+
+    With ``document`` (a file, e.g. a PDF quote) the message carries it as media of ``media_kind``
+    and ``text`` is its caption; the provider fetches it from ``PUBLIC_BASE_URL`` + the media URL.
+    """
     conversation = Conversation.objects.select_for_update().select_related("channel_account").get(
         pk=conversation.pk
     )
     text = text.strip()
     variables = [str(v) for v in variables or []]
-    if template is None and not text:
+    if template is None and not text and document is None:
         raise ApplicationError(_("Write a message."), code="empty_message")
+    if document is not None and template is not None:
+        raise ApplicationError(_("A template cannot carry a file."), code="invalid_template")
     human_agent = False
     if template is None:
         human_agent = _check_window(conversation=conversation, human=sender == Message.Sender.AGENT)
@@ -115,13 +128,13 @@ def message_send(
                 code="invalid_template",
             )
         text = _render_template(template.body, variables)
-    message = Message.objects.create(
+    message = Message(
         conversation=conversation,
         channel_account=conversation.channel_account,
         direction=Message.Direction.OUT,
         sender=sender,
         author=actor,
-        type=Message.Type.TEMPLATE if template else Message.Type.TEXT,
+        type=Message.Type.TEMPLATE if template else (media_kind if document is not None else Message.Type.TEXT),
         text=text,
         template=template,
         template_variables=variables,
@@ -129,10 +142,20 @@ def message_send(
         send_state=Message.SendState.PENDING,
         ai_flags={"human_agent_tag": True} if human_agent else {},
     )
+    if document is not None:
+        name = filename or os.path.basename(getattr(document, "name", "") or "") or "document"
+        message.media_mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        message.media_size = document.size
+        message.media_state = Message.MediaState.STORED
+        message.media_ref = {"filename": name}
+        # A random part in the stored name: media URLs are public for the provider to fetch.
+        stem, ext = os.path.splitext(name)
+        message.media.save(f"{stem}-{secrets.token_hex(8)}{ext}", document, save=False)
+    message.save()
     now = timezone.now()
     conversation.last_outbound_at = now
     conversation.last_message_at = now
-    conversation.last_message_preview = text[:140]
+    conversation.last_message_preview = (text or message.get_type_display())[:140]
     update = ["last_outbound_at", "last_message_at", "last_message_preview", "updated_at"]
     if sender == Message.Sender.AGENT:
         conversation.unread_count = 0
@@ -178,6 +201,8 @@ def _call_provider(message: Message) -> SendResult:
                 to=to, template=message.template.name, language=message.template.language,
                 variables=message.template_variables,
             )
+        if message.media and message.type in _MEDIA_TYPES:
+            return _send_media(client, message, to)
         reply_to = message.reply_to.provider_message_id if message.reply_to_id else ""
         return client.send_text(
             to=to, body=message.text, reply_to=reply_to, human_agent=bool(message.ai_flags.get("human_agent_tag"))
@@ -186,6 +211,28 @@ def _call_provider(message: Message) -> SendResult:
         close = getattr(client, "close", None)
         if close:
             close()
+
+
+_MEDIA_TYPES = frozenset({Message.Type.DOCUMENT, Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.AUDIO})
+
+
+def media_public_url(message: Message) -> str:
+    """The absolute URL a provider fetches the media from (storages with their own host keep it)."""
+    url = message.media.url
+    return url if url.startswith(("http://", "https://")) else settings.PUBLIC_BASE_URL + url
+
+
+def _send_media(client: object, message: Message, to: str) -> SendResult:
+    kwargs: dict[str, object] = {
+        "to": to, "url": media_public_url(message), "kind": MessageType(message.type),
+        "filename": message.media_ref.get("filename", ""),
+    }
+    if message.channel_account.provider == Provider.INSTAGRAM:
+        # Instagram attachments take no caption; the human-agent tag keeps the 7-day window.
+        kwargs["human_agent"] = bool(message.ai_flags.get("human_agent_tag"))
+    else:
+        kwargs["caption"] = message.text
+    return client.send_media(**kwargs)  # type: ignore[attr-defined]
 
 
 def message_deliver(*, message_id: int) -> DeliveryOutcome:
@@ -251,5 +298,8 @@ def message_retry(*, actor: User, message: Message) -> Message:
         Message.Status.FAILED, Message.Status.QUEUED
     ):
         raise ApplicationError(_("Only a failed message can be sent again."), code="not_failed")
+    media = message.media if message.media and message.type in _MEDIA_TYPES else None
     return message_send(conversation=message.conversation, text=message.text, actor=actor,
-                        template=message.template, variables=message.template_variables)
+                        template=message.template, variables=message.template_variables,
+                        document=media, filename=message.media_ref.get("filename", "") if media else "",
+                        media_kind=message.type)
