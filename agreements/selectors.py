@@ -1,0 +1,112 @@
+"""Reads of debts and agreements, scoped by role (CONTRACT section 6).
+
+Agents see the debts assigned to them and the agreements they made or whose debt they hold;
+supervisors their team's (and unassigned debts, to hand them out); back office and admins all.
+A record the user may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.selectors import team_member_q
+from agreements.models import Debt, Installment, Payment, PaymentAgreement
+
+
+def _debt_visibility_q(user: User, *, prefix: str = "") -> Q | None:
+    """``None`` means no restriction."""
+    if user.is_admin_role or user.is_backoffice:
+        return None
+    if user.is_supervisor:
+        return team_member_q(user, prefix=f"{prefix}assignee") | Q(**{f"{prefix}assignee__isnull": True})
+    return Q(**{f"{prefix}assignee": user})
+
+
+def debt_visible_queryset(*, user: User) -> QuerySet[Debt]:
+    q = _debt_visibility_q(user)
+    return Debt.objects.all() if q is None else Debt.objects.filter(q)
+
+
+@dataclass(frozen=True)
+class DebtFilters:
+    campaign: str = ""
+    assignee: str = ""  # a user id, "me" or "none"
+    q: str = ""
+
+
+def debt_list(*, user: User, filters: DebtFilters | None = None) -> QuerySet[Debt]:
+    filters = filters or DebtFilters()
+    qs = debt_visible_queryset(user=user).select_related("contact", "operator", "assignee")
+    if filters.campaign:
+        qs = qs.filter(campaign=filters.campaign)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.q:
+        qs = qs.filter(
+            Q(reference__icontains=filters.q) | Q(contact__name__icontains=filters.q)
+            | Q(contact__phone__contains=filters.q)
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+def debt_get_for_user(*, user: User, debt_id: int) -> Debt:
+    try:
+        return debt_list(user=user).get(pk=debt_id)
+    except Debt.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def agreement_visible_queryset(*, user: User) -> QuerySet[PaymentAgreement]:
+    qs = PaymentAgreement.objects.all()
+    if user.is_admin_role or user.is_backoffice:
+        return qs
+    if user.is_supervisor:
+        return qs.filter(team_member_q(user, prefix="agent") | _debt_visibility_q(user, prefix="debt__"))
+    return qs.filter(Q(agent=user) | Q(debt__assignee=user))
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    state: str = ""
+    campaign: str = ""
+    agent: str = ""  # a user id or "me"
+    debt: int | None = None
+
+
+def agreement_list(*, user: User, filters: AgreementFilters | None = None) -> QuerySet[PaymentAgreement]:
+    filters = filters or AgreementFilters()
+    qs = agreement_visible_queryset(user=user).select_related("debt__contact", "debt__operator", "agent")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.campaign:
+        qs = qs.filter(debt__campaign=filters.campaign)
+    if filters.agent == "me":
+        qs = qs.filter(agent=user)
+    elif filters.agent.isdigit():
+        qs = qs.filter(agent_id=int(filters.agent))
+    if filters.debt is not None:
+        qs = qs.filter(debt_id=filters.debt)
+    return qs.order_by("-created_at", "-pk")
+
+
+def agreement_get_for_user(*, user: User, agreement_id: int) -> PaymentAgreement:
+    """The agreement with its instalments and payments, or 404 when ``user`` may not see it."""
+    try:
+        return (
+            agreement_list(user=user)
+            .prefetch_related(
+                Prefetch("installments", queryset=Installment.objects.order_by("number")),
+                Prefetch("payments", queryset=Payment.objects.select_related("recorded_by").order_by("paid_at", "pk")),
+            )
+            .get(pk=agreement_id)
+        )
+    except PaymentAgreement.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,0 +1,3 @@
+"""Collections tests reuse the provider fakes of the conversations tests (signed webhooks, settings)."""
+
+from tests.conversations.conftest import ai_off, post_meta, provider_settings  # noqa: F401 - fixtures
