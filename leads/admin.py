@@ -74,6 +74,8 @@ class ContactAdmin(admin.ModelAdmin):
     inlines = (LeadInline,)
     readonly_fields = ("consent_at", "last_seen_at", "created_at", "updated_at")
     actions = ("export_excel",)
+    # Adds "Start conversation": an opening message for the outreach profile, to copy or open in WhatsApp.
+    change_form_template = "admin/leads/contact/change_form.html"
     fieldsets = (
         (None, {"fields": ("name", "customer_type", "document_number")}),
         (

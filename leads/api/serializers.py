@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads.models import Classification, Contact, CustomerType, Lead, LeadStatus, SourceChannel
@@ -67,7 +68,50 @@ class LeadFilterSerializer(serializers.Serializer):
     operator = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
 
 
-class ContactListSerializer(serializers.ModelSerializer):
+class SegmentSerializer(serializers.Serializer):
+    """The RFM segment (see ``leads.rfm``); null without validated purchases."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    recency = serializers.IntegerField()
+    frequency = serializers.IntegerField()
+    monetary = serializers.IntegerField()
+    days_since_last_purchase = serializers.IntegerField()
+    purchases = serializers.IntegerField()
+    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class OutreachProfileSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class _RFMFields(serializers.Serializer):
+    """``segment`` and ``profile`` from the ``rfm`` dict the view puts in the context per contact id."""
+
+    segment = serializers.SerializerMethodField()
+    profile = serializers.SerializerMethodField()
+
+    def _rfm(self, contact: Contact) -> dict:
+        from leads.rfm import PurchaseSummary, segment_and_profile
+
+        cached = self.context.get("rfm", {})
+        if contact.pk not in cached:
+            cached[contact.pk] = segment_and_profile(self.context.get("summaries", {}).get(contact.pk)
+                                                     or PurchaseSummary())
+            self.context["rfm"] = cached
+        return cached[contact.pk]
+
+    @extend_schema_field(SegmentSerializer(allow_null=True))
+    def get_segment(self, contact: Contact) -> dict | None:
+        return self._rfm(contact)["segment"]
+
+    @extend_schema_field(OutreachProfileSerializer)
+    def get_profile(self, contact: Contact) -> dict:
+        return self._rfm(contact)["profile"]
+
+
+class ContactListSerializer(_RFMFields, serializers.ModelSerializer):
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
     lead_count = serializers.IntegerField(read_only=True)
 
@@ -75,22 +119,56 @@ class ContactListSerializer(serializers.ModelSerializer):
         model = Contact
         fields = (
             "id", "name", "phone", "channels", "whatsapp_id", "instagram_id", "instagram_username", "email",
-            "city", "zone", "customer_type", "tags", "lead_count", "last_seen_at", "created_at",
+            "city", "zone", "customer_type", "tags", "lead_count", "last_seen_at", "created_at", "segment",
+            "profile",
         )
 
 
-class ContactDetailSerializer(serializers.ModelSerializer):
-    """The 360° profile. Sales, quotes, segment and outreach profile join as their apps arrive."""
+class ContactSaleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    sale_type = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    sold_at = serializers.DateTimeField()
+    agent = serializers.CharField(source="agent.__str__", default=None)
+
+
+class ContactQuoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    valid_until = serializers.DateField()
+    created_at = serializers.DateTimeField()
+    agent = serializers.CharField(source="agent.__str__", default=None)
+
+
+class OutreachMessageSerializer(serializers.Serializer):
+    profile = serializers.CharField()
+    profile_name = serializers.CharField()
+    message = serializers.CharField()
+    whatsapp_url = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(help_text="ai or template")
+
+
+class ContactDetailSerializer(_RFMFields, serializers.ModelSerializer):
+    """The 360° profile: channels, the leads, sales and quotes the user may see, RFM segment, outreach profile."""
 
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
     leads = LeadOutputSerializer(source="visible_leads", many=True, read_only=True)
+    sales = ContactSaleSerializer(source="visible_sales", many=True, read_only=True, default=list)
+    quotes = ContactQuoteSerializer(source="visible_quotes", many=True, read_only=True, default=list)
 
     class Meta:
         model = Contact
         fields = (
             "id", "name", "phone", "extra_phones", "channels", "whatsapp_id", "instagram_id", "instagram_username",
             "email", "document_number", "city", "zone", "address", "customer_type", "tags", "marketing_consent",
-            "consent_at", "last_seen_at", "created_at", "updated_at", "leads",
+            "consent_at", "last_seen_at", "created_at", "updated_at", "leads", "sales", "quotes", "segment",
+            "profile",
         )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -17,8 +19,11 @@ from leads.api.serializers import (
     LeadFilterSerializer,
     LeadOutputSerializer,
     LeadUpdateInputSerializer,
+    OutreachMessageSerializer,
 )
 from leads.models import Contact, Lead
+from leads.outreach import outreach_message_build
+from leads.rfm import contact_sales_and_quotes, purchase_summaries, purchase_summary
 from leads.selectors import (
     LeadFilters,
     contact_get_for_user,
@@ -79,9 +84,17 @@ class LeadDetailApi(generics.GenericAPIView):
 
 
 class ContactListCreateApi(generics.ListAPIView):
+    """Contacts the user may see, each with their RFM segment and outreach profile (one query per page)."""
+
     serializer_class = ContactListSerializer
     permission_classes = [RolePermission]
     permission_model = Contact
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], list):
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["summaries"] = purchase_summaries([contact.pk for contact in args[0]])
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Contact]:
         return contact_list(
@@ -99,15 +112,23 @@ class ContactListCreateApi(generics.ListAPIView):
         return Response(ContactDetailSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
+def contact_360(*, user: Any, contact_id: int) -> dict[str, Any]:
+    """The 360° profile as the API shows it (404 when the user may not see the contact)."""
+    contact = contact_get_for_user(user=user, contact_id=contact_id)
+    contact.visible_sales, contact.visible_quotes = contact_sales_and_quotes(user=user, contact_id=contact.pk)
+    context = {"summaries": {contact.pk: purchase_summary(contact.pk)}}
+    return ContactDetailSerializer(contact, context=context).data
+
+
 class ContactDetailApi(generics.GenericAPIView):
-    """The 360° profile of a person: channels and the leads the user may see."""
+    """The 360° profile of a person: channels, leads, sales and quotes the user may see, segment, profile."""
 
     serializer_class = ContactDetailSerializer
     permission_classes = [RolePermission]
     permission_model = Contact
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ContactDetailSerializer(contact_get_for_user(user=request.user, contact_id=pk)).data)
+        return Response(contact_360(user=request.user, contact_id=pk))
 
     @extend_schema(request=ContactInputSerializer, responses=ContactDetailSerializer)
     def patch(self, request: Request, pk: int) -> Response:
@@ -115,6 +136,34 @@ class ContactDetailApi(generics.GenericAPIView):
         data = ContactInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         contact_update(actor=request.user, contact=contact, data=data.validated_data)
-        return Response(ContactDetailSerializer(contact_get_for_user(user=request.user, contact_id=pk)).data)
+        return Response(contact_360(user=request.user, contact_id=pk))
+
+
+class ContactOutreachMessageApi(generics.GenericAPIView):
+    """An opening WhatsApp message for the contact, fitted to their outreach profile, with a wa.me link.
+
+    Written by the AI provider when one is configured, else (or when it fails) by the local templates.
+    """
+
+    serializer_class = OutreachMessageSerializer
+    permission_classes = [RolePermission]
+    permission_model = Contact
+    permission_actions = {"POST": "view"}  # drafts a message, changes nothing
+
+    @extend_schema(request=None, responses=OutreachMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        contact = contact_get_for_user(user=request.user, contact_id=pk)
+        result = outreach_message_build(contact=contact)
+        return Response(
+            OutreachMessageSerializer(
+                {
+                    "profile": result.profile.value,
+                    "profile_name": result.profile_name,
+                    "message": result.message,
+                    "whatsapp_url": result.whatsapp_url,
+                    "source": result.source,
+                }
+            ).data
+        )
 
 
