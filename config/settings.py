@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,9 @@ INSTALLED_APPS = [
     "conversations",
     "ai",
     "panel",
+    "agreements",
+    "sales",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -130,8 +134,20 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The web process (config/asgi.py sets CRM_PROCESS=web) runs each request's sync code in a thread
+    # of its own, so a persistent per-thread connection would be opened per request and left behind:
+    # it takes connections from a psycopg pool instead. Workers and commands run in stable threads
+    # and keep a persistent connection.
+    if env.str("CRM_PROCESS", default="") == "web" and env.int("DATABASE_POOL_MAX_SIZE", default=16) > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------------------------
@@ -140,14 +156,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # A busy agent's socket may fall behind by more than the default 100 events; past the
+            # capacity channels_redis drops events silently (the client then catches up by seq).
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# No result backend: nothing waits on a task's return value, and storing results costs every
+# enqueue a Redis round trip (and the web process a backend per thread).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 # Embedded mode: tasks run in process (reported at start-up and in /system/status/).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -162,6 +186,37 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="America/Lima")
+# Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "conversations-followups-due": {
+        "task": "conversations.tasks.run_due_followups",
+        "schedule": crontab(minute="*"),
+    },
+    "conversations-silence-reminders": {
+        "task": "conversations.tasks.remind_silent_conversations",
+        "schedule": crontab(minute="*/5"),
+    },
+    "conversations-events-prune": {
+        "task": "conversations.tasks.prune_conversation_events",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    "agreements-mark-overdue": {
+        "task": "agreements.tasks.installments_mark_overdue_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "agreements-remind": {
+        "task": "agreements.tasks.installments_remind_task",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    "sales-quotes-expire": {
+        "task": "sales.tasks.quotes_expire_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "sales-quotes-remind": {
+        "task": "sales.tasks.quotes_remind_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
+}
 
 # --------------------------------------------------------------------------------------------
 # Auth, sessions, login throttling
@@ -274,6 +329,11 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "leads.models.LeadStatus",
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "MessageStatusEnum": "conversations.models.Message.Status",
+        "AgreementStateEnum": "agreements.models.PaymentAgreement.State",
+        "InstallmentStateEnum": "agreements.models.Installment.State",
+        "InstallationStateEnum": "sales.models.Sale.InstallationState",
+        "QuoteStatusEnum": "sales.models.Quote.Status",
+        "SaleStatusEnum": "sales.models.Sale.Status",
     },
     # Vendored Swagger UI assets: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -322,6 +382,18 @@ OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=8)
 OPENAI_TRANSCRIBE_MODEL = env.str("OPENAI_TRANSCRIBE_MODEL", default="whisper-1")
 AI_MONTHLY_BUDGET_USD = env.str("AI_MONTHLY_BUDGET_USD", default="")
+# Outreach: a contact who spent more than this (validated sales) gets the VIP opening message.
+OUTREACH_VIP_AMOUNT = env.str("OUTREACH_VIP_AMOUNT", default="3000")
+
+# --------------------------------------------------------------------------------------------
+# Collections: payment agreements (agreements app)
+# --------------------------------------------------------------------------------------------
+AGREEMENTS_MAX_DISCOUNT_PERCENT = env.int("AGREEMENTS_MAX_DISCOUNT_PERCENT", default=30)
+AGREEMENTS_MAX_INSTALLMENTS = env.int("AGREEMENTS_MAX_INSTALLMENTS", default=24)
+# Reminders go out this many days before an instalment falls due (and once more when overdue).
+AGREEMENTS_REMIND_DAYS_BEFORE = env.int("AGREEMENTS_REMIND_DAYS_BEFORE", default=2)
+# An agreement with an instalment overdue for longer than this is broken.
+AGREEMENTS_GRACE_DAYS = env.int("AGREEMENTS_GRACE_DAYS", default=15)
 
 # --------------------------------------------------------------------------------------------
 # Logging: no secrets and no customer data in log lines.

@@ -17,6 +17,8 @@ api_v1 = [
     path("", include("operators.api.urls")),
     path("", include("leads.api.urls")),
     path("", include("conversations.api.urls")),
+    path("", include("agreements.api.urls")),
+    path("", include("sales.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,7 +33,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("conversations.urls")),
+    path("panel/pipeline/", include("leads.urls")),
     path("panel/", include("panel.urls")),
+    path("sales/", include("sales.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("system/status/", core_views.system_status, name="system-status"),
