@@ -9,4 +9,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home crm && chown -R crm /app
 USER crm
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+# uvicorn with httptools and uvloop: HTTP and the panel's WebSocket (bench/webhooks.py compares it with daphne).
+CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "config.asgi:application"]

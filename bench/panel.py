@@ -21,7 +21,7 @@ models have, whatever migrations add), then ``ANALYZE``. Then, in this process w
 ``/panel/`` (the inbox) and ``/panel/c/<big>/`` (the conversation page, last 200 messages) are requested
 once to warm up, then ``--runs`` times: median and p95 time and the query count are printed.
 
-Live. Daphne (the server of the Dockerfile) and one Celery worker (``-Q inbound,outbound,default,ai
+Live. Uvicorn (the server of the Dockerfile) and one Celery worker (``-Q inbound,outbound,default,ai
 --concurrency 2``) start with the distributed-mode env; ``--agents`` agents log in and open a real
 WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends them) to ``/ws/panel/``.
 First one signed Meta webhook per bench customer creates their conversations, which are then assigned
@@ -32,8 +32,8 @@ started to the ``message.created`` frame carrying that message's text at that so
 p50/p95/p99/max, plus how many expected frames never came (within 15 s of the last POST) and the POST
 answers that were not 200. The websocket clients and the sender share this process's event loop.
 
-Everything also goes to ``bench/results/panel.json``; logs of daphne and the worker to
-``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
+Everything also goes to ``bench/results/panel.json``; logs of the server (uvicorn, as in the Dockerfile)
+and the worker to ``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
 """
 
 from __future__ import annotations
@@ -407,9 +407,9 @@ def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
     import httpx
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    server_log, worker_log = LOG_DIR / "daphne.log", LOG_DIR / "worker.log"
-    procs.start("server", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                env, server_log)
+    server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
+    procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                           "config.asgi:application"], env, server_log)
     procs.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "-Q", "inbound,outbound,default,ai",
                            "--concurrency", "2", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
                            "-n", "bench-panel@%h", "--without-mingle", "--without-gossip"], env, worker_log)
@@ -420,7 +420,7 @@ def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
             if procs.running[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
         worker_up = worker_up or b" ready." in worker_log.read_bytes()
-        if not server_up and b"Listening on" in server_log.read_bytes():
+        if not server_up and b"Uvicorn running" in server_log.read_bytes():
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 server_up = True
@@ -428,7 +428,7 @@ def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
                 pass
         time.sleep(0.2)
     if not (server_up and worker_up):
-        raise RuntimeError(f"daphne or the worker did not start within 90 s; see {LOG_DIR}")
+        raise RuntimeError(f"the server or the worker did not start within 90 s; see {LOG_DIR}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,7 +443,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, help="webhooks per second (default 80)")
     parser.add_argument("--seconds", type=float, help="length of the live load (default 20)")
     parser.add_argument("--runs", type=int, help="timed requests per page (default 15)")
-    parser.add_argument("--skip-live", action="store_true", help="pages only: no daphne, worker or sockets")
+    parser.add_argument("--skip-live", action="store_true", help="pages only: no server, worker or sockets")
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
     for key, value in defaults.items():

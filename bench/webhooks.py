@@ -799,17 +799,24 @@ class Bench:
     def server_names(self) -> list[str]:
         return [name for name in self.procs.running if name.startswith("server")]
 
+    def server_command(self, bind: list[str]) -> list[str]:
+        """daphne (the Dockerfile's server) or, with ``--server uvicorn``, uvicorn with httptools and uvloop."""
+        if self.args.server == "uvicorn":
+            return [str(BIN / "uvicorn"), *bind, "--no-access-log", "--http", "httptools", "--loop", "uvloop",
+                    "--lifespan", "off", "config.asgi:application"]
+        return [str(BIN / "daphne"), *bind, "config.asgi:application"]
+
     def start_servers(self, scenario: str, settings_module: str) -> None:
         """``--servers`` daphne processes: one binds the port itself (the Dockerfile's command); several
         share one listening socket opened here (``daphne --fd``, as under a process manager)."""
         import httpx
 
         env = {**self.env, "DJANGO_SETTINGS_MODULE": settings_module, "CONN_MAX_AGE": str(self.args.conn_max_age)}
-        daphne = [str(BIN / "daphne"), "config.asgi:application"]
         listener: socket.socket | None = None
         if self.args.servers == 1:
-            self.procs.start("server-1", [*daphne[:1], "-b", "127.0.0.1", "-p", str(self.port), daphne[1]], env,
-                             self.log(scenario, "daphne-1"))
+            bind = ["-b", "127.0.0.1", "-p", str(self.port)] if self.args.server == "daphne" else [
+                "--host", "127.0.0.1", "--port", str(self.port)]
+            self.procs.start("server-1", self.server_command(bind), env, self.log(scenario, "daphne-1"))
         else:
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -818,7 +825,7 @@ class Bench:
             listener.set_inheritable(True)
             fd = listener.fileno()
             for k in range(1, self.args.servers + 1):
-                self.procs.start(f"server-{k}", [*daphne[:1], "--fd", str(fd), daphne[1]], env,
+                self.procs.start(f"server-{k}", self.server_command(["--fd", str(fd)]), env,
                                  self.log(scenario, f"daphne-{k}"), pass_fds=(fd,))
         self.server_pids += [self.procs.running[name].pid for name in self.server_names()]
         try:
@@ -829,7 +836,8 @@ class Bench:
                     if proc.poll() is not None:
                         raise RuntimeError(f"{name} (daphne) exited with {proc.returncode}; see {LOG_DIR}")
                 logs = [self.log(scenario, name.replace("server", "daphne")) for name in self.server_names()]
-                listening = all(b"Listening on" in log.read_bytes() for log in logs)
+                ready = rb"Listening on|Uvicorn running|startup complete"
+                listening = all(re.search(ready, log.read_bytes()) for log in logs)
                 with contextlib.suppress(httpx.HTTPError):
                     if listening:
                         httpx.get(f"{self.base_url}{BARE_PATH}", timeout=2)  # any answer means it serves
@@ -848,8 +856,9 @@ class Bench:
         env = dict(self.env)
         if visibility_timeout is not None:
             env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+        niceness = ["nice", "-n", str(self.args.worker_nice)] if self.args.worker_nice else []  # exec: same pid
         argv = [
-            str(BIN / "celery"), "-A", "config", "worker", "-Q", self.args.queues,
+            *niceness, str(BIN / "celery"), "-A", "config", "worker", "-Q", self.args.queues,
             "--concurrency", str(self.args.concurrency), "--pool", "prefork", "-O", "fair",
             "--loglevel", "INFO", "-n", "bench@%h", "--without-mingle", "--without-gossip",
         ]
@@ -1334,9 +1343,14 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=300, help="distinct customer phones (default 300)")
     parser.add_argument("--dup-ratio", type=float, default=0.10, help="share of deliveries re-sent (default 0.10)")
     parser.add_argument("--concurrency", type=int, default=2, help="processes per Celery worker (default 2)")
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="niceness of the workers (default 10, as docker-compose runs them: the ack path first;"
+                             " 0 for none)")
     parser.add_argument("--queues", default="inbound,outbound,default",
                         help="the workers' -Q (default inbound,outbound,default)")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes (default 1; >1 share one socket)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes (default 1; >1 share one socket)")
+    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne",
+                        help="the ASGI server (default daphne, as in the Dockerfile)")
     parser.add_argument("--conn-max-age", type=int, default=0,
                         help="CONN_MAX_AGE of the servers (default 0: see the module docstring)")
     parser.add_argument("--connections", type=int, default=32, help="the sender's connection pool (default 32)")
@@ -1398,9 +1412,9 @@ def main() -> int:
         f"plan: {len(plan.order)} requests in {args.seconds:g} s at {args.rate:g}/s ({timed} unique deliveries,"
         f" {len(plan.order) - timed} re-sent, after {len(plan.warmup)} untimed warm-up deliveries),"
         f" {args.customers} customers, Twilio {sum(d.provider == 'twilio_whatsapp' for d in plan.deliveries)}"
-        f" / Meta {sum(d.provider == 'meta_whatsapp' for d in plan.deliveries)}; {args.servers} daphne on"
-        f" {base_url} (CONN_MAX_AGE={args.conn_max_age}); workers -Q {args.queues} --concurrency"
-        f" {args.concurrency} --pool prefork -O fair; sender: {args.connections} connections,"
+        f" / Meta {sum(d.provider == 'meta_whatsapp' for d in plan.deliveries)}; {args.servers} {args.server} on"
+        f" {base_url} (CONN_MAX_AGE={args.conn_max_age}); workers (nice {args.worker_nice}) -Q {args.queues}"
+        f" --concurrency {args.concurrency} --pool prefork -O fair; sender: {args.connections} connections,"
         f" {args.timeout:g} s timeout"
     )
 
@@ -1459,7 +1473,7 @@ def main() -> int:
         "generated_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         "database": redacted(database_url),
         "redis": redis_url,
-        "server": "daphne " + __import__("daphne").__version__,
+        "server": f"{args.server} " + __import__(args.server).__version__,
         "django": django.get_version(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import threading
+from collections.abc import Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -19,6 +23,33 @@ def event_payload(event_type: str, data: dict[str, Any], meta: dict[str, Any] | 
     return json.loads(json.dumps({"type": event_type, "v": 1, "data": data, **(meta or {})}, cls=DjangoJSONEncoder))
 
 
+class _PublishLoop:
+    """One event loop per process, in a daemon thread, for sends to the Redis channel layer.
+
+    ``async_to_sync`` called where no loop runs (a Celery worker, a command) starts a new loop each
+    time, and channels_redis keeps its connections per loop: every event would open a Redis
+    connection. Here the loop, and so the connection, lives as long as the process (a forked child
+    starts its own).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, coroutine: Coroutine[Any, Any, None], *, timeout: float = 10.0) -> None:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="realtime-publish", daemon=True).start()
+            loop = self._loop
+        asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+
+_publish_loop = _PublishLoop()
+
+
 def publish(groups: list[str], event_type: str, data: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -29,8 +60,12 @@ def publish(groups: list[str], event_type: str, data: dict[str, Any], meta: dict
         for group in dict.fromkeys(groups):
             await layer.group_send(group, message)
 
-    # One hop into the event loop for all groups: each async_to_sync costs a thread hand-off.
-    async_to_sync(send_all)()
+    if isinstance(layer, InMemoryChannelLayer):
+        # The embedded mode's layer lives on the server's loop: async_to_sync hops back onto it
+        # from a view's thread. One hop for all groups.
+        async_to_sync(send_all)()
+    else:
+        _publish_loop.run(send_all())
 
 
 def publish_on_commit(

@@ -225,12 +225,12 @@ def _quote_for_message(message: Message) -> Quote | None:
 
 def quote_accept_from_message(*, message_id: int) -> Sale | None:
     """Called for each new customer message: accept the quote it says yes to, if exactly one is waiting."""
-    message = (
-        Message.objects.select_related("conversation")
-        .filter(pk=message_id, direction=Message.Direction.IN, is_echo=False)
-        .first()
-    )
-    if message is None or not (message.text or message.interactive_id):
+    inbound = Message.objects.filter(pk=message_id, direction=Message.Direction.IN, is_echo=False)
+    said = inbound.values("text", "interactive_id").first()  # a narrow read: most messages stop here
+    if said is None or not (ACCEPT_PAYLOAD.match(said["interactive_id"] or "") or is_affirmative(said["text"])):
+        return None
+    message = inbound.select_related("conversation").first()
+    if message is None:
         return None
     quote = _quote_for_message(message)
     if quote is None:
