@@ -11,9 +11,10 @@ re-created at every start (a name without ``bench`` is refused), and Redis ``red
 take turns (a lock file in ``bench/results/``: a second run would drop the database under the first), and
 each waits (``--wait-quiet``, up to 2 min) for the load average to fall under 1 before it starts.
 
-What runs: the real ASGI app under daphne (the server of the Dockerfile and of ``make run``; ``--servers N``
-runs N of them on one shared socket), Celery workers (``celery -A config worker -Q inbound,outbound,default
---concurrency 2 --pool prefork -O fair``), and, in a second process (``bench/_webhook_load.py``), an
+What runs: the real ASGI app under uvicorn (the server of the Dockerfile and of ``make run``; ``--server
+daphne`` to compare; ``--servers N`` runs N of them on one shared socket), Celery workers (``nice -n 10
+celery -A config worker -Q inbound,outbound,default --concurrency 2 --pool prefork -O fair``), and, in a
+second process (``bench/_webhook_load.py``), an
 open-loop ``httpx`` client that posts at a fixed rate over loopback through at most ``--connections``
 keep-alive connections, each request timing out after ``--timeout`` s like a provider's. Every process
 gets the env of the distributed mode (DATABASE_URL, REDIS_URL, DEBUG=0, PUBLIC_BASE_URL, provider
@@ -800,7 +801,7 @@ class Bench:
         return [name for name in self.procs.running if name.startswith("server")]
 
     def server_command(self, bind: list[str]) -> list[str]:
-        """daphne (the Dockerfile's server) or, with ``--server uvicorn``, uvicorn with httptools and uvloop."""
+        """uvicorn with httptools and uvloop (the Dockerfile's server) or, with ``--server daphne``, daphne."""
         if self.args.server == "uvicorn":
             return [str(BIN / "uvicorn"), *bind, "--no-access-log", "--http", "httptools", "--loop", "uvloop",
                     "--lifespan", "off", "config.asgi:application"]
@@ -1349,8 +1350,8 @@ def main() -> int:
     parser.add_argument("--queues", default="inbound,outbound,default",
                         help="the workers' -Q (default inbound,outbound,default)")
     parser.add_argument("--servers", type=int, default=1, help="server processes (default 1; >1 share one socket)")
-    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne",
-                        help="the ASGI server (default daphne, as in the Dockerfile)")
+    parser.add_argument("--server", choices=("uvicorn", "daphne"), default="uvicorn",
+                        help="the ASGI server (default uvicorn, as in the Dockerfile; daphne to compare)")
     parser.add_argument("--conn-max-age", type=int, default=0,
                         help="CONN_MAX_AGE of the servers (default 0: see the module docstring)")
     parser.add_argument("--connections", type=int, default=32, help="the sender's connection pool (default 32)")
