@@ -15,7 +15,7 @@ What runs: the real ASGI app under uvicorn (the server of the Dockerfile and of 
 daphne`` to compare; ``--servers N`` runs N of them on one shared socket), Celery workers (``nice -n 10
 celery -A config worker -Q inbound,outbound,default --concurrency 2 --pool prefork -O fair``), and, in a
 second process (``bench/_webhook_load.py``), an
-open-loop ``httpx`` client that posts at a fixed rate over loopback through at most ``--connections``
+open-loop client (asyncio streams) that posts at a fixed rate over loopback through at most ``--connections``
 keep-alive connections, each request timing out after ``--timeout`` s like a provider's. Every process
 gets the env of the distributed mode (DATABASE_URL, REDIS_URL, DEBUG=0, PUBLIC_BASE_URL, provider
 secrets...). Deliveries are signed as the providers sign them, half Twilio (form + ``X-Twilio-Signature``),
@@ -877,7 +877,7 @@ class Bench:
 
     def sessions(self) -> dict[str, set[int]]:
         """Session ids of our processes by part (every worker started so far, killed ones included)."""
-        return {"daphne": set(self.server_pids), "celery workers": set(self.worker_pids)}
+        return {"server": set(self.server_pids), "celery workers": set(self.worker_pids)}
 
     def run_load(
         self, scenario: str, plan: Plan, *, bare: bool, during: Any = None, path: str = BARE_PATH
@@ -910,7 +910,7 @@ class Bench:
         result = json.loads(result_file.read_text())
         summary = load_summary(result, plan)
         self.fates = delivery_fates(plan, result)
-        cpu["sender (httpx)"] = summary["sender_cpu_percent"]  # it has ended: its own account
+        cpu["sender"] = summary["sender_cpu_percent"]  # it has ended: its own account
         summary["cpu_percent_of_one_core"] = cpu
         summary["connections"] = self.args.connections
         summary["kills"] = events
@@ -988,7 +988,7 @@ def scenario_capacity(bench: Bench) -> dict[str, Any]:
             per_request = {  # % of one core at ``rate`` requests per second -> ms of CPU per request
                 part: round(pct * 10 / load["achieved_rps"], 2)
                 for part, pct in load["cpu_percent_of_one_core"].items()
-                if part in ("daphne", "postgres (all backends)", "redis", "sender (httpx)") and load["achieved_rps"]
+                if part in ("server", "postgres (all backends)", "redis", "sender") and load["achieved_rps"]
             }
             steps.append({"rate": rate, "achieved_rps": load["achieved_rps"], "p50": lat["p50"], "p99": lat["p99"],
                           "non_200": load["non_200"], "cpu_percent_of_one_core": load["cpu_percent_of_one_core"],
