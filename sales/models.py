@@ -104,8 +104,9 @@ class Quote(BaseModel):
         return self.number
 
 
-class QuoteLine(models.Model):
-    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
+class PricedLine(models.Model):
+    """A product line of a quote or a sale: the price and discounts it was sold at, frozen."""
+
     product = models.ForeignKey(
         "operators.Product", verbose_name=_("product"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -123,12 +124,19 @@ class QuoteLine(models.Model):
     line_total = models.DecimalField(_("line total"), **MONEY)
 
     class Meta:
-        verbose_name = _("quote line")
-        verbose_name_plural = _("quote lines")
+        abstract = True
         ordering = ["pk"]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description}"
+
+
+class QuoteLine(PricedLine):
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(PricedLine.Meta):
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
 
 
 class Sale(BaseModel):
@@ -216,31 +224,12 @@ class Sale(BaseModel):
         return self.number
 
 
-class SaleLine(models.Model):
+class SaleLine(PricedLine):
     sale = models.ForeignKey(Sale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        "operators.Product", verbose_name=_("product"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    description = models.CharField(_("description"), max_length=255)
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField(_("unit price"), **MONEY, help_text=_("List or wholesale price."))
-    product_discount_percent = models.DecimalField(
-        _("catalog discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
-        validators=PERCENT_VALIDATORS,
-    )
-    discount_percent = models.DecimalField(
-        _("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT_VALIDATORS
-    )
-    line_total = models.DecimalField(_("line total"), **MONEY)
 
-    class Meta:
+    class Meta(PricedLine.Meta):
         verbose_name = _("sale line")
         verbose_name_plural = _("sale lines")
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} × {self.description}"
 
 
 class CommissionRule(BaseModel):
