@@ -21,8 +21,9 @@ models have, whatever migrations add), then ``ANALYZE``. Then, in this process w
 ``/panel/`` (the inbox) and ``/panel/c/<big>/`` (the conversation page, last 200 messages) are requested
 once to warm up, then ``--runs`` times: median and p95 time and the query count are printed.
 
-Live. Uvicorn (the server of the Dockerfile) and one Celery worker (``-Q inbound,outbound,default,ai
---concurrency 2``) start with the distributed-mode env; ``--agents`` agents log in and open a real
+Live. Uvicorn (the server of the Dockerfile) and two Celery workers as docker-compose runs them (``-Q inbound
+--concurrency 2``, and niced ``-Q outbound,default,ai --concurrency 1``) start with the distributed-mode
+env; ``--agents`` agents log in and open a real
 WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends them) to ``/ws/panel/``.
 First one signed Meta webhook per bench customer creates their conversations, which are then assigned
 round-robin to the agents. Then, open loop, ``--rate`` webhooks per second for ``--seconds`` s: 90% from
@@ -410,16 +411,21 @@ def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
     server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "config.asgi:application"], env, server_log)
-    procs.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "-Q", "inbound,outbound,default,ai",
-                           "--concurrency", "2", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
-                           "-n", "bench-panel@%h", "--without-mingle", "--without-gossip"], env, worker_log)
+    # As docker-compose runs them: the inbound queue on its own worker, the AI and the rest niced beside it.
+    ai_log = LOG_DIR / "worker-ai.log"
+    celery = [str(BIN / "celery"), "-A", "config", "worker", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
+              "--without-mingle", "--without-gossip"]
+    procs.start("worker", [*celery, "-Q", "inbound", "--concurrency", "2", "-n", "bench-panel-in@%h"], env,
+                worker_log)
+    procs.start("worker-ai", ["nice", "-n", "10", *celery, "-Q", "outbound,default,ai", "--concurrency", "1",
+                              "-n", "bench-panel-ai@%h"], env, ai_log)
     deadline = time.monotonic() + 90
     server_up = worker_up = False
     while time.monotonic() < deadline and not (server_up and worker_up):
-        for name, log in (("server", server_log), ("worker", worker_log)):
+        for name, log in (("server", server_log), ("worker", worker_log), ("worker-ai", ai_log)):
             if procs.running[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
-        worker_up = worker_up or b" ready." in worker_log.read_bytes()
+        worker_up = worker_up or (b" ready." in worker_log.read_bytes() and b" ready." in ai_log.read_bytes())
         if not server_up and b"Uvicorn running" in server_log.read_bytes():
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
