@@ -15,13 +15,14 @@ import asyncio
 import io
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -48,6 +49,21 @@ class WebhookApp:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="webhook")
         return self._executor
+
+    def close(self) -> None:
+        """Close each worker thread's database connection, then the threads (shutdown, tests)."""
+        if self._executor is None:
+            return
+        barrier = threading.Barrier(self.threads)
+
+        def close_here() -> None:
+            connections.close_all()
+            barrier.wait(timeout=10)  # one call per thread: each waits until all have closed theirs
+
+        for future in [self._executor.submit(close_here) for _ in range(self.threads)]:
+            future.result()
+        self._executor.shutdown()
+        self._executor = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

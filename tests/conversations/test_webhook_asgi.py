@@ -29,6 +29,15 @@ from tests.conversations.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)  # the views run in the entry's own threads
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _close_webhook_threads():  # type: ignore[no-untyped-def]
+    """The entry's threads keep their database connections; close them so the test database can go."""
+    yield
+    from config.asgi import webhook_app
+
+    webhook_app.close()
+
+
 def call(method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
          query: str = "", chunk: int = 0) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request through ``config.asgi.application``, as daphne or uvicorn would make it."""
