@@ -33,8 +33,7 @@ from agreements.selectors import (
 )
 from agreements.services import agreement_cancel, agreement_create, debt_create, payment_record
 from core.api.permissions import RolePermission
-from leads.models import Contact
-from leads.selectors import contact_visible_queryset
+from leads.api.lookups import visible_contact_or_field_error
 from operators.models import Operator
 
 
@@ -56,10 +55,7 @@ class DebtListCreateApi(generics.ListAPIView):
         data = DebtInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        try:
-            contact = contact_visible_queryset(user=request.user).get(pk=fields.pop("contact"))
-        except Contact.DoesNotExist as exc:
-            raise serializers.ValidationError({"contact": [_("No contact with that id.")]}) from exc
+        contact = visible_contact_or_field_error(request.user, fields.pop("contact"))
         operator = None
         operator_id = fields.pop("operator")
         if operator_id is not None:

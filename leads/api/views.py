@@ -3,14 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import active_user_or_field_error
 from core.api.permissions import RolePermission
+from leads.api.lookups import visible_contact_or_field_error
 from leads.api.serializers import (
     ContactDetailSerializer,
     ContactInputSerializer,
@@ -28,7 +28,6 @@ from leads.selectors import (
     LeadFilters,
     contact_get_for_user,
     contact_list,
-    contact_visible_queryset,
     lead_get_for_user,
     lead_list,
 )
@@ -53,10 +52,7 @@ class LeadListCreateApi(generics.ListAPIView):
         data = LeadCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        try:
-            contact = contact_visible_queryset(user=request.user).get(pk=fields.pop("contact"))
-        except Contact.DoesNotExist as exc:
-            raise serializers.ValidationError({"contact": [_("No contact with that id.")]}) from exc
+        contact = visible_contact_or_field_error(request.user, fields.pop("contact"))
         assignee = active_user_or_field_error(fields.pop("assignee", None), "assignee")
         lead = lead_create(actor=request.user, contact=contact, assignee=assignee, **fields)
         lead = lead_get_for_user(user=request.user, lead_id=lead.pk)

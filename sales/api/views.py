@@ -24,8 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from conversations.models import Conversation
 from conversations.selectors import conversation_list
-from leads.models import Contact
-from leads.selectors import contact_visible_queryset
+from leads.api.lookups import visible_contact_or_field_error
 from sales.api.serializers import (
     CommissionFilterSerializer,
     CommissionSerializer,
@@ -53,13 +52,6 @@ from sales.services.quotes import quote_accept, quote_create, quote_reject, quot
 from sales.services.sales import sale_cancel, sale_create, sale_reject, sale_set_installation, sale_validate
 
 
-def _contact_or_field_error(user: User, contact_id: int | None, field: str = "contact") -> Contact:
-    contact = contact_visible_queryset(user=user).filter(pk=contact_id).first() if contact_id else None
-    if contact is None:
-        raise serializers.ValidationError({field: [_("No customer with that id.")]})
-    return contact
-
-
 def _conversation_or_field_error(user: User, conversation_id: int | None) -> Conversation | None:
     if not conversation_id:
         return None
@@ -85,7 +77,7 @@ class QuoteListCreateApi(generics.ListAPIView):
         data = QuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        contact = _contact_or_field_error(request.user, values["contact"])
+        contact = visible_contact_or_field_error(request.user, values["contact"])
         conversation = _conversation_or_field_error(request.user, values["conversation"])
         quote = quote_create(
             actor=request.user, contact=contact, conversation=conversation,
@@ -158,7 +150,7 @@ class SaleListCreateApi(generics.ListAPIView):
             sale = sale_create(actor=request.user, quote=quote, **values)
         else:
             sale = sale_create(
-                actor=request.user, contact=_contact_or_field_error(request.user, contact_id),
+                actor=request.user, contact=visible_contact_or_field_error(request.user, contact_id),
                 conversation=_conversation_or_field_error(request.user, conversation_id), lines=lines, **values,
             )
         return Response(SaleSerializer(sale_get_for_user(user=request.user, sale_id=sale.pk)).data,
