@@ -53,27 +53,42 @@ class SaleType(models.TextChoices):
     RETAIL = "retail", _("Retail")
 
 
-class Quote(BaseModel):
+class CustomerDeal(BaseModel):
+    """What a quote and a sale share: a numbered deal with a customer, by an agent, maybe from a chat.
+
+    Reverse names follow the model: ``contact.quotes`` / ``contact.sales``, ``agent.quotes`` / ``agent.sales``.
+    """
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    contact = models.ForeignKey(
+        "leads.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="%(class)ss",
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation", verbose_name=_("conversation"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="%(class)ss",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Quote(CustomerDeal):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", _("Expired")
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
-    contact = models.ForeignKey(
-        "leads.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="quotes"
-    )
-    lead = models.ForeignKey(
-        "leads.Lead", verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
-    )
-    conversation = models.ForeignKey(
-        "conversations.Conversation", verbose_name=_("conversation"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="quotes",
-    )
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="quotes"
-    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     sale_type = models.CharField(_("sale type"), max_length=20, choices=SaleType.choices, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default=settings.DEFAULT_CURRENCY)
@@ -99,9 +114,6 @@ class Quote(BaseModel):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="quote_total_not_negative"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class PricedLine(models.Model):
@@ -139,7 +151,7 @@ class QuoteLine(PricedLine):
         verbose_name_plural = _("quote lines")
 
 
-class Sale(BaseModel):
+class Sale(CustomerDeal):
     class Status(models.TextChoices):
         PENDING_VALIDATION = "pending_validation", _("Pending validation")
         VALIDATED = "validated", _("Validated")
@@ -162,22 +174,8 @@ class Sale(BaseModel):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
-    contact = models.ForeignKey(
-        "leads.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="sales"
-    )
-    lead = models.ForeignKey(
-        "leads.Lead", verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True, related_name="sales"
-    )
-    conversation = models.ForeignKey(
-        "conversations.Conversation", verbose_name=_("conversation"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="sales",
-    )
     quote = models.OneToOneField(
         Quote, verbose_name=_("quote"), on_delete=models.SET_NULL, null=True, blank=True, related_name="sale"
-    )
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="sales"
     )
     sale_type = models.CharField(_("sale type"), max_length=20, choices=SaleType.choices, default=SaleType.NEW_LINE)
     status = models.CharField(
@@ -219,9 +217,6 @@ class Sale(BaseModel):
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""), name="sale_rejection_has_reason"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class SaleLine(PricedLine):
