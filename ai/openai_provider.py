@@ -19,6 +19,7 @@ from typing import Any
 import openai
 import phonenumbers
 
+from ai.clients import openai_client
 from ai.errors import AIInvalidOutputError, AITimeoutError, AIUnavailableError
 from ai.grounding import as_decimal, ungrounded_prices
 from ai.pricing import cost_usd
@@ -333,7 +334,7 @@ class OpenAIProvider:
     def __init__(self, api_key: str, *, base_url: str, model: str, timeout: float, max_retries: int = 0):
         self.model = model
         self.timeout = timeout
-        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        self.client = openai_client(api_key, base_url, float(timeout), max_retries)
 
     # -- the one place that talks to the server ------------------------------------------------------
     def _usage(self, *, started: float, response: Any = None, outcome: str = "ok", error: str = "") -> Usage:

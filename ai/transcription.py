@@ -7,6 +7,7 @@ from typing import Any
 
 import openai
 
+from ai.clients import openai_client
 from ai.errors import AIInvalidOutputError, AITimeoutError, AIUnavailableError
 from ai.pricing import transcription_cost_usd
 from ai.types import Usage
@@ -49,7 +50,7 @@ def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, bas
                timeout: float = 30, language: str = "es") -> tuple[str, Usage]:
     """The text said in ``audio`` (may be "" for silence) and the ``Usage``; cost is 0 when the duration is
     unknown. ``whisper-*`` models are asked for ``verbose_json`` so the duration comes back."""
-    client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+    client = openai_client(api_key, base_url, float(timeout))
     options: dict[str, Any] = {"response_format": "verbose_json" if model.startswith("whisper") else "json"}
     if language:
         options["language"] = language
@@ -70,8 +71,6 @@ def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, bas
     except openai.OpenAIError as exc:
         usage = _usage(model, started, outcome="error", error=f"{type(exc).__name__}: {exc}")
         raise AIUnavailableError(f"transcription: {type(exc).__name__}: {exc}", usage) from exc
-    finally:
-        client.close()
 
     text = response if isinstance(response, str) else getattr(response, "text", None)
     seconds, tokens_in, tokens_out = _seconds_and_tokens(response)

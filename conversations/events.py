@@ -14,10 +14,10 @@ from typing import Any
 from django.db import connection, transaction
 
 from conversations.models import Conversation, ConversationEvent, Message
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, publish_on_commit, user_group
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, publish_many_on_commit, user_group
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "conversation_groups", "publish_conversation_event",
-           "publish_message_event"]
+           "publish_message_event", "publish_message_with_conversation"]
 
 
 def team_group(team_id: int) -> str:
@@ -76,42 +76,75 @@ def conversation_event(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _next_seq(conversation_id: int) -> int:
+def _next_seqs(conversation_id: int, count: int) -> range:
+    """Take the next ``count`` numbers of the conversation's sequence (one UPDATE, row-locked)."""
     table = connection.ops.quote_name(Conversation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",  # noqa: S608
-            [conversation_id],
+            f"UPDATE {table} SET event_seq = event_seq + %s WHERE id = %s RETURNING event_seq",  # noqa: S608
+            [count, conversation_id],
         )
-        return int(cursor.fetchone()[0])
+        last = int(cursor.fetchone()[0])
+    return range(last - count + 1, last + 1)
+
+
+def conversation_events_record(
+    *, conversation_id: int, events: list[tuple[str, dict[str, Any]]], groups: list[str],
+    former_groups: list[str] | tuple[str, ...] = (),
+) -> list[ConversationEvent]:
+    """Allocate the next numbers of the conversation and log ``events`` (type, data), in the caller's
+    transaction (or one of their own): one UPDATE and one INSERT, whatever their number.
+
+    A ``conversation.assigned`` event also records who lost the conversation with it: the groups of the
+    event before it that are not in ``groups``, plus ``former_groups`` (the caller knows the former
+    assignee, or that it was in the unassigned queue, even when the log was pruned).
+    """
+    with transaction.atomic(savepoint=False):
+        seqs = _next_seqs(conversation_id, len(events))
+        audience = audience_text(groups)
+        former = ""
+        if any(event_type == "conversation.assigned" for event_type, _ in events):
+            previous = (
+                ConversationEvent.objects.filter(conversation_id=conversation_id, seq__lt=seqs[0])
+                .order_by("-seq").values_list("audience", flat=True).first()
+            )
+            current = set(audience.split())
+            lost = [g for g in [*(previous or "").split(), *former_groups] if g not in current]
+            former = audience_text(lost) if lost else ""
+        rows = [
+            ConversationEvent(conversation_id=conversation_id, seq=seq, type=event_type, data=data, audience=audience,
+                              former_audience=former if event_type == "conversation.assigned" else "")
+            for seq, (event_type, data) in zip(seqs, events, strict=True)
+        ]
+        return ConversationEvent.objects.bulk_create(rows)
 
 
 def conversation_event_record(
     *, conversation_id: int, event_type: str, data: dict[str, Any], groups: list[str]
 ) -> ConversationEvent:
-    """Allocate the next ``seq`` of the conversation and log the event, in the caller's transaction."""
-    with transaction.atomic():
-        seq = _next_seq(conversation_id)
-        former = ""
-        if event_type == "conversation.assigned":
-            previous = (
-                ConversationEvent.objects.filter(conversation_id=conversation_id)
-                .order_by("-seq").values_list("audience", flat=True).first()
-            )
-            current = set(audience_text(groups).split())
-            lost = [g for g in (previous or "").split() if g not in current]
-            former = audience_text(lost) if lost else ""
-        return ConversationEvent.objects.create(
-            conversation_id=conversation_id, seq=seq, type=event_type, data=data,
-            audience=audience_text(groups), former_audience=former,
-        )
+    """One event: see :func:`conversation_events_record`."""
+    return conversation_events_record(conversation_id=conversation_id, events=[(event_type, data)], groups=groups)[0]
 
 
 def publish_logged(conversation_id: int, groups: list[str], event_type: str, data: dict[str, Any]) -> None:
-    event = conversation_event_record(conversation_id=conversation_id, event_type=event_type, data=data,
-                                      groups=groups)
-    publish_on_commit(groups, event_type, data,
-                      meta={"conversation": conversation_id, "seq": event.seq, "cursor": event.pk})
+    publish_logged_many(conversation_id, groups, [(event_type, data)])
+
+
+def publish_logged_many(conversation_id: int, groups: list[str], events: list[tuple[str, dict[str, Any]]],
+                        *, former_groups: list[str] | tuple[str, ...] = ()) -> None:
+    """Log ``events`` of one conversation and send them, in order, once the transaction commits.
+
+    Those who lost the conversation with a ``conversation.assigned`` event hear it too (their inbox
+    drops the row; a socket that was watching it leaves).
+    """
+    logged = conversation_events_record(conversation_id=conversation_id, events=events, groups=groups,
+                                        former_groups=former_groups)
+    lost = [g for row in logged for g in row.former_audience.split()]
+    if lost:
+        groups = [*groups, *lost]
+    publish_many_on_commit(groups, [
+        (row.type, row.data, {"conversation": conversation_id, "seq": row.seq, "cursor": row.pk}) for row in logged
+    ])
 
 
 def publish_message_event(message: Message, event_type: str) -> None:
@@ -119,5 +152,21 @@ def publish_message_event(message: Message, event_type: str) -> None:
                    message_event(message))
 
 
-def publish_conversation_event(conversation: Conversation, event_type: str = "conversation.updated") -> None:
-    publish_logged(conversation.pk, conversation_groups(conversation), event_type, conversation_event(conversation))
+def publish_conversation_event(conversation: Conversation, event_type: str = "conversation.updated",
+                               *, former_groups: list[str] | tuple[str, ...] = ()) -> None:
+    publish_logged_many(conversation.pk, conversation_groups(conversation),
+                        [(event_type, conversation_event(conversation))], former_groups=former_groups)
+
+
+def former_assignee_groups(assignee_id: int | None) -> list[str]:
+    """Who had a conversation before it changed hands: its assignee, or the unassigned queue."""
+    return [user_group(assignee_id)] if assignee_id else [QUEUE_GROUP]
+
+
+def publish_message_with_conversation(message: Message, conversation: Conversation,
+                                      event_type: str = "message.created") -> None:
+    """A message and the conversation it changed (preview, unread count, status): two events, logged
+    and sent together."""
+    publish_logged_many(conversation.pk, conversation_groups(conversation), [
+        (event_type, message_event(message)), ("conversation.updated", conversation_event(conversation)),
+    ])

@@ -51,14 +51,20 @@ _publish_loop = _PublishLoop()
 
 
 def publish(groups: list[str], event_type: str, data: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
+    publish_many(groups, [(event_type, data, meta)])
+
+
+def publish_many(groups: list[str], events: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+    """Send ``events`` (type, data, meta), in order, to each of ``groups``: one hop to the layer's loop."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not events:
         return
-    message = {"type": "event.forward", "event": event_payload(event_type, data, meta)}
+    messages = [{"type": "event.forward", "event": event_payload(*event)} for event in events]
 
     async def send_all() -> None:
-        for group in dict.fromkeys(groups):
-            await layer.group_send(group, message)
+        for message in messages:
+            for group in dict.fromkeys(groups):
+                await layer.group_send(group, message)
 
     if isinstance(layer, InMemoryChannelLayer):
         # The embedded mode's layer lives on the server's loop: async_to_sync hops back onto it
@@ -72,6 +78,12 @@ def publish_on_commit(
     groups: list[str], event_type: str, data: dict[str, Any], meta: dict[str, Any] | None = None
 ) -> None:
     transaction.on_commit(lambda: publish(groups, event_type, data, meta))
+
+
+def publish_many_on_commit(
+    groups: list[str], events: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
+) -> None:
+    transaction.on_commit(lambda: publish_many(groups, events))
 
 
 def user_group(user_id: int) -> str:

@@ -282,10 +282,10 @@ def contact_upsert_from_channel(
     from django.db import IntegrityError
 
     id_field = "instagram_id" if channel == "instagram" else "whatsapp_id"
-    lookup = Contact.objects.filter(**{id_field: channel_id})
-    contact = lookup.first()
+    lookup = Contact.objects.select_for_update().filter(**{id_field: channel_id})
+    contact = lookup.first()  # found and locked in one read: the common case
     if contact is None and phone:
-        contact = Contact.objects.filter(phone=phone).first()
+        contact = Contact.objects.select_for_update().filter(phone=phone).first()
     if contact is None:
         try:
             with transaction.atomic():
@@ -294,8 +294,8 @@ def contact_upsert_from_channel(
                     instagram_username=username if channel == "instagram" else "",
                 )
         except IntegrityError:
-            contact = lookup.first() or Contact.objects.get(phone=phone)
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+            # Someone else created it meanwhile: the unique index made us wait for their commit.
+            contact = lookup.first() or Contact.objects.select_for_update().get(phone=phone)
     changed = []
     for field, value in ((id_field, channel_id), ("phone", phone), ("name", name)):
         if value and not getattr(contact, field):
@@ -348,7 +348,10 @@ def is_real_name(name: str) -> bool:
     return bool(words) and all(w.replace("-", "").replace("'", "").isalpha() for w in words) and len(name) >= 3
 
 
-@transaction.atomic
+_LEAD_RELATIONS = [f.name for f in Lead._meta.concrete_fields if f.is_relation]
+
+
+@transaction.atomic(savepoint=False)
 def lead_apply_analysis(
     *,
     contact: Contact,
@@ -360,16 +363,19 @@ def lead_apply_analysis(
     create: bool,
     product: Any = None,
     operator: Any = None,
+    locked: bool = False,
 ) -> Lead | None:
     """Apply the entities of one message to the contact and the lead, rescore, and record why.
 
     ``analysis`` is an ``ai.types.Analysis``; ``product`` / ``operator`` are the catalog rows its
     entities point at (resolved by the caller). A lead is created only when ``create`` is true.
     The reasons (which message moved the score, by how much, through which factors) are kept in
-    ``ai_analysis["reasons"]`` for the agent.
+    ``ai_analysis["reasons"]`` for the agent. ``locked``: the caller read ``contact`` and ``lead``
+    with ``select_for_update`` in this transaction (else they are read again, locked).
     """
     e = analysis.entities
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if not locked:
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
     contact_changes = []
     if e.name and not is_real_name(contact.name):
         contact.name = e.name[:150]
@@ -390,7 +396,7 @@ def lead_apply_analysis(
             return None
         lead = Lead(contact=contact, source=source, zone=contact.zone, address=contact.address,
                     conversation_count=1)
-    else:
+    elif not locked:
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
     before = (lead.score, dict(lead.score_breakdown or {}))
     if product is not None:
@@ -442,6 +448,8 @@ def lead_apply_analysis(
             lead.next_action = action
             lead.next_action_at = timezone.now() + due if due is not None else None
     lead.ai_analysis = state
-    lead.full_clean()
+    # Field checks only: foreign keys, uniqueness and the score's range are the database's to enforce
+    # (a query each otherwise, on every message).
+    lead.full_clean(exclude=_LEAD_RELATIONS, validate_unique=False, validate_constraints=False)
     lead.save()
     return lead

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from ai import replies
@@ -33,7 +32,6 @@ from operators.models import Operator, Product
 logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 10
-CATALOG_CACHE_SECONDS = 60
 TEXT_TYPES = {Message.Type.TEXT, Message.Type.INTERACTIVE, Message.Type.AUDIO, Message.Type.IMAGE,
               Message.Type.VIDEO, Message.Type.DOCUMENT}
 
@@ -68,14 +66,26 @@ def _catalog_item(product: Product) -> CatalogItem:
     )
 
 
+_catalog_memo: dict[str, tuple[tuple[object, ...], list[CatalogItem]]] = {}
+
+
+def catalog_memo_clear(**_: object) -> None:
+    _catalog_memo.clear()
+
+
 def active_catalog() -> list[CatalogItem]:
-    """The whole active catalog as CatalogItems, cached briefly per process and catalog version."""
-    stamp = Product.objects.filter(is_active=True).aggregate(last=Max("updated_at"))["last"]
-    key = f"ai:catalog:{stamp.isoformat() if stamp else 'empty'}"
-    items = cache.get(key)
-    if items is None:
-        items = [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
-        cache.set(key, items, CATALOG_CACHE_SECONDS)
+    """The whole active catalog as CatalogItems, kept in this process while the catalog's version holds.
+
+    The version is read on every call (one small aggregate): any product saved, added or deleted
+    changes it. Building the items takes a read of every product; unpickling them from a shared cache
+    cost as much, so they live in the process.
+    """
+    version = tuple(Product.objects.aggregate(last=Max("updated_at"), n=Count("pk"), top=Max("pk")).values())
+    hit = _catalog_memo.get(connection.alias + connection.settings_dict["NAME"])
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    items = [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
+    _catalog_memo[connection.alias + connection.settings_dict["NAME"]] = (version, items)
     return items
 
 
@@ -300,18 +310,23 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
     operator = Operator.objects.filter(slug=analysis.entities.operator).first() if analysis.entities.operator else None
 
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update(of=("self",)).select_related("channel_account", "contact",
-                                                                                "lead").get(pk=conversation.pk)
+        # The conversation and its contact locked in one read (the lead, which may be missing, apart).
+        conversation = (
+            Conversation.objects.select_for_update(of=("self", "contact"))
+            .select_related("channel_account", "contact", "assignee").get(pk=conversation.pk)
+        )
         message = Message.objects.select_for_update().get(pk=message.pk)
         if (message.ai_flags or {}).get("analyzed"):
             return AssistantOutcome(state="skipped")
+        if conversation.lead_id:
+            conversation.lead = Lead.objects.select_for_update().get(pk=conversation.lead_id)
         _record_analysis(message, analysis)
         known = _known(conversation.lead, conversation.contact.name, analysis)
         decision = decide(analysis, known, low_confidence_streak=conversation.ai_low_confidence_streak)
         lead = lead_apply_analysis(
             contact=conversation.contact, lead=conversation.lead, analysis=analysis, text=message.text,
             message_id=message.pk, source=conversation.channel, create=decision.create_lead,
-            product=product, operator=operator,
+            product=product, operator=operator, locked=True,
         )
         fields = ["ai_low_confidence_streak", "updated_at"]
         conversation.ai_low_confidence_streak = conversation.ai_low_confidence_streak + 1 if is_unsure(analysis) else 0

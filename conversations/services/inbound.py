@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.events import publish_conversation_event, publish_message_event
+from conversations.events import publish_message_event, publish_message_with_conversation
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
 from conversations.services.accounts import channel_account_for_event, client_for_account
 from core.phones import normalize_phone
@@ -90,7 +90,8 @@ def webhook_event_record_failure(*, event_id: int, error: str) -> None:
 def _conversation_for(account: ChannelAccount, contact_id: int) -> tuple[Conversation, bool]:
     """The contact's ongoing conversation on this account, or a new one when the last was resolved."""
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("assignee")  # who hears its events
         .filter(channel_account=account, contact_id=contact_id, status__in=OPEN_STATES)
         .order_by("-pk")
         .first()
@@ -103,14 +104,11 @@ def _conversation_for(account: ChannelAccount, contact_id: int) -> tuple[Convers
 def inbound_message_record(*, event: InboundMessage) -> Message:
     """Create the message of ``event`` (or return it if it exists), with its contact and conversation.
 
-    Must run inside a transaction: the contact row is locked, so concurrent messages of one person
-    (ten photos at once) queue up and share one conversation.
+    Must run inside a transaction: the contact row is locked first, so concurrent messages of one
+    person (ten photos at once) queue up and share one conversation, and a redelivered message is
+    found by the check that follows the lock.
     """
     account = channel_account_for_event(provider=event.provider, account_ref=event.account_ref)
-    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).first()
-    if existing is not None:
-        return existing
-    channel = account.channel
     phone = ""
     if event.sender_phone:
         try:
@@ -118,10 +116,9 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         except Exception:  # noqa: BLE001 - a number we cannot read is kept out, the message is not lost
             phone = ""
     contact = contact_upsert_from_channel(
-        channel=channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
+        channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,
     )
-    # The lock on the contact serialises everything below per person; look again for the message.
     existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).first()
     if existing is not None:
         return existing
@@ -153,16 +150,18 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         is_echo=event.is_echo,
         ai_flags={"forwarded": True} if event.is_forwarded else {},
     )
-    _conversation_touch(conversation, message, event)
-    if not event.is_echo:
+    fields = _conversation_touch(conversation, message, event)
+    if not event.is_echo and (is_new or conversation.lead_id is None):
+        # A conversation keeps the lead it has; a new one (or one without) takes the contact's open lead.
         lead = lead_touch_for_conversation(contact=contact, new_conversation=is_new)
         if lead is not None and conversation.lead_id != lead.pk:
             conversation.lead = lead
-            conversation.save(update_fields=["lead", "updated_at"])
-    publish_message_event(message, "message.created")
-    publish_conversation_event(conversation)
+            fields.append("lead")
+    conversation.save(update_fields=fields)
+    publish_message_with_conversation(message, conversation)
     if not event.is_echo and event.type != MessageType.REACTION:
-        transaction.on_commit(lambda: _after_inbound(message.pk))
+        said = (message.text, message.interactive_id)
+        transaction.on_commit(lambda: _after_inbound(message.pk, said))
     return message
 
 
@@ -172,14 +171,15 @@ def _message_text(event: InboundMessage, media: MediaRef | None) -> str:
     return event.text or (media.caption if media else "")
 
 
-def _after_inbound(message_id: int) -> None:
-    """The AI step (DESIGN step 3) hooks in here; until it exists the message simply waits in the inbox."""
+def _after_inbound(message_id: int, said: tuple[str, str] | None = None) -> None:
+    """The next steps (a quote accepted, or the AI step: DESIGN step 3) hook in here."""
     from conversations.hooks import inbound_message_hook
 
-    inbound_message_hook(message_id)
+    inbound_message_hook(message_id, said=said)
 
 
-def _conversation_touch(conversation: Conversation, message: Message, event: InboundMessage) -> None:
+def _conversation_touch(conversation: Conversation, message: Message, event: InboundMessage) -> list[str]:
+    """Set the conversation's activity fields from ``message``; returns the fields to save."""
     at = event.timestamp
     fields = ["last_message_at", "last_message_preview", "updated_at"]
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
@@ -195,7 +195,7 @@ def _conversation_touch(conversation: Conversation, message: Message, event: Inb
             conversation.status = Conversation.Status.OPEN
             conversation.snoozed_until = None
             fields += ["status", "snoozed_until"]
-    conversation.save(update_fields=fields)
+    return fields
 
 
 def _media_ref_dict(media: MediaRef) -> dict[str, object]:
@@ -255,7 +255,8 @@ def _media_final(message_id: int, state: str, error: str) -> Message:
 def message_status_apply(*, update: StatusUpdate) -> Message | None:
     """Move our message along sent → delivered → read (never back); failed wins. None if not ours yet."""
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation__assignee")  # who hears the update
         .filter(channel_account__provider=update.provider, provider_message_id=update.external_id,
                 direction=Message.Direction.OUT)
         .first()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
-from conversations.events import publish_conversation_event
+from conversations.events import former_assignee_groups, publish_conversation_event
 from conversations.models import Conversation, Message, Note, Tag
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
@@ -37,10 +37,8 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
     previous = conversation.assignee_id
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
-    publish_conversation_event(conversation, "conversation.assigned")
-    if previous and previous != (assignee.pk if assignee else None):
-        publish_on_commit([user_group(previous)], "conversation.assigned", {"id": conversation.pk,
-                                                                            "assignee": conversation.assignee_id})
+    # The former assignee, or the agents watching the unassigned queue, hear it too: their row goes.
+    publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
     if conversation.lead_id and assignee is not None:
         from leads.models import Lead
 
@@ -56,13 +54,14 @@ def conversation_transfer(*, actor: User, conversation: Conversation, to: User, 
         raise PermissionDeniedError(_("You can only transfer your own conversations."))
     if not to.is_active or to.role not in ("agent", "supervisor"):
         raise ApplicationError(_("%(user)s cannot receive conversations.") % {"user": to}, code="invalid_assignee")
+    previous = conversation.assignee_id
     conversation.assignee = to
     conversation.save(update_fields=["assignee", "updated_at"])
     if note.strip():
         Note.objects.create(conversation=conversation, author=actor,
                             text=_("Transferred to %(user)s: %(note)s") % {"user": to, "note": note.strip()})
-    publish_conversation_event(conversation, "conversation.assigned")
-    publish_on_commit([user_group(actor.pk)], "conversation.assigned", {"id": conversation.pk, "assignee": to.pk})
+    publish_conversation_event(conversation, "conversation.assigned",
+                               former_groups=[*former_assignee_groups(previous), user_group(actor.pk)])
     return conversation
 
 

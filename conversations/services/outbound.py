@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from conversations.events import publish_conversation_event, publish_message_event
+from conversations.events import publish_message_event, publish_message_with_conversation
 from conversations.models import (
     INSTAGRAM_HUMAN_AGENT_WINDOW,
     Conversation,
@@ -106,8 +106,9 @@ def message_send(
     With ``document`` (a file, e.g. a PDF quote) the message carries it as media of ``media_kind``
     and ``text`` is its caption; the provider fetches it from ``PUBLIC_BASE_URL`` + the media URL.
     """
-    conversation = Conversation.objects.select_for_update().select_related("channel_account").get(
-        pk=conversation.pk
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",)).select_related("channel_account", "assignee")
+        .get(pk=conversation.pk)
     )
     text = text.strip()
     variables = [str(v) for v in variables or []]
@@ -161,8 +162,7 @@ def message_send(
         conversation.unread_count = 0
         update.append("unread_count")
     conversation.save(update_fields=update)
-    publish_message_event(message, "message.created")
-    publish_conversation_event(conversation)
+    publish_message_with_conversation(message, conversation)
     from conversations.tasks import send_message
 
     transaction.on_commit(lambda: send_message.delay(message.pk))
@@ -177,7 +177,10 @@ def _render_template(body: str, variables: list[str]) -> str:
 
 def _finish(message_id: int, **changes: object) -> Message:
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("conversation__assignee")  # its audience
+            .get(pk=message_id)
+        )
         for field, value in changes.items():
             setattr(message, field, value)
         message.save(update_fields=[*changes, "updated_at"])

@@ -223,11 +223,20 @@ def _quote_for_message(message: Message) -> Quote | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def quote_accept_from_message(*, message_id: int) -> Sale | None:
-    """Called for each new customer message: accept the quote it says yes to, if exactly one is waiting."""
+def quote_accept_from_message(*, message_id: int, said: tuple[str, str] | None = None) -> Sale | None:
+    """Called for each new customer message: accept the quote it says yes to, if exactly one is waiting.
+
+    ``said`` is the message's (text, interactive id) when the caller has them: most messages are no
+    "yes" and stop here without a read.
+    """
     inbound = Message.objects.filter(pk=message_id, direction=Message.Direction.IN, is_echo=False)
-    said = inbound.values("text", "interactive_id").first()  # a narrow read: most messages stop here
-    if said is None or not (ACCEPT_PAYLOAD.match(said["interactive_id"] or "") or is_affirmative(said["text"])):
+    if said is None:
+        row = inbound.values_list("text", "interactive_id").first()  # a narrow read
+        if row is None:
+            return None
+        said = row
+    text, interactive_id = said
+    if not (ACCEPT_PAYLOAD.match(interactive_id or "") or is_affirmative(text or "")):
         return None
     message = inbound.select_related("conversation").first()
     if message is None:

@@ -85,7 +85,7 @@ def _ig(event: dict) -> dict:
 
 def test_instagram_message_and_echo(post_meta, monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr("conversations.hooks.inbound_message_hook", calls.append)
+    monkeypatch.setattr("conversations.hooks.inbound_message_hook", lambda message_id, **_: calls.append(message_id))
     path = "/webhooks/meta/instagram/"
     post_meta(_ig({"sender": {"id": "IGSID1"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": 1763800000000,
                    "message": {"mid": "mid.1", "text": "Hola, ¿precio del sofá?"}}), path=path)
@@ -106,7 +106,7 @@ def test_instagram_echo_never_reaches_the_reply_hook(post_meta, django_capture_o
     from conversations.services.inbound import webhook_event_process
 
     calls: list[int] = []
-    monkeypatch.setattr("conversations.hooks.inbound_message_hook", calls.append)
+    monkeypatch.setattr("conversations.hooks.inbound_message_hook", lambda message_id, **_: calls.append(message_id))
     post_meta(_ig({"sender": {"id": IG_ACCOUNT}, "recipient": {"id": "IGSID2"}, "timestamp": 1763800060000,
                    "message": {"mid": "mid.E", "text": "Gracias por escribir", "is_echo": True}}),
               path="/webhooks/meta/instagram/")

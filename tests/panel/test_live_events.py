@@ -270,3 +270,28 @@ def test_transfer_within_sight_keeps_the_subscription(client, supervisor, agent,
         await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_taking_a_queued_conversation_tells_the_other_agents_live_and_on_catch_up(agent, other_agent,
+                                                                                 make_conversation):
+    from conversations.services.inbox import conversation_assign
+
+    conversation = make_conversation()  # in the unassigned queue: both agents see it
+    _publish_conversation(conversation)
+    cursor = ConversationEvent.objects.get().pk
+    taker, bystander = _login(agent), _login(other_agent)
+
+    async def scenario():
+        sockets = [await _connect(c) for c in (taker, bystander)]
+        await sync_to_async(conversation_assign)(actor=agent, conversation=conversation, assignee=agent)
+        for socket in sockets:  # the bystander's inbox must drop the row: it hears the assignment once
+            event = await socket.receive_json_from(timeout=3)
+            assert (event["type"], event["data"]["assignee"]) == ("conversation.assigned", agent.pk)
+            assert await socket.receive_nothing(timeout=0.3)
+        for socket in sockets:
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
+    missed = bystander.get("/panel/events/", {"since": cursor}).json()["events"]
+    assert [(e["type"], e["data"]["assignee"]) for e in missed if e["cursor"] > cursor] == [
+        ("conversation.assigned", agent.pk)]
