@@ -1,4 +1,5 @@
-"""Catch-up for the panel's socket: the events a tab missed while it was disconnected, from the log."""
+"""Catch-up for the panel's socket: the events a tab missed while it was disconnected, from the log; and the
+inbox tabs' counts, which the page refreshes when events arrive."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from conversations.selectors import CatchUp, conversation_events_after, events_since
+from panel.selectors import inbox_tab_counts
 
 
 def _number(raw: str | None) -> int | None:
@@ -39,3 +41,12 @@ def inbox_events(request: HttpRequest) -> JsonResponse:
     if raw not in (None, "") and since is None:
         return JsonResponse({"error": "invalid_since"}, status=400)
     return _answer(events_since(user=request.user, since=since))
+
+
+@login_required
+@require_GET
+def inbox_counts(request: HttpRequest) -> JsonResponse:
+    """The inbox tabs' badges: ``{"mine": {"count", "unread"}, "unassigned": {...}, "all": {...}}``, as the
+    user may see them (open or pending conversations only)."""
+    counts = inbox_tab_counts(user=request.user)
+    return JsonResponse({tab: {"count": c.count, "unread": c.unread} for tab, c in counts.items()})

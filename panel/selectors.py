@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
@@ -59,6 +60,8 @@ TABS = {"mine": "me", "unassigned": "none", "all": ""}
 KANBAN_STATUSES = [Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED,
                    Conversation.Status.RESOLVED]
 KANBAN_LIMIT = 30
+# What "needs attention" means for the tabs' badges: waiting for someone (snoozed and resolved do not).
+ATTENTION_STATUSES = [Conversation.Status.OPEN, Conversation.Status.PENDING]
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,38 @@ def kanban_columns(*, user: User, filters: InboxFilters | None = None) -> list[K
                      cards=list(qs.filter(status=s.value)[:KANBAN_LIMIT]) if totals[s.value] else [])
         for s in KANBAN_STATUSES
     ]
+
+
+def kanban_card_get_for_user(*, user: User, filters: InboxFilters, conversation_id: int) -> Conversation:
+    """One card of the board as ``filters`` show it (any status); a 404 when it is not on that board."""
+    conversation = inbox_list(user=user, filters=replace(filters, status="")).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+@dataclass(frozen=True)
+class TabCount:
+    count: int  # open or pending conversations
+    unread: int  # their unread messages
+
+
+def inbox_tab_counts(*, user: User) -> dict[str, TabCount]:
+    """Per inbox tab, the open or pending conversations ``user`` may see and their unread messages.
+
+    One aggregate query over the visible conversations, narrowed by status first (the inbox index starts
+    with it); the tabs' other filters do not apply, so a badge says what waits in that tab.
+    """
+    per_tab = {"mine": Q(assignee=user), "unassigned": Q(assignee__isnull=True), "all": Q()}
+    aggregates: dict[str, Any] = {}
+    for tab, q in per_tab.items():
+        aggregates[f"{tab}_count"] = Count("pk", filter=q) if q else Count("pk")
+        aggregates[f"{tab}_unread"] = Sum("unread_count", filter=q) if q else Sum("unread_count")
+    totals = (
+        conversation_visible_queryset(user=user).filter(status__in=ATTENTION_STATUSES).order_by()
+        .aggregate(**aggregates)
+    )
+    return {tab: TabCount(count=totals[f"{tab}_count"], unread=totals[f"{tab}_unread"] or 0) for tab in per_tab}
 
 
 def inbox_assignee_choices(*, user: User) -> QuerySet[User]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("c/<int:pk>/note/", views.add_note, name="note"),
     path("c/<int:pk>/quick/", views.quick_replies, name="quick"),
     path("kanban/", views.kanban, name="kanban"),
+    path("card/<int:pk>/", views.kanban_card, name="card"),
     path("c/<int:pk>/assign/", views.assign, name="assign"),
     path("c/<int:pk>/priority/", views.set_priority, name="priority"),
     path("c/<int:pk>/contact/", views.contact_edit, name="contact"),
@@ -30,6 +31,7 @@ urlpatterns = [
 # Live events catch-up and follow-ups (panel/live.py, panel/followups.py).
 urlpatterns += [
     path("events/", live.inbox_events, name="events"),
+    path("counts/", live.inbox_counts, name="counts"),
     path("c/<int:pk>/events/", live.conversation_events, name="conversation_events"),
     path("c/<int:pk>/followups/", followups.followups, name="followups"),
     path("c/<int:pk>/followups/new/", followups.followup_create, name="followup_create"),

@@ -45,6 +45,8 @@ from panel.selectors import (
     contact_purchases,
     inbox_assignee_choices,
     inbox_list,
+    inbox_tab_counts,
+    kanban_card_get_for_user,
     kanban_columns,
     last_inbound_analysis,
     mentioned_usernames,
@@ -87,7 +89,8 @@ def _inbox_context(request: HttpRequest, *, active_id: int | None = None) -> dic
     page: Page = Paginator(inbox_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return {"page": page, "active_id": active_id, **_filter_context(request, filters)}
+    return {"page": page, "active_id": active_id, "tab_counts": inbox_tab_counts(user=request.user),
+            **_filter_context(request, filters)}
 
 
 def _template_options(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -453,3 +456,12 @@ def kanban(request: HttpRequest) -> HttpResponse:
     filters = InboxFilters.from_query(request.GET)
     return render(request, "panel/kanban.html", {
         "columns": kanban_columns(user=request.user, filters=filters), **_filter_context(request, filters)})
+
+
+@login_required
+@require_GET
+def kanban_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """One card of the board as its tab and filters show it; 404 when it is not (or no longer) on that board."""
+    filters = InboxFilters.from_query(request.GET)
+    conversation = kanban_card_get_for_user(user=request.user, filters=filters, conversation_id=pk)
+    return render(request, "panel/_card.html", {"c": conversation, "statuses": STATUS_CHOICES})

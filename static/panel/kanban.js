@@ -1,5 +1,7 @@
 /* The board by status: drag a card to another column (HTML5 drag and drop) and the status endpoint is called
-   with fetch; the select on each card is the keyboard (and no-JavaScript) way to do the same. */
+   with fetch; the select on each card is the keyboard (and no-JavaScript) way to do the same. Live: the shared
+   socket (socket.js) brings the events of the conversations the user may see, and each card they touch is
+   fetched again as this board (its tab and filters) shows it -- moved, added, or removed when it left the board. */
 (function () {
   "use strict";
   const root = document.getElementById("kanban");
@@ -31,14 +33,84 @@
     window.setTimeout(function () { item.remove(); }, 5000);
   }
 
-  function recount() {
+  function cardsOf(status) {
+    return root.querySelector(".kanban-column[data-status='" + status + "'] .kanban-cards");
+  }
+
+  function bump(status, delta) {
+    const badge = root.querySelector(".kanban-column[data-status='" + status + "'] .column-count");
+    if (badge) badge.textContent = Math.max(0, Number(badge.textContent) + delta);
+  }
+
+  // "Nothing here." only in columns without cards.
+  function tidy() {
     root.querySelectorAll(".kanban-column").forEach(function (column) {
-      const count = column.querySelectorAll(".kanban-card").length;
-      const badge = column.querySelector(".column-count");
-      if (badge && Number(badge.textContent) < count) badge.textContent = count;
-      const empty = column.querySelector(".kanban-empty");
+      const cards = column.querySelector(".kanban-cards");
+      const count = cards.querySelectorAll(".kanban-card").length;
+      const empty = cards.querySelector(".kanban-empty");
       if (empty && count) empty.remove();
+      if (!empty && !count) {
+        const placeholder = document.createElement("div");
+        placeholder.className = "text-secondary small text-center py-3 kanban-empty";
+        placeholder.textContent = root.dataset.empty || "";
+        cards.prepend(placeholder);
+      }
     });
+  }
+
+  // Cards beyond each column's first page are counted in its total but not shown: one of them may turn up.
+  root.querySelectorAll(".kanban-column").forEach(function (column) {
+    const total = Number((column.querySelector(".column-count") || {}).textContent || 0);
+    column.dataset.hidden = Math.max(0, total - column.querySelectorAll(".kanban-card").length);
+  });
+
+  // Puts `element`, the card of a conversation as it is now, in its status's column in place of the card shown
+  // so far (if any); the columns' counts follow. On top when asked, or when it changes column or is new.
+  function place(element, toTop) {
+    const current = document.getElementById(element.id);
+    const to = element.dataset.status;
+    const cards = cardsOf(to);
+    if (!cards) {
+      if (current) remove(current);
+      return;
+    }
+    const from = current ? current.dataset.status : null;
+    if (!current) {
+      const column = cards.closest(".kanban-column");
+      const hidden = Number(column.dataset.hidden || 0);
+      if (hidden) column.dataset.hidden = hidden - 1; // probably one of those: already counted
+      else bump(to, 1);
+    } else if (from !== to) {
+      bump(from, -1);
+      bump(to, 1);
+    }
+    if (current) keepInput(current, element);
+    const focused = current && current.contains(document.activeElement) ? document.activeElement : null;
+    if (current && current.parentElement === cards && !toTop) {
+      current.replaceWith(element);
+    } else {
+      if (current) current.remove();
+      cards.prepend(element);
+    }
+    if (focused) { // the keyboard user keeps their place: the select, the "Move" button or the link
+      const selector = focused.name ? "[name='" + focused.name + "']" : focused.tagName === "BUTTON" ? "button" : "a";
+      const same = element.querySelector(selector);
+      if (same) same.focus();
+    }
+    tidy();
+  }
+
+  // A status chosen in the card's select but not sent yet survives the card being refreshed.
+  function keepInput(current, element) {
+    const before = current.querySelector("select[name=status]");
+    const after = element.querySelector("select[name=status]");
+    if (before && after && before.value !== current.dataset.status) after.value = before.value;
+  }
+
+  function remove(card) {
+    bump(card.dataset.status, -1);
+    card.remove();
+    tidy();
   }
 
   async function move(card, column) {
@@ -56,16 +128,18 @@
       });
       const data = await response.json().catch(function () { return {}; });
       if (!response.ok || !data.ok) throw new Error(data.detail || root.dataset.error);
-      const previous = root.querySelector(".kanban-column[data-status='" + card.dataset.status + "'] .column-count");
-      if (previous) previous.textContent = Math.max(0, Number(previous.textContent) - 1);
-      const next = column.querySelector(".column-count");
-      if (next) next.textContent = Number(next.textContent) + 1;
-      card.dataset.status = status;
-      const select = card.querySelector("select[name=status]");
-      if (select) select.value = status;
-      recount();
+      // The card as shown now: a live update may have replaced it (or taken it off the board) meanwhile.
+      const current = document.getElementById(card.id);
+      if (current) {
+        const updated = current.cloneNode(true);
+        updated.classList.remove("dragging");
+        updated.dataset.status = status;
+        const select = updated.querySelector("select[name=status]");
+        if (select) select.value = status;
+        place(updated, false);
+      }
     } catch (error) {
-      from.prepend(card);
+      if (document.getElementById(card.id) === card) from.prepend(card);
       toast(error.message || root.dataset.error);
     }
   }
@@ -107,4 +181,66 @@
     if (!form) return;
     if (form.elements.status.value === "snoozed") form.elements.snoozed_until.value = snoozeUntil();
   });
+
+  // Live. One refresh of a card at a time; events meanwhile ask for one more afterwards.
+  const query = new URLSearchParams(window.location.search);
+  query.delete("page");
+  const refreshing = new Map(); // conversation id -> {again, toTop}
+
+  async function applyCard(id, toTop) {
+    const response = await fetch(base + "card/" + id + "/?" + query.toString(), {
+      credentials: "same-origin", headers: { "HX-Request": "true" },
+    });
+    if (response.status === 404) { // not (or no longer) on this board: transferred away, out of the filters
+      const current = document.getElementById("card-" + id);
+      if (current) remove(current);
+      return;
+    }
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    const element = template.content.firstElementChild;
+    if (element) place(element, toTop);
+  }
+
+  async function refreshCard(id, toTop) {
+    if (!id) return;
+    const state = refreshing.get(id);
+    if (state) {
+      state.again = true;
+      state.toTop = state.toTop || toTop;
+      return;
+    }
+    const mine = { again: true, toTop: toTop };
+    refreshing.set(id, mine);
+    try {
+      while (mine.again) {
+        const top = mine.toTop;
+        mine.again = false;
+        mine.toTop = false;
+        await applyCard(id, top);
+      }
+    } catch (error) {
+      console.warn("kanban: card", id, error);
+    } finally {
+      refreshing.delete(id);
+    }
+  }
+
+  if (!window.PanelLive) return;
+  const live = window.PanelLive({
+    base: base, root: root,
+    onEvent: function (event, duplicate) {
+      if (duplicate) return;
+      const data = event.data || {};
+      if (event.type === "message.created") refreshCard(Number(data.conversation), true); // newest activity first
+      else if (event.type === "conversation.updated" || event.type === "conversation.assigned") {
+        refreshCard(Number(data.id), false);
+      }
+    },
+    onOpen: function () {
+      live.catchUpInbox().catch(function (error) { console.warn("kanban: catch-up", error); });
+    },
+  });
+  live.connect();
 })();

@@ -90,6 +90,32 @@
     }
   }
 
+  // The tabs' badges: per tab, the open or pending conversations and their unread messages, from the server
+  // (the same visibility rules as the list); asked again on events, at most once a second.
+  function paintCounts(counts) {
+    Object.keys(counts).forEach(function (tab) {
+      const count = document.querySelector("#inbox-tabs [data-count-for='" + tab + "']");
+      const unread = document.querySelector("#inbox-tabs [data-unread-for='" + tab + "']");
+      if (count) count.textContent = counts[tab].count;
+      if (unread) {
+        unread.textContent = counts[tab].unread;
+        unread.hidden = !counts[tab].unread;
+      }
+    });
+  }
+
+  const refreshCounts = window.PanelLive.throttle(async function () {
+    try {
+      const response = await fetch(base + "counts/", {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      paintCounts(await response.json());
+    } catch (error) {
+      console.warn("panel: counts", error);
+    }
+  }, 1000);
+
   function csrfToken() {
     try {
       return JSON.parse(root.getAttribute("hx-headers"))["X-CSRFToken"];
@@ -110,6 +136,7 @@
       case "message.created": // new activity: the row's preview, unread count and place change too
         upsertMessage(Number(data.conversation), Number(data.id));
         refreshRow(Number(data.conversation), true);
+        refreshCounts();
         if (Number(data.conversation) === openId && data.direction === "in" && document.visibilityState === "visible") {
           markRead();
         }
@@ -119,9 +146,11 @@
         break;
       case "conversation.updated":
         refreshRow(Number(data.id), true);
+        refreshCounts();
         break;
       case "conversation.assigned":
         refreshRow(Number(data.id), false);
+        refreshCounts();
         if (Number(data.assignee) === me && Number(data.id) !== openId) alertAssigned(Number(data.id));
         break;
       case "note.mentioned":
@@ -135,35 +164,17 @@
     }
   }
 
-  let socket = null;
-  let attempts = 0;
-  let pingTimer = null;
-
   // Catch-up. Events about a conversation carry "seq" (per conversation) and "cursor" (the log's
-  // position). We remember the open conversation's last seq and the inbox's cursor; after every
-  // (re)connect -- a network drop, a server or Redis restart -- we fetch what was missed from the
-  // database and apply each event once (duplicates are dropped by conversation and seq).
+  // position). The shared socket (socket.js) keeps the inbox's cursor and drops duplicates; here we
+  // remember the open conversation's last seq, and after every (re)connect -- a network drop, a server
+  // or Redis restart -- we fetch what it missed from the database too.
   const conversationCard = document.getElementById("conversation");
   const seqAttr = (conversationCard && conversationCard.dataset.seq) || root.dataset.seq;
   let lastSeq = openId && seqAttr !== undefined && seqAttr !== "" ? Number(seqAttr) : null;
-  let cursor = root.dataset.cursor ? Number(root.dataset.cursor) : null;
-  const seen = new Set();
-  const seenOrder = [];
   let gapTimer = null;
+  let reconnected = false;
 
-  function alreadySeen(event) {
-    if (event.seq === undefined || event.seq === null || event.conversation === undefined) return false;
-    const key = event.conversation + ":" + event.seq;
-    if (seen.has(key)) return true;
-    seen.add(key);
-    seenOrder.push(key);
-    if (seenOrder.length > 2000) seen.delete(seenOrder.shift());
-    return false;
-  }
-
-  function receive(event) {
-    const duplicate = alreadySeen(event);
-    if (typeof event.cursor === "number" && (cursor === null || event.cursor > cursor)) cursor = event.cursor;
+  function receive(event, duplicate) {
     if (openId && Number(event.conversation) === openId && typeof event.seq === "number") {
       // A hole in the open conversation's numbers: a frame was lost (a full channel layer drops them
       // silently) -- fetch the missing ones before going on.
@@ -182,77 +193,33 @@
     handle(event);
   }
 
-  async function fetchJSON(url) {
-    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.status === 404) return null;
-    if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
-    return response.json();
-  }
-
-  async function drainEvents(urlFor, position) {
-    for (let page = 0; page < 20; page += 1) { // at most 20 x 500 events, then reload instead
-      const body = await fetchJSON(urlFor(position));
-      if (body === null) return { gone: true };
-      if (body.reset) return { reset: true };
-      body.events.forEach(receive);
-      position = body.cursor;
-      if (!body.more) return { position: position };
-    }
-    return { reset: true };
-  }
+  const live = window.PanelLive({
+    base: base, root: root, cursor: root.dataset.cursor ? Number(root.dataset.cursor) : null, onEvent: receive,
+    onOpen: function () {
+      if (openId) live.send({ type: "subscribe", conversation: openId });
+      catchUp();
+      if (reconnected) refreshCounts(); // what changed while the socket was away
+      reconnected = true;
+    },
+  });
 
   async function catchUp() {
     try {
-      if (cursor === null) {
-        const start = await fetchJSON(base + "events/");
-        if (start && cursor === null) cursor = start.cursor;
-      } else {
-        const inbox = await drainEvents(function (since) { return base + "events/?since=" + since; }, cursor);
-        if (inbox.reset) { window.location.reload(); return; }
-      }
+      if (!(await live.catchUpInbox())) return;
       if (openId && lastSeq === null) {
-        const start = await fetchJSON(base + "c/" + openId + "/events/");
-        if (start === null) receive({ type: "subscribe.revoked", conversation: openId });
+        const start = await live.fetchJSON(base + "c/" + openId + "/events/");
+        if (start === null) live.receive({ type: "subscribe.revoked", conversation: openId });
         else if (lastSeq === null) lastSeq = start.cursor;
       } else if (openId) {
-        const open = await drainEvents(function (after) {
+        const open = await live.drainEvents(function (after) {
           return base + "c/" + openId + "/events/?after=" + after;
         }, lastSeq);
         if (open.reset) { window.location.reload(); return; }
-        if (open.gone) receive({ type: "subscribe.revoked", conversation: openId });
+        if (open.gone) live.receive({ type: "subscribe.revoked", conversation: openId });
       }
     } catch (error) {
       console.warn("panel: catch-up", error);
     }
-  }
-
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/panel/");
-    socket.addEventListener("open", function () {
-      attempts = 0;
-      root.dataset.live = "on";
-      if (openId) socket.send(JSON.stringify({ type: "subscribe", conversation: openId }));
-      catchUp(); // the socket hears new events already: nothing falls between the two
-      pingTimer = window.setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
-      }, 25000);
-    });
-    socket.addEventListener("message", function (message) {
-      try {
-        receive(JSON.parse(message.data));
-      } catch (error) {
-        console.warn("panel: bad event", error);
-      }
-    });
-    socket.addEventListener("close", function (close) {
-      root.dataset.live = "off";
-      window.clearInterval(pingTimer);
-      if (close.code === 4401) return; // logged out: do not hammer the server
-      attempts += 1;
-      const delay = Math.min(30000, 1000 * Math.pow(2, attempts - 1)) * (0.75 + Math.random() * 0.5);
-      window.setTimeout(connect, delay);
-    });
   }
 
   // The composer: "Use" copies the AI draft; Ctrl+Enter sends; after a send, show our message at once.
@@ -413,7 +380,7 @@
 
   scrollToEnd();
   updateTitle();
-  connect();
+  live.connect();
 })();
 
 // The WhatsApp 24-hour window countdown on the conversation header and the board's cards.
