@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.conversation": ("view",),
         "conversations.message": ("view",),
         "conversations.note": ("view",),
+        "conversations.followuptask": ("view",),
     },
     Role.SUPERVISOR: {
         "operators.operator": ALL,
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.webhookevent": ("view",),
         "conversations.channelaccount": ("view",),
         "conversations.quickreply": ALL,
+        "conversations.followuptask": ("view", "change"),
         "ai.airequest": ("view",),
         "ai.lexiconentry": ALL,
         "sales.quote": ("view",),

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from conversations.models import (
     ChannelAccount,
     Conversation,
+    FollowUpTask,
     Message,
     MessageTemplate,
     Note,
@@ -22,6 +25,7 @@ from conversations.models import (
 )
 from conversations.selectors import conversation_visible_queryset
 from conversations.services.accounts import channel_account_secrets_changed
+from conversations.services.followups import followups_cancel, followups_send_now
 from conversations.services.replay import REPLAYABLE, webhook_events_replay
 from core.admin_tools import badge
 from core.paginators import EstimatedCountPaginator
@@ -31,6 +35,8 @@ STATE_COLOURS = {"received": "info", "processed": "success", "failed": "danger",
 MESSAGE_STATUS_COLOURS = {"queued": "secondary", "sent": "info", "delivered": "primary", "read": "success",
                           "failed": "danger", "received": "dark"}
 CONVERSATION_COLOURS = {"open": "success", "pending": "warning", "snoozed": "info", "resolved": "secondary"}
+FOLLOWUP_COLOURS = {"scheduled": "primary", "sent": "success", "failed": "danger", "cancelled": "secondary",
+                    "done": "dark"}
 
 
 SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
@@ -223,3 +229,134 @@ class QuickReplyAdmin(admin.ModelAdmin):
     list_display = ("shortcut", "title", "team", "is_active", "updated_at")
     list_filter = ("team", "is_active")
     search_fields = ("shortcut", "title", "text")
+
+
+def _short_duration(delta: timedelta) -> str:
+    """``5 min``, ``2 h``, ``3 d``: the size of ``delta``, rounded, at least a minute."""
+    minutes = max(1, round(abs(delta.total_seconds()) / 60))
+    if minutes < 60:
+        return gettext("%(n)d min") % {"n": minutes}
+    hours = round(minutes / 60)
+    if hours < 48:
+        return gettext("%(n)d h") % {"n": hours}
+    return gettext("%(n)d d") % {"n": round(hours / 24)}
+
+
+def followup_due_label(due_at: datetime, *, now: datetime) -> tuple[str, bool]:
+    """How far a scheduled follow-up is from being due (``in 2 h``) or past it (``overdue by 5 min``)."""
+    if due_at > now:
+        return gettext("in %(time)s") % {"time": _short_duration(due_at - now)}, False
+    return gettext("overdue by %(time)s") % {"time": _short_duration(now - due_at)}, True
+
+
+class FollowUpDueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("overdue", _("Overdue (still scheduled)")), ("hour", _("Within the next hour")),
+                ("today", _("Today")), ("week", _("Within 7 days")), ("later", _("Later"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
+        now = timezone.now()
+        end_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start_of_today = end_of_today - timedelta(days=1)
+        match self.value():
+            case "overdue":
+                return queryset.filter(state=FollowUpTask.State.SCHEDULED, due_at__lte=now)
+            case "hour":
+                return queryset.filter(due_at__gt=now, due_at__lte=now + timedelta(hours=1))
+            case "today":
+                return queryset.filter(due_at__gte=start_of_today, due_at__lt=end_of_today)
+            case "week":
+                return queryset.filter(due_at__gt=now, due_at__lte=now + timedelta(days=7))
+            case "later":
+                return queryset.filter(due_at__gt=now + timedelta(days=7))
+        return queryset
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(admin.ModelAdmin):
+    """Scheduled follow-ups, read-only: they are written in the panel (with the service's checks); here
+    supervisors watch them and cancel or bring forward the scheduled ones."""
+
+    list_display = ("contact", "channel", "created_by", "due", "short_text", "template", "state_badge",
+                    "short_error")
+    list_display_links = ("contact",)
+    list_filter = ("state", FollowUpDueFilter, "conversation__channel_account")
+    list_select_related = ("conversation__contact", "conversation__channel_account", "created_by", "template")
+    search_fields = ("conversation__contact__name", "conversation__contact__phone", "text")
+    search_help_text = _("Contact name or phone, or words of the message.")
+    date_hierarchy = "due_at"
+    ordering = ("-due_at", "-pk")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    actions = ("cancel_followups", "send_followups_now")
+    fields = ("conversation", "created_by", "due_at", "state", "text", "template", "template_variables",
+              "sent_message", "error", "created_at", "updated_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FollowUpTask]:
+        qs = super().get_queryset(request)
+        visible = conversation_visible_queryset(user=request.user)
+        if not visible.query.where:  # sees every conversation: no subquery, and the paginator may estimate
+            return qs
+        return qs.filter(conversation__in=visible)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # scheduled from the conversation in the panel, where the window and templates are checked
+
+    def has_change_permission(self, request: HttpRequest, obj: FollowUpTask | None = None) -> bool:
+        # "change" allows the actions; a single follow-up is never edited by hand.
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("contact"), ordering="conversation__contact__name")
+    def contact(self, obj: FollowUpTask) -> str:
+        contact = obj.conversation.contact
+        if contact.phone and contact.name:
+            return format_html('{} <span style="color:#6c757d">{}</span>', contact.name, contact.phone)
+        return str(contact)
+
+    @admin.display(description=_("channel account"), ordering="conversation__channel_account__name")
+    def channel(self, obj: FollowUpTask) -> str:
+        return obj.conversation.channel_account.name
+
+    @admin.display(description=_("due at"), ordering="due_at")
+    def due(self, obj: FollowUpTask) -> str:
+        when = formats.date_format(timezone.localtime(obj.due_at), "SHORT_DATETIME_FORMAT")
+        if obj.state != FollowUpTask.State.SCHEDULED:
+            return when
+        label, overdue = followup_due_label(obj.due_at, now=timezone.now())
+        return format_html('{}<br><small class="crm-due" style="color:{}">{}</small>', when,
+                           "#dc3545" if overdue else "#6c757d", label)
+
+    @admin.display(description=_("message"))
+    def short_text(self, obj: FollowUpTask) -> str:
+        return obj.text[:60] + ("…" if len(obj.text) > 60 else "")
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj: FollowUpTask) -> str:
+        return badge(obj.get_state_display(), FOLLOWUP_COLOURS.get(obj.state, "secondary"))
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: FollowUpTask) -> str:
+        return obj.error[:80]
+
+    def _report(self, request: HttpRequest, done: str, skipped: int) -> None:
+        if skipped:
+            done += " " + ngettext("%(n)d was not scheduled and was left as it was.",
+                                   "%(n)d were not scheduled and were left as they were.", skipped) % {"n": skipped}
+        self.message_user(request, done, messages.SUCCESS if not skipped else messages.WARNING)
+
+    @admin.action(description=_("Cancel the selected scheduled follow-ups"), permissions=["change"])
+    def cancel_followups(self, request: HttpRequest, queryset: QuerySet[FollowUpTask]) -> None:
+        result = followups_cancel(actor=request.user, followup_ids=queryset.values_list("pk", flat=True))
+        done = ngettext("%(n)d follow-up cancelled.", "%(n)d follow-ups cancelled.", result.changed)
+        self._report(request, done % {"n": result.changed}, result.skipped)
+
+    @admin.action(description=_("Send the selected scheduled follow-ups now"), permissions=["change"])
+    def send_followups_now(self, request: HttpRequest, queryset: QuerySet[FollowUpTask]) -> None:
+        result = followups_send_now(actor=request.user, followup_ids=queryset.values_list("pk", flat=True))
+        done = ngettext("%(n)d follow-up will be sent within a minute.",
+                        "%(n)d follow-ups will be sent within a minute.", result.changed)
+        self._report(request, done % {"n": result.changed}, result.skipped)

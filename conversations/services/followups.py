@@ -5,6 +5,7 @@
   (scheduled -> sent) in the transaction that queues its message, so two runs never send it twice.
   Free text while the 24-hour window is open; the chosen approved template once it has closed; with
   no template, failed with the reason and a note for the agent.
+- ``followups_cancel`` / ``followups_send_now``: the back office's bulk actions on scheduled follow-ups.
 - ``reminders_run`` (beat): a conversation whose customer has not answered our last message for the
   channel account's ``reminder_after_hours`` gets one reminder (note + event to the assignee) per silence.
 """
@@ -12,11 +13,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -114,6 +117,39 @@ def followup_done(*, actor: User, followup: FollowUpTask) -> FollowUpTask:
     followup.state = FollowUpTask.State.DONE
     followup.save(update_fields=["state", "updated_at"])
     return followup
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    changed: int = 0
+    skipped: int = 0  # selected, but not scheduled (already sent, failed, cancelled or done)
+
+
+def followups_cancel(*, actor: User, followup_ids: Iterable[int]) -> BulkResult:
+    """Cancel the scheduled follow-ups among ``followup_ids`` in one conditional UPDATE; leave the rest alone.
+
+    The caller has checked that ``actor`` may see them (the admin's queryset).
+    """
+    ids = set(followup_ids)
+    changed = FollowUpTask.objects.filter(pk__in=ids, state=FollowUpTask.State.SCHEDULED).update(
+        state=FollowUpTask.State.CANCELLED, updated_at=timezone.now()
+    )
+    return BulkResult(changed=changed, skipped=len(ids) - changed)
+
+
+def followups_send_now(*, actor: User, followup_ids: Iterable[int], now: datetime | None = None) -> BulkResult:
+    """Make the scheduled follow-ups among ``followup_ids`` due now, so the next ``followups_run_due`` sends them.
+
+    Those already due keep their time (and their place in the queue); the others are left alone.
+    """
+    if actor.is_backoffice:
+        raise PermissionDeniedError(_("Back office cannot write to customers."))
+    now = now or timezone.now()
+    ids = set(followup_ids)
+    changed = FollowUpTask.objects.filter(pk__in=ids, state=FollowUpTask.State.SCHEDULED).update(
+        due_at=Least(F("due_at"), Value(now, output_field=DateTimeField())), updated_at=now
+    )
+    return BulkResult(changed=changed, skipped=len(ids) - changed)
 
 
 def _fail(followup: FollowUpTask, reason: str) -> None:
