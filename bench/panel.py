@@ -66,6 +66,7 @@ from bench.webhooks import (  # noqa: E402 - the webhook bench's process and env
     META_PATH,
     META_SECRET,
     PHONE_NUMBER_ID,
+    CpuProbe,
     Processes,
     check_redis_url,
     free_port,
@@ -307,7 +308,55 @@ class Listener:
                     self.arrivals.setdefault(event["data"].get("text", ""), now)
 
 
-async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+class FakeGraph:
+    """Meta's send endpoint on this process's loop, for the AI's replies: ``{"messages": [{"id": ...}]}``."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.port = 0
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self, port: int) -> None:
+        self.port = port
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                await reader.readexactly(length)
+                self.sent += 1
+                body = json.dumps({"messaging_product": "whatsapp", "contacts": [{"input": "x", "wa_id": "x"}],
+                                   "messages": [{"id": f"wamid.BENCHOUT{self.sent:012d}"}]}).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+
+def queue_lengths(redis_url: str) -> dict[str, int]:
+    """Tasks waiting in each Celery queue (a Redis list per queue and priority)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    lengths: dict[str, int] = {}
+    for queue in ("inbound", "ai", "outbound", "default"):
+        keys = [k for k in client.keys(f"{queue}*") if client.type(k) == b"list"]
+        lengths[queue] = sum(client.llen(k) for k in keys)
+    return lengths
+
+
+async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Namespace,
+                        procs: Processes, redis_url: str) -> dict[str, Any]:
     import httpx
     from asgiref.sync import sync_to_async
     from django.test import Client
@@ -372,6 +421,9 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
             except httpx.HTTPError:
                 statuses.append(0)
 
+        probe = CpuProbe()
+        probe.begin()
+        bench_cpu = time.process_time()
         t0 = time.perf_counter() + 0.2
         await asyncio.gather(*(post(k, t0 + k / args.rate) for k in range(total)))
         send_seconds = time.perf_counter() - t0
@@ -383,8 +435,26 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
             if got >= expected:
                 break
             await asyncio.sleep(0.25)
+        # The AI step runs on its own (niced) queue: how far behind it is, and how long it takes to catch up.
+        backlog_at_end = await asyncio.to_thread(queue_lengths, redis_url)
+        drain_started = time.perf_counter()
+        drained_after = None
+        while time.perf_counter() - drain_started < args.drain_seconds:
+            lengths = await asyncio.to_thread(queue_lengths, redis_url)
+            if not any(lengths.values()):
+                drained_after = round(time.perf_counter() - drain_started, 1)
+                break
+            await asyncio.sleep(0.5)
+        window = time.perf_counter() - t0
+        sessions = {name: {proc.pid} for name, proc in procs.running.items()}
+        cpu = probe.end(sessions)
+        cpu["bench process (sender, sockets, fake Graph API)"] = round(
+            100 * (time.process_time() - bench_cpu) / window, 1)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    from conversations.models import Message
+
+    ai_replies = await sync_to_async(Message.objects.filter(sender="ai").count)()
 
     latencies: list[float] = []
     missing = 0
@@ -401,16 +471,32 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
         "deliveries_measured": len(latencies), "missing": missing,
         "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0.0), 1),
+        "queues_at_end_of_load": backlog_at_end, "queues_drained_after_s": drained_after,
+        "ai_replies": ai_replies, "cpu_window_s": round(window, 1),
+        "cpu_percent_of_one_core": cpu,
+        "cpu_ms_per_message": {k: round(v * window * 10 / total, 2) for k, v in cpu.items()},
     }
 
 
-def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
+async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
+                          redis_url: str, graph_port: int) -> dict[str, Any]:
+    graph = FakeGraph()
+    await graph.start(graph_port)
+    try:
+        result = await live_scenario(base_url, people, args, procs, redis_url)
+    finally:
+        await graph.stop()
+    result["sent_to_fake_graph_api"] = graph.sent
+    return result
+
+
+def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int) -> None:
     import httpx
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                           "config.asgi:application"], env, server_log)
+                           "--workers", str(web_workers), "config.asgi:application"], env, server_log)
     # As docker-compose runs them: the inbound queue on its own worker, the AI and the rest niced beside it.
     ai_log = LOG_DIR / "worker-ai.log"
     celery = [str(BIN / "celery"), "-A", "config", "worker", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
@@ -426,7 +512,7 @@ def start_services(procs: Processes, env: dict[str, str], port: int) -> None:
             if procs.running[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
         worker_up = worker_up or (b" ready." in worker_log.read_bytes() and b" ready." in ai_log.read_bytes())
-        if not server_up and b"Uvicorn running" in server_log.read_bytes():
+        if not server_up and server_log.read_bytes().count(b"Application startup complete") >= web_workers:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 server_up = True
@@ -450,6 +536,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="length of the live load (default 20)")
     parser.add_argument("--runs", type=int, help="timed requests per page (default 15)")
     parser.add_argument("--skip-live", action="store_true", help="pages only: no server, worker or sockets")
+    parser.add_argument("--skip-pages", action="store_true", help="live only: no page timings (the data is seeded)")
+    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (default 2, as docker-compose)")
+    parser.add_argument("--drain-seconds", type=float, default=120,
+                        help="after the load, how long to wait for the AI queue to empty (default 120)")
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
     for key, value in defaults.items():
@@ -473,7 +563,9 @@ def main() -> int:  # noqa: PLR0915 - a linear script
         return 2
     began = time.perf_counter()
     port = free_port()
-    env = {**os.environ, **service_env(database_url, redis_url, port), "CONN_MAX_AGE": "0"}
+    graph_port = free_port()
+    env = {**os.environ, **service_env(database_url, redis_url, port), "CONN_MAX_AGE": "0",
+           "META_GRAPH_BASE_URL": f"http://127.0.0.1:{graph_port}/v21.0"}
     print(f"database {redacted(database_url)}, redis {redis_url}, {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     try:
@@ -517,8 +609,9 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     if not args.skip_live:
         procs = Processes()
         try:
-            start_services(procs, env, port)
-            live = asyncio.run(live_scenario(f"http://127.0.0.1:{port}", people, args))
+            start_services(procs, env, port, args.web_workers)
+            live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
+                                               graph_port))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures
             live = {"error": f"{type(exc).__name__}: {exc}"}
         finally:

@@ -93,7 +93,8 @@ def meta_payload(customer: str, text: str, rng: random.Random) -> bytes:
 
 
 TEXTS = ["hola, precio del iphone 15 de 128", "tienen plan claro de 50 gb?",
-         "quiero internet de 200 mbps en miraflores", "cuanto cuesta el samsung a55", "gracias", "buenas tardes, info del plan movistar", "lo quiero",
+         "quiero internet de 200 mbps en miraflores", "cuanto cuesta el samsung a55", "gracias",
+         "buenas tardes, info del plan movistar", "lo quiero",
          "tienen stock del cargador?", "me llamo Ana Torres", "muy caro, algo mas barato?"]
 
 
