@@ -116,7 +116,7 @@ def migrate(env: dict[str, str]) -> None:
         raise RuntimeError(f"migrate failed:\n{done.stderr[-2000:]}")
 
 
-def create_people(agents: int) -> dict[str, Any]:
+def create_people(agents: int, ai_mode: str) -> dict[str, Any]:
     from accounts.models import Role, Team
     from accounts.services import roles_create, user_create
     from conversations.models import ChannelAccount
@@ -132,7 +132,7 @@ def create_people(agents: int) -> dict[str, Any]:
     people = [user_create(username=f"bench_agent_{k:02d}", password=password, role=Role.AGENT, team=team)
               for k in range(agents)]
     channel_accounts_sync_from_env()
-    ChannelAccount.objects.update(ai_mode=ChannelAccount.AIMode.OFF)  # the AI is not what is measured
+    ChannelAccount.objects.update(ai_mode=ai_mode)
     return {"admin": admin, "supervisor": boss, "agents": people}
 
 
@@ -289,6 +289,7 @@ class Listener:
         self.cookie = cookie
         self.arrivals: dict[str, float] = {}
         self.frames = 0
+        self.kinds: dict[str, int] = {}
 
     async def run(self, url: str, origin: str, ready: asyncio.Event, stop: asyncio.Event) -> None:
         import websockets
@@ -304,6 +305,7 @@ class Listener:
                 now = time.perf_counter()
                 self.frames += 1
                 event = json.loads(raw)
+                self.kinds[event.get("type", "?")] = self.kinds.get(event.get("type", "?"), 0) + 1
                 if event.get("type") == "message.created":
                     self.arrivals.setdefault(event["data"].get("text", ""), now)
 
@@ -398,10 +400,15 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
                 owner[customer] = agent.pk
 
         await sync_to_async(assign)()
+        # Let the warm-up's work finish (the AI answers those first messages) before the measured load.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and any((await asyncio.to_thread(queue_lengths, redis_url)).values()):
+            await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)  # let the warm-up frames drain
 
         total = int(args.rate * args.seconds)
         sent: dict[str, tuple[float, str | None]] = {}  # text -> (POST start, assignee or None = everyone)
+        wall_sent: dict[str, float] = {}  # text -> POST start, wall clock (to compare with the rows' times)
         statuses: list[int] = []
 
         async def post(k: int, due: float) -> None:
@@ -415,6 +422,7 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
             body, headers = meta_body(customer, text, rng)
             started = time.perf_counter()
             sent[text] = (started, who)
+            wall_sent[text] = time.time()
             try:
                 response = await http.post(META_PATH, content=body, headers=headers)
                 statuses.append(response.status_code)
@@ -455,6 +463,15 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
     from conversations.models import Message
 
     ai_replies = await sync_to_async(Message.objects.filter(sender="ai").count)()
+    # Where the time goes: POST -> message row committed (ack, queue, inbound processing) and the rest
+    # (publish, channel layer, server, socket) up to the first agent's frame.
+    stored = dict(await sync_to_async(lambda: list(
+        Message.objects.filter(text__in=list(wall_sent)).values_list("text", "created_at")))())
+    to_row = sorted((stored[t].timestamp() - wall_sent[t]) * 1000 for t in wall_sent if t in stored)
+    first_frame = {t: min((lis.arrivals[t] for lis in listeners if t in lis.arrivals), default=None) for t in sent}
+    row_to_frame = sorted(
+        (first_frame[t] - sent[t][0]) * 1000 - (stored[t].timestamp() - wall_sent[t]) * 1000
+        for t in sent if t in stored and first_frame[t] is not None)
 
     latencies: list[float] = []
     missing = 0
@@ -468,9 +485,15 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
     return {
         "agents": len(listeners), "posts": total, "achieved_rate": round(total / send_seconds, 1),
         "non_200": sum(1 for s in statuses if s != 200), "frames_received": sum(lis.frames for lis in listeners),
+        "frames_by_type": {kind: sum(lis.kinds.get(kind, 0) for lis in listeners)
+                           for kind in sorted({k for lis in listeners for k in lis.kinds})},
         "deliveries_measured": len(latencies), "missing": missing,
         "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0.0), 1),
+        "post_to_row_p50_ms": round(percentile(to_row, 0.5), 1),
+        "post_to_row_p95_ms": round(percentile(to_row, 0.95), 1),
+        "row_to_first_frame_p50_ms": round(percentile(row_to_frame, 0.5), 1),
+        "row_to_first_frame_p95_ms": round(percentile(row_to_frame, 0.95), 1),
         "queues_at_end_of_load": backlog_at_end, "queues_drained_after_s": drained_after,
         "ai_replies": ai_replies, "cpu_window_s": round(window, 1),
         "cpu_percent_of_one_core": cpu,
@@ -497,14 +520,13 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
     server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(web_workers), "config.asgi:application"], env, server_log)
-    # As docker-compose runs them: the inbound queue on its own worker, the AI and the rest niced beside it.
+    # As docker-compose runs them (the commands of its worker-inbound and worker services).
     ai_log = LOG_DIR / "worker-ai.log"
-    celery = [str(BIN / "celery"), "-A", "config", "worker", "--pool", "prefork", "-O", "fair", "--loglevel", "INFO",
-              "--without-mingle", "--without-gossip"]
-    procs.start("worker", [*celery, "-Q", "inbound", "--concurrency", "2", "-n", "bench-panel-in@%h"], env,
-                worker_log)
-    procs.start("worker-ai", ["nice", "-n", "10", *celery, "-Q", "outbound,default,ai", "--concurrency", "1",
-                              "-n", "bench-panel-ai@%h"], env, ai_log)
+    for name, log, queues, nice in (("worker", worker_log, "inbound", "5"),
+                                    ("worker-ai", ai_log, "outbound,ai,default,bulk", "15")):
+        procs.start(name, ["nice", "-n", nice, str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
+                           "--loglevel", "INFO", "--concurrency", "4", "-Ofair", "--without-mingle",
+                           "--without-gossip", "-n", f"bench-{name}@%h"], env, log)
     deadline = time.monotonic() + 90
     server_up = worker_up = False
     while time.monotonic() < deadline and not (server_up and worker_up):
@@ -536,6 +558,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="length of the live load (default 20)")
     parser.add_argument("--runs", type=int, help="timed requests per page (default 15)")
     parser.add_argument("--skip-live", action="store_true", help="pages only: no server, worker or sockets")
+    parser.add_argument("--ai-mode", choices=("auto", "draft", "off"), default="auto",
+                        help="the channel account's AI mode (default auto: the AI answers the unassigned queue "
+                             "and drafts for assigned chats; off still analyses every message)")
     parser.add_argument("--skip-pages", action="store_true", help="live only: no page timings (the data is seeded)")
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (default 2, as docker-compose)")
     parser.add_argument("--drain-seconds", type=float, default=120,
@@ -564,7 +589,8 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     began = time.perf_counter()
     port = free_port()
     graph_port = free_port()
-    env = {**os.environ, **service_env(database_url, redis_url, port), "CONN_MAX_AGE": "0",
+    # Connections as in production: the web process from its pool, the workers persistent (CONN_MAX_AGE 60).
+    env = {**os.environ, **service_env(database_url, redis_url, port),
            "META_GRAPH_BASE_URL": f"http://127.0.0.1:{graph_port}/v21.0"}
     print(f"database {redacted(database_url)}, redis {redis_url}, {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
@@ -580,7 +606,7 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     setup_django(env)
     from conversations.models import ChannelAccount
 
-    people = create_people(args.agents)
+    people = create_people(args.agents, args.ai_mode)
     account = ChannelAccount.objects.get(provider="meta_whatsapp")
     templates = seed_templates(account.pk)
     agent_ids = [a.pk for a in people["agents"]]
@@ -592,7 +618,9 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     for size in args.size_list:
         seeded = top_up(size, args.messages * size // largest, agent_ids, templates)
         rows = []
-        for label, path in (("inbox /panel/", "/panel/"), ("conversation /panel/c/<id>/", f"/panel/c/{big}/")):
+        pages = () if args.skip_pages else (("inbox /panel/", "/panel/"),
+                                            ("conversation /panel/c/<id>/", f"/panel/c/{big}/"))
+        for label, path in pages:
             for who in ("agent", "admin"):
                 user = people["agents"][0] if who == "agent" else people["admin"]
                 figures = measure_page(user, path, args.runs)
@@ -627,6 +655,17 @@ def main() -> int:  # noqa: PLR0915 - a linear script
                   f"missing {live['missing']}")
             print(f"  latency p50 {live['p50_ms']} ms, p95 {live['p95_ms']} ms, p99 {live['p99_ms']} ms, "
                   f"max {live['max_ms']} ms")
+            print(f"  frames by type: {live['frames_by_type']}")
+            print(f"  of which POST -> message row: p50 {live['post_to_row_p50_ms']} ms, p95 "
+                  f"{live['post_to_row_p95_ms']} ms; row -> first frame: p50 "
+                  f"{live['row_to_first_frame_p50_ms']} ms, p95 "
+                  f"{live['row_to_first_frame_p95_ms']} ms")
+            print(f"  queues when the load ended {live['queues_at_end_of_load']}, empty after "
+                  f"{live['queues_drained_after_s']} s more; AI replies sent {live['ai_replies']} "
+                  f"(fake Graph API got {live['sent_to_fake_graph_api']})")
+            print(f"  CPU over {live['cpu_window_s']} s (load + drain), % of one core / ms per message:")
+            for part, percent in live["cpu_percent_of_one_core"].items():
+                print(f"    {part:<48} {percent:>6} %  {live['cpu_ms_per_message'][part]:>7} ms")
             if live["missing"]:
                 print(f"WARNING: {live['missing']} expected frames never arrived")
     results["seconds"] = round(time.perf_counter() - began, 1)

@@ -176,6 +176,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# Workers keep their database connections between tasks (config/celery_app.py recycles them by
+# CONN_MAX_AGE and health, as Django does per request) instead of Celery's close-after-every-task.
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300

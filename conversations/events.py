@@ -163,10 +163,14 @@ def former_assignee_groups(assignee_id: int | None) -> list[str]:
     return [user_group(assignee_id)] if assignee_id else [QUEUE_GROUP]
 
 
-def publish_message_with_conversation(message: Message, conversation: Conversation,
-                                      event_type: str = "message.created") -> None:
-    """A message and the conversation it changed (preview, unread count, status): two events, logged
-    and sent together."""
-    publish_logged_many(conversation.pk, conversation_groups(conversation), [
-        (event_type, message_event(message)), ("conversation.updated", conversation_event(conversation)),
-    ])
+def publish_message_with_conversation(message: Message, conversation: Conversation, *,
+                                      status_changed: bool = False) -> None:
+    """A new message, with the state of the conversation it moved (preview, unread count, last
+    activity) in ``data["conversation_state"]``: one frame per socket where there were two. A
+    ``conversation.updated`` follows only when the message changed the status (a snoozed chat reopens).
+    """
+    data = {**message_event(message), "conversation_state": conversation_event(conversation)}
+    events = [("message.created", data)]
+    if status_changed:
+        events.append(("conversation.updated", conversation_event(conversation)))
+    publish_logged_many(conversation.pk, conversation_groups(conversation), events)

@@ -158,7 +158,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
             conversation.lead = lead
             fields.append("lead")
     conversation.save(update_fields=fields)
-    publish_message_with_conversation(message, conversation)
+    publish_message_with_conversation(message, conversation, status_changed="status" in fields)
     if not event.is_echo and event.type != MessageType.REACTION:
         said = (message.text, message.interactive_id)
         transaction.on_commit(lambda: _after_inbound(message.pk, said))
