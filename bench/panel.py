@@ -513,7 +513,7 @@ async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.
     return result
 
 
-def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int) -> None:
+def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int, ai_concurrency: int) -> None:
     import httpx
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -522,10 +522,11 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
                            "--workers", str(web_workers), "config.asgi:application"], env, server_log)
     # As docker-compose runs them (the commands of its worker-inbound and worker services).
     ai_log = LOG_DIR / "worker-ai.log"
-    for name, log, queues, nice in (("worker", worker_log, "inbound", "5"),
-                                    ("worker-ai", ai_log, "outbound,ai,default,bulk", "15")):
+    for name, log, queues, nice, concurrency in (
+            ("worker", worker_log, "inbound", "5", 4),
+            ("worker-ai", ai_log, "outbound,ai,default,bulk", "15", ai_concurrency)):
         procs.start(name, ["nice", "-n", nice, str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
-                           "--loglevel", "INFO", "--concurrency", "4", "-Ofair", "--without-mingle",
+                           "--loglevel", "INFO", "--concurrency", str(concurrency), "-Ofair", "--without-mingle",
                            "--without-gossip", "-n", f"bench-{name}@%h"], env, log)
     deadline = time.monotonic() + 90
     server_up = worker_up = False
@@ -563,6 +564,9 @@ def parse_args() -> argparse.Namespace:
                              "and drafts for assigned chats; off still analyses every message)")
     parser.add_argument("--skip-pages", action="store_true", help="live only: no page timings (the data is seeded)")
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (default 2, as docker-compose)")
+    parser.add_argument("--ai-concurrency", type=int, default=4,
+                        help="processes of the AI worker (default 4, as docker-compose: the OpenAI provider waits "
+                             "on the network; the local one is all CPU)")
     parser.add_argument("--drain-seconds", type=float, default=120,
                         help="after the load, how long to wait for the AI queue to empty (default 120)")
     args = parser.parse_args()
@@ -637,7 +641,7 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     if not args.skip_live:
         procs = Processes()
         try:
-            start_services(procs, env, port, args.web_workers)
+            start_services(procs, env, port, args.web_workers, args.ai_concurrency)
             live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
                                                graph_port))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures

@@ -315,7 +315,9 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
             Conversation.objects.select_for_update(of=("self", "contact"))
             .select_related("channel_account", "contact", "assignee").get(pk=conversation.pk)
         )
-        message = Message.objects.select_for_update().get(pk=message.pk)
+        # Read again under the lock: another run of this step may have analysed it meanwhile.
+        message.ai_flags = Message.objects.select_for_update().filter(pk=message.pk).values_list(
+            "ai_flags", flat=True).get()
         if (message.ai_flags or {}).get("analyzed"):
             return AssistantOutcome(state="skipped")
         if conversation.lead_id:

@@ -55,10 +55,14 @@ def _mark(event: WebhookEvent, state: str, error: str = "") -> None:
     event.save(update_fields=["state", "last_error", "processed_at", "attempts"])
 
 
+_EVENT_FIELDS = ("state", "attempts", "normalized", "last_error", "processed_at")
+
+
 def webhook_event_process(*, event_id: int) -> ProcessResult:
     """Process one stored event; safe to call again for the same event (redelivery, replay)."""
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        # What processing needs (the raw payload and headers stay in the database).
+        event = WebhookEvent.objects.select_for_update().only(*_EVENT_FIELDS).get(pk=event_id)
         if event.state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED):
             return ProcessResult(state=event.state)
         event.attempts += 1
@@ -119,9 +123,10 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,
     )
-    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).first()
-    if existing is not None:
-        return existing
+    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).values_list(
+        "pk", flat=True)[:1]
+    if existing:  # a redelivery after a failed media download, or the echo of our own send
+        return Message.objects.get(pk=existing[0])
     conversation, is_new = _conversation_for(account, contact.pk)
     reply_to = None
     target = event.reaction_to_external_id or event.reply_to_external_id
