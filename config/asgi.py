@@ -1,8 +1,12 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels."""
 
+import asyncio
 import os
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.asgi import get_asgi_application
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("CRM_PROCESS", "web")  # settings give the web process a connection pool
@@ -19,8 +23,38 @@ from core.runtime import log_runtime_mode  # noqa: E402
 webhook_app = WebhookApp()
 
 
+def _closing_connections(fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        connections.close_all()
+
+
+class ConnectionClosingExecutor(ThreadPoolExecutor):
+    """The event loop's default executor, whose jobs give back the database connections they open.
+
+    Django renders error pages (404, 500) there, outside the request's own thread: the page reads the
+    session, which opens a connection, and the end-of-request cleanup runs in the other thread. Each of
+    those threads would keep a connection of the pool (or a PostgreSQL session) for good.
+    """
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def,override]
+        return super().submit(_closing_connections, fn, *args, **kwargs)
+
+
+_loops_with_executor: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
+
+
+def _install_executor() -> None:
+    loop = asyncio.get_running_loop()
+    if loop not in _loops_with_executor:
+        loop.set_default_executor(ConnectionClosingExecutor(thread_name_prefix="asgi-default"))
+        _loops_with_executor.add(loop)
+
+
 async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
     """Provider webhooks take their lean entry (conversations/asgi.py); everything else is Django's."""
+    _install_executor()
     if scope["path"].startswith("/webhooks/"):
         await webhook_app(scope, receive, send)
     else:
