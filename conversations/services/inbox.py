@@ -127,6 +127,9 @@ def conversation_set_tags(*, actor: User, conversation: Conversation, names: lis
 
 @transaction.atomic
 def conversation_mark_read(*, actor: User, conversation: Conversation) -> Conversation:
+    if not conversation.unread_count:
+        # Nothing to mark (as just read): no row lock, which is a write the commit waits on the disk for.
+        return conversation
     conversation = _locked(conversation)
     if conversation.unread_count:
         conversation.unread_count = 0

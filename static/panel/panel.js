@@ -96,7 +96,10 @@
     Object.keys(counts).forEach(function (tab) {
       const count = document.querySelector("#inbox-tabs [data-count-for='" + tab + "']");
       const unread = document.querySelector("#inbox-tabs [data-unread-for='" + tab + "']");
-      if (count) count.textContent = counts[tab].count;
+      if (count) {
+        count.textContent = counts[tab].count;
+        count.hidden = false;
+      }
       if (unread) {
         unread.textContent = counts[tab].unread;
         unread.hidden = !counts[tab].unread;
@@ -115,6 +118,8 @@
       console.warn("panel: counts", error);
     }
   }, 1000);
+
+  if (document.getElementById("inbox-tabs")) refreshCounts(); // the page comes without them: cheaper to show
 
   function csrfToken() {
     try {
