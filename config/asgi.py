@@ -45,7 +45,8 @@ class ConnectionClosingExecutor(ThreadPoolExecutor):
 _loops_with_executor: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
 
 
-def _install_executor() -> None:
+def install_connection_closing_executor() -> None:
+    """Make the running loop's default executor a :class:`ConnectionClosingExecutor` (once per loop)."""
     loop = asyncio.get_running_loop()
     if loop not in _loops_with_executor:
         loop.set_default_executor(ConnectionClosingExecutor(thread_name_prefix="asgi-default"))
@@ -54,7 +55,7 @@ def _install_executor() -> None:
 
 async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
     """Provider webhooks take their lean entry (conversations/asgi.py); everything else is Django's."""
-    _install_executor()
+    install_connection_closing_executor()
     if scope["path"].startswith("/webhooks/"):
         await webhook_app(scope, receive, send)
     else:

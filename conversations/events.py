@@ -119,13 +119,6 @@ def conversation_events_record(
         return ConversationEvent.objects.bulk_create(rows)
 
 
-def conversation_event_record(
-    *, conversation_id: int, event_type: str, data: dict[str, Any], groups: list[str]
-) -> ConversationEvent:
-    """One event: see :func:`conversation_events_record`."""
-    return conversation_events_record(conversation_id=conversation_id, events=[(event_type, data)], groups=groups)[0]
-
-
 def publish_logged(conversation_id: int, groups: list[str], event_type: str, data: dict[str, Any]) -> None:
     publish_logged_many(conversation_id, groups, [(event_type, data)])
 
@@ -169,8 +162,8 @@ def publish_message_with_conversation(message: Message, conversation: Conversati
     activity) in ``data["conversation_state"]``: one frame per socket where there were two. A
     ``conversation.updated`` follows only when the message changed the status (a snoozed chat reopens).
     """
-    data = {**message_event(message), "conversation_state": conversation_event(conversation)}
-    events = [("message.created", data)]
+    state = conversation_event(conversation)
+    events = [("message.created", {**message_event(message), "conversation_state": state})]
     if status_changed:
-        events.append(("conversation.updated", conversation_event(conversation)))
+        events.append(("conversation.updated", state))
     publish_logged_many(conversation.pk, conversation_groups(conversation), events)

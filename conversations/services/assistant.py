@@ -81,11 +81,12 @@ def active_catalog() -> list[CatalogItem]:
     cost as much, so they live in the process.
     """
     version = tuple(Product.objects.aggregate(last=Max("updated_at"), n=Count("pk"), top=Max("pk")).values())
-    hit = _catalog_memo.get(connection.alias + connection.settings_dict["NAME"])
+    database = str(connection.settings_dict["NAME"])
+    hit = _catalog_memo.get(database)
     if hit is not None and hit[0] == version:
         return hit[1]
     items = [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
-    _catalog_memo[connection.alias + connection.settings_dict["NAME"]] = (version, items)
+    _catalog_memo[database] = (version, items)
     return items
 
 

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 # SQLite's in-memory test database is one shared cache for every thread's connection, with table locks that fail
@@ -36,48 +35,16 @@ class OneRequestAtATime:
         self.app = app
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        # As the product's entry (config/asgi.py) does: error pages rendered off the request's thread give
+        # their database connections back, so the test database can be dropped at the end.
+        from config.asgi import install_connection_closing_executor
+
+        install_connection_closing_executor()
         await asyncio.to_thread(DB_LOCK.acquire)
         try:
             await self.app(scope, receive, send)
         finally:
             DB_LOCK.release()
-
-
-class ServerConnections:
-    """The database connections the server's threads open, closed at teardown so the test database can be dropped.
-
-    Django closes a request's connection in the request's own thread (``request_finished``), but not every thread
-    that touches the database during a request is that one: under ASGI, an exception raised before the view (a 404
-    from the URL resolver) is turned into its error page by ``response_for_exception`` with
-    ``thread_sensitive=False``, in the event loop's default executor (``asyncio_N`` threads). That page renders with
-    ``request.user``, so the thread opens a connection that nothing closes; on PostgreSQL it kept the test database
-    "being accessed by other users" at the end of the run. Those threads are idle once daphne has stopped.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._opened: set[BaseDatabaseWrapper] = set()
-
-    def opened(self, sender, connection: BaseDatabaseWrapper, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if threading.current_thread() is not threading.main_thread():
-            with self._lock:
-                self._opened.add(connection)
-
-    def close_all(self) -> int:
-        """Close, from this thread, each connection still open (its own thread is idle by now); how many."""
-        with self._lock:
-            wrappers, self._opened = list(self._opened), set()
-        closed = 0
-        for wrapper in wrappers:
-            if wrapper.connection is None:
-                continue
-            wrapper.inc_thread_sharing()
-            try:
-                wrapper.close()
-                closed += 1
-            finally:
-                wrapper.dec_thread_sharing()
-        return closed
 
 
 def _free_port() -> int:
@@ -101,8 +68,6 @@ def asgi_live_server(django_db_setup, django_db_blocker):  # type: ignore[no-unt
     max_age = db.get("CONN_MAX_AGE", 0)
     db["CONN_MAX_AGE"] = 0  # the server's threads must not keep connections past a request (test DB teardown)
     connection_created.connect(_sqlite_readers_do_not_lock)
-    server_connections = ServerConnections()
-    connection_created.connect(server_connections.opened)
     http = OneRequestAtATime(ASGIStaticFilesHandler(get_asgi_application()))
     app = ProtocolTypeRouter({"http": http, "websocket": application})
     port = _free_port()
@@ -123,10 +88,8 @@ def asgi_live_server(django_db_setup, django_db_blocker):  # type: ignore[no-unt
         yield f"http://127.0.0.1:{port}"
         reactor.callFromThread(reactor.stop)
         thread.join(timeout=5)
-        server_connections.close_all()
     db["CONN_MAX_AGE"] = max_age
     connection_created.disconnect(_sqlite_readers_do_not_lock)
-    connection_created.disconnect(server_connections.opened)
 
 
 def off_loop(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
