@@ -141,8 +141,12 @@ def publish_logged_many(conversation_id: int, groups: list[str], events: list[tu
 
 
 def publish_message_event(message: Message, event_type: str) -> None:
-    publish_logged(message.conversation_id, conversation_groups(message.conversation), event_type,
-                   message_event(message))
+    """A message's change. ``message.updated`` (ticks, a transcript, a downloaded file) only matters
+    where the conversation is open, so it goes to the conversation's group alone; a new message
+    goes everywhere the conversation is seen (its row, the unread counts)."""
+    groups = ([conversation_group(message.conversation_id)] if event_type == "message.updated"
+              else conversation_groups(message.conversation))
+    publish_logged(message.conversation_id, groups, event_type, message_event(message))
 
 
 def publish_conversation_event(conversation: Conversation, event_type: str = "conversation.updated",

@@ -5,6 +5,12 @@ lead (score, class, next action, and the reasons), decide (answer, ask for what 
 over) and, depending on the channel account's mode, send the reply (auto), keep it as a suggestion
 for an agent (draft) or stay silent (off). A conversation already in a person's hands only gets
 suggestions.
+
+A customer often writes in bursts ("hola", "quiero un plan", "de 50 soles"). When the step reaches a
+message that a newer customer message has already followed, it leaves it ("superseded"): the newer
+message's step reads the whole burst as one turn and answers once. With the AI keeping up nothing
+changes; when it falls behind (a spike of traffic, a slow provider) it answers each customer once per
+burst instead of replaying every line, and catches up that much sooner.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from ai import replies
@@ -32,13 +38,14 @@ from operators.models import Operator, Product
 logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 10
+BURST_MAX = 6  # at most this many earlier unanswered lines join the newest one
 TEXT_TYPES = {Message.Type.TEXT, Message.Type.INTERACTIVE, Message.Type.AUDIO, Message.Type.IMAGE,
               Message.Type.VIDEO, Message.Type.DOCUMENT}
 
 
 @dataclass(frozen=True)
 class AssistantOutcome:
-    state: str  # "skipped" | "pending_transcription" | "analyzed"
+    state: str  # "skipped" | "pending_transcription" | "superseded" | "analyzed"
     decision: Decision | None = None
     reply: Message | None = None
 
@@ -147,15 +154,43 @@ def _hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") -> lis
 # ---------------------------------------------------------------------------------------------
 # The step
 # ---------------------------------------------------------------------------------------------
-def _history(conversation: Conversation, before_id: int) -> list[Turn]:
+def _history(conversation: Conversation, before_id: int) -> tuple[list[Turn], list[tuple[int, str]]]:
+    """The turns before a message, and the burst: the customer's unanswered lines right before it.
+
+    The burst is (pk, text) of the customer's messages since the last one the step analysed (or
+    anyone else spoke), oldest first; they are left out of the turns.
+    """
     rows = (
         conversation.messages.filter(pk__lt=before_id)
         .exclude(type=Message.Type.REACTION)
         .order_by("-created_at", "-pk")
-        .values_list("sender", "text")[:HISTORY_TURNS]
+        .values_list("pk", "sender", "text", "ai_flags")[:HISTORY_TURNS + BURST_MAX]
     )
+    burst: list[tuple[int, str]] = []
+    older = []
+    for pk, sender, text, flags in rows:
+        flags = flags or {}
+        in_burst = (not older and sender == Message.Sender.CUSTOMER and len(burst) < BURST_MAX
+                    and not flags.get("analyzed") and not flags.get("handled"))
+        if in_burst:
+            if text.strip():
+                burst.append((pk, text))
+        else:
+            older.append((sender, text))
     roles = {"customer": "customer", "ai": "assistant", "agent": "agent", "system": "agent"}
-    return [Turn(role=roles.get(sender, "agent"), text=text) for sender, text in reversed(rows) if text]
+    turns = [Turn(role=roles.get(sender, "agent"), text=text) for sender, text in reversed(older[:HISTORY_TURNS])
+             if text]
+    return turns, burst[::-1]
+
+
+def _superseded(message: Message) -> bool:
+    """A newer customer message in the conversation: its step will answer this one with it."""
+    return (
+        Message.objects.filter(conversation_id=message.conversation_id, created_at__gte=message.created_at,
+                               direction=Message.Direction.IN, is_echo=False, type__in=TEXT_TYPES)
+        .filter(Q(created_at__gt=message.created_at) | Q(pk__gt=message.pk))
+        .exists()
+    )
 
 
 def _known(lead: Lead | None, contact_name: str, analysis: Analysis) -> Known:
@@ -240,13 +275,14 @@ def _variant_options(hits: list[CatalogItem], analysis: Analysis) -> dict[str, l
     return options
 
 
-def _record_analysis(message: Message, analysis: Analysis) -> None:
+def _record_analysis(message: Message, analysis: Analysis, burst: list[tuple[int, str]]) -> None:
     e = analysis.entities
     message.intent = analysis.intent.value
     message.sentiment = analysis.sentiment.value
     message.ai_flags = {
         **(message.ai_flags or {}),
         "analyzed": True,
+        **({"burst": [pk for pk, _text in burst]} if burst else {}),
         "confidence": round(analysis.confidence, 3),
         "sentiment_score": round(analysis.sentiment_score, 3),
         "provider": analysis.provider,
@@ -297,14 +333,17 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
         message.save(update_fields=["text", "ai_flags", "updated_at"])
     if not message.text.strip():
         return AssistantOutcome(state="skipped")
+    if _superseded(message):
+        return AssistantOutcome(state="superseded")
 
     conversation = message.conversation
-    history = _history(conversation, message.pk)
+    history, burst = _history(conversation, message.pk)
+    text = "\n".join([*(line for _pk, line in burst), message.text])
     catalog = active_catalog()
-    analysis = analyze_text(message.text, history=history, catalog=catalog,
+    analysis = analyze_text(text, history=history, catalog=catalog,
                             context={"catalog": [i.name for i in catalog][:200]}, subject=f"message:{message.pk}")
-    analysis = _with_context(analysis, conversation, message.pk, catalog, message.text)
-    hits = _hits(analysis, catalog, message.text)
+    analysis = _with_context(analysis, conversation, message.pk, catalog, text)
+    hits = _hits(analysis, catalog, text)
     product = Product.objects.filter(pk=int(analysis.entities.products[0])).select_related("operator").first() if (
         len(analysis.entities.products) == 1 and analysis.entities.products[0].isdigit()
     ) else None
@@ -323,11 +362,11 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
             return AssistantOutcome(state="skipped")
         if conversation.lead_id:
             conversation.lead = Lead.objects.select_for_update().get(pk=conversation.lead_id)
-        _record_analysis(message, analysis)
+        _record_analysis(message, analysis, burst)
         known = _known(conversation.lead, conversation.contact.name, analysis)
         decision = decide(analysis, known, low_confidence_streak=conversation.ai_low_confidence_streak)
         lead = lead_apply_analysis(
-            contact=conversation.contact, lead=conversation.lead, analysis=analysis, text=message.text,
+            contact=conversation.contact, lead=conversation.lead, analysis=analysis, text=text,
             message_id=message.pk, source=conversation.channel, create=decision.create_lead,
             product=product, operator=operator, locked=True,
         )
@@ -357,7 +396,7 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
     if decision.action not in (Action.ESCALATE_TO_HUMAN, Action.TRANSFER_TO_SUPPORT):
         reply_text = write_reply(
             instruction=f"{decision.action.value}: {decision.reason}; ask for: {', '.join(decision.missing)}",
-            history=[*history, Turn(role="customer", text=message.text)], catalog=hits,
+            history=[*history, Turn(role="customer", text=text)], catalog=hits,
             facts={"name": name, "wholesale": wholesale, "zone": zone,
                    "budget": str(lead.budget) if lead and lead.budget else None},
             fallback_text=fallback_text, subject=f"message:{message.pk}",
@@ -395,18 +434,19 @@ def conversation_suggest_reply(*, conversation: Conversation) -> str:
     if last is None:
         return replies.greeting(None, disclose_assistant=False)
     catalog = active_catalog()
-    history = _history(conversation, last.pk)
-    analysis = analyze_text(last.text, history=history, catalog=catalog, subject=f"suggest:{conversation.pk}")
+    history, burst = _history(conversation, last.pk)
+    text = "\n".join([*(line for _pk, line in burst), last.text])
+    analysis = analyze_text(text, history=history, catalog=catalog, subject=f"suggest:{conversation.pk}")
     known = _known(conversation.lead, conversation.contact.name, analysis)
     decision = decide(analysis, known)
     contact = conversation.contact
     name = contact.name.split()[0] if is_real_name(contact.name) else None
     wholesale = contact.customer_type == CustomerType.WHOLESALE
     zone = analysis.entities.zone or contact.zone
-    hits = _hits(analysis, catalog, last.text)
+    hits = _hits(analysis, catalog, text)
     fallback_text = _compose(analysis, decision, hits=hits, name=name, wholesale=wholesale, zone=zone)
     return write_reply(instruction=f"{decision.action.value}: {decision.reason}",
-                       history=[*history, Turn(role="customer", text=last.text)], catalog=hits,
+                       history=[*history, Turn(role="customer", text=text)], catalog=hits,
                        facts={"name": name, "wholesale": wholesale, "zone": zone}, fallback_text=fallback_text,
                        subject=f"suggest:{conversation.pk}").text
 

@@ -7,7 +7,8 @@ import pytest
 from werkzeug import Response
 
 from ai.models import AIRequest
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, WebhookEvent
+from conversations.services.inbound import webhook_event_process
 from leads.models import Lead
 from tests.conversations.conftest import drain, twilio_params
 from tests.factories import OperatorFactory, ProductFactory
@@ -93,6 +94,54 @@ def test_complaint_hands_over_to_a_person(say, twilio_api):
     say("hola??", name="Rosa Quispe")
     assert Message.objects.filter(direction="out").count() == 1
     assert Conversation.objects.get().ai_draft
+
+
+def _lines(post_twilio, *texts: str, name: str = "🌸") -> None:
+    """The customer's lines reach the webhook before the AI step has run for any of them (a burst)."""
+    for text in texts:
+        post_twilio(twilio_params(MessageSid=f"SMB{next(_sids):031d}", Body=text, ProfileName=name))
+
+
+def test_a_burst_of_lines_gets_one_answer_that_reads_them_all(post_twilio, twilio_api):
+    _lines(post_twilio, "Hola buenas", "me llamo María Quispe", "quiero internet para mi casa")
+    counts = drain()
+    assert counts["assisted"] == 1
+    texts = sent_texts(twilio_api)
+    assert len(texts) == 1  # one answer, not three
+    first, second, last = Message.objects.filter(direction="in").order_by("pk")
+    assert last.ai_flags["burst"] == [first.pk, second.pk]
+    assert not (first.ai_flags or {}).get("analyzed") and not (second.ai_flags or {}).get("analyzed")
+    lead = Lead.objects.get()
+    assert lead.service_type == "internet_home"  # from the last line
+    assert lead.contact.name == "María Quispe"  # from a line the step never answered alone
+    assert "María" in texts[0]
+    assert AIRequest.objects.filter(purpose="analysis").count() == 1
+
+
+def test_lines_already_answered_are_not_read_again(say, post_twilio, twilio_api):
+    say("Hola buenas")
+    _lines(post_twilio, "quiero internet para mi casa", "mi presupuesto es de 100 soles")
+    drain()
+    assert len(sent_texts(twilio_api)) == 2
+    _hello, interest, budget = Message.objects.filter(direction="in").order_by("pk")
+    assert budget.ai_flags["burst"] == [interest.pk]
+    lead = Lead.objects.get()
+    assert (lead.service_type, lead.budget) == ("internet_home", Decimal("100"))
+
+
+def test_a_line_an_agent_answered_does_not_join_the_next_burst(post_twilio, twilio_api, agent):
+    from conversations.services.outbound import message_send
+
+    _lines(post_twilio, "quiero un reclamo por mi recibo")
+    for event_id in WebhookEvent.objects.values_list("pk", flat=True):  # the worker ran, the AI step not yet
+        webhook_event_process(event_id=event_id)
+    conversation = Conversation.objects.get()
+    message_send(conversation=conversation, text="Hola, soy Carla, ya lo reviso", actor=agent)
+    _lines(post_twilio, "gracias")
+    drain()
+    complaint, thanks = Message.objects.filter(direction="in").order_by("pk")
+    assert not (complaint.ai_flags or {}).get("analyzed")  # a person answered it: the AI leaves it
+    assert "burst" not in thanks.ai_flags and thanks.ai_flags["analyzed"]
 
 
 def test_draft_mode_keeps_the_reply_for_an_agent(say, twilio_api):

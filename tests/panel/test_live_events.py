@@ -115,6 +115,40 @@ def test_open_conversation_event_arrives_once_when_heard_through_two_groups(clie
     async_to_sync(scenario)()
 
 
+def test_message_update_reaches_only_the_sockets_that_have_the_conversation_open(agent, make_conversation):
+    conversation = make_conversation(assignee=agent)
+    message_id = _publish_message(conversation)
+    watching, listing = _login(agent), _login(agent)
+
+    async def scenario():
+        viewer = await _connect(watching)
+        inbox = await _connect(listing)
+        await viewer.send_json_to({"type": "subscribe", "conversation": conversation.pk})
+        assert (await viewer.receive_json_from(timeout=3))["type"] == "subscribed"
+        await sync_to_async(_update_message)(message_id)
+        event = await viewer.receive_json_from(timeout=3)
+        assert (event["type"], event["data"]["id"], event["seq"]) == ("message.updated", message_id, 2)
+        # a tick changed: nothing for a tab that only lists the conversation (its row does not show it)
+        assert await inbox.receive_nothing(timeout=0.5)
+        await sync_to_async(_publish_message)(conversation, "otra")
+        assert (await inbox.receive_json_from(timeout=3))["type"] == "message.created"
+        await viewer.disconnect()
+        await inbox.disconnect()
+
+    async_to_sync(scenario)()
+    # the open conversation's catch-up still has it, in its place
+    events = watching.get(f"/panel/c/{conversation.pk}/events/", {"after": 0}).json()["events"]
+    assert [e["type"] for e in events] == ["message.created", "message.updated", "message.created"]
+
+
+def _update_message(message_id: int) -> None:
+    from conversations.models import Message
+
+    with transaction.atomic():
+        message = Message.objects.get(pk=message_id)
+        publish_message_event(message, "message.updated")
+
+
 def test_reconnect_gets_exactly_the_missed_events_in_seq_order(client, agent, other_agent, make_conversation):
     mine = make_conversation(name="Rosa Quispe", assignee=agent)
     theirs = make_conversation(name="Luis Flores", assignee=other_agent)
