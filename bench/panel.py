@@ -542,21 +542,23 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
     server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(web_workers), "config.asgi:application"], env, server_log)
-    # As docker-compose runs them (the commands of its worker-inbound and worker services).
-    ai_log = LOG_DIR / "worker-ai.log"
+    # As docker-compose runs them (the commands of its worker-inbound, worker and worker-ai services).
+    ai_log, send_log = LOG_DIR / "worker-ai.log", LOG_DIR / "worker-send.log"
     for name, log, queues, nice, concurrency in (
             ("worker", worker_log, "inbound", "5", 4),
-            ("worker-ai", ai_log, "outbound,ai,default,bulk", "15", ai_concurrency)):
+            ("worker-send", send_log, "outbound,default,bulk", "10", 2),
+            ("worker-ai", ai_log, "ai", "15", ai_concurrency)):
         procs.start(name, ["nice", "-n", nice, str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
                            "--loglevel", "INFO", "--concurrency", str(concurrency), "-Ofair", "--without-mingle",
                            "--without-gossip", "-n", f"bench-{name}@%h"], env, log)
     deadline = time.monotonic() + 90
     server_up = worker_up = False
     while time.monotonic() < deadline and not (server_up and worker_up):
-        for name, log in (("server", server_log), ("worker", worker_log), ("worker-ai", ai_log)):
+        for name, log in (("server", server_log), ("worker", worker_log), ("worker-ai", ai_log),
+                          ("worker-send", send_log)):
             if procs.running[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
-        worker_up = worker_up or (b" ready." in worker_log.read_bytes() and b" ready." in ai_log.read_bytes())
+        worker_up = worker_up or all(b" ready." in log.read_bytes() for log in (worker_log, ai_log, send_log))
         if not server_up and server_log.read_bytes().count(b"Application startup complete") >= web_workers:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)

@@ -6,9 +6,11 @@ import random
 import time
 
 from celery import shared_task
+from django.conf import settings
 
 from conversations.services.inbound import webhook_event_process, webhook_event_record_failure
 from conversations.services.outbound import message_deliver
+from core.queues import wait_while_backlogged
 from integrations.errors import AmbiguousError, TransientError
 
 
@@ -47,11 +49,17 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     return outcome.state
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
-def assist_message(message_id: int) -> str:
-    """The AI step for one inbound message (analysis, lead update, reply or hand-over)."""
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def assist_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The AI step for one inbound message (analysis, lead update, reply or hand-over).
+
+    It lets the inbound queue catch up first when a spike put it behind (``core/queues.py``).
+    """
     from conversations.services.assistant import message_assist
 
+    if not self.request.is_eager:
+        wait_while_backlogged("inbound", threshold=settings.AI_YIELD_BACKLOG,
+                              max_seconds=settings.AI_YIELD_MAX_SECONDS)
     return message_assist(message_id=message_id).state
 
 
