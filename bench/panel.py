@@ -455,6 +455,7 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
         probe.begin()
         bench_cpu = time.process_time()
         t0 = time.perf_counter() + 0.2
+        load_wall = time.time() + 0.2
         await asyncio.gather(*(post(k, t0 + k / args.rate) for k in range(total)))
         send_seconds = time.perf_counter() - t0
         # wait until every expected frame came, or 15 s of silence after the last POST
@@ -482,9 +483,18 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
             100 * (time.process_time() - bench_cpu) / window, 1)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    from django.db.models import OuterRef, Subquery
+
     from conversations.models import Message
 
     ai_replies = await sync_to_async(Message.objects.filter(sender="ai").count)()
+    # How long customers waited for the AI's answers sent during the run: from their last line before it.
+    asked = Message.objects.filter(conversation=OuterRef("conversation"), direction="in",
+                                   created_at__lte=OuterRef("created_at")).order_by("-created_at").values("created_at")
+    waits = sorted(await sync_to_async(lambda: [
+        (answered - question).total_seconds() * 1000 for answered, question in
+        Message.objects.filter(sender="ai", created_at__gte=datetime.fromtimestamp(load_wall, UTC))
+        .annotate(asked=Subquery(asked[:1])).values_list("created_at", "asked") if question])())
     # Where the time goes: POST -> message row committed (ack, queue, inbound processing) and the rest
     # (publish, channel layer, server, socket) up to the first agent's frame.
     stored = dict(await sync_to_async(lambda: list(
@@ -518,6 +528,8 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
         "row_to_first_frame_p95_ms": round(percentile(row_to_frame, 0.95), 1),
         "queues_at_end_of_load": backlog_at_end, "queues_drained_after_s": drained_after,
         "ai_replies": ai_replies, "cpu_window_s": round(window, 1),
+        "ai_reply_wait_p50_ms": round(percentile(waits, 0.5), 1),
+        "ai_reply_wait_p95_ms": round(percentile(waits, 0.95), 1),
         "cpu_percent_of_one_core": cpu,
         "cpu_ms_per_message": {k: round(v * window * 10 / total, 2) for k, v in cpu.items()},
     }
@@ -690,6 +702,8 @@ def main() -> int:  # noqa: PLR0915 - a linear script
                   f"{live['row_to_first_frame_p95_ms']} ms")
             print(f"  queues when the load ended {live['queues_at_end_of_load']}, empty after "
                   f"{live['queues_drained_after_s']} s more; AI replies sent {live['ai_replies']} "
+                  f"(the customer's last line to the reply: p50 {live['ai_reply_wait_p50_ms']} ms, p95 "
+                  f"{live['ai_reply_wait_p95_ms']} ms) "
                   f"(fake Graph API got {live['sent_to_fake_graph_api']})")
             print(f"  CPU over {live['cpu_window_s']} s (load + drain), % of one core / ms per message:")
             for part, percent in live["cpu_percent_of_one_core"].items():

@@ -97,6 +97,7 @@
       const same = element.querySelector(selector);
       if (same) same.focus();
     }
+    document.dispatchEvent(new CustomEvent("panel:cards")); // the card's window countdown starts from now
     tidy();
   }
 

@@ -387,28 +387,3 @@
   updateTitle();
   live.connect();
 })();
-
-// The WhatsApp 24-hour window countdown on the conversation header and the board's cards.
-(function () {
-  "use strict";
-  const started = Date.now();
-  function tick() {
-    const elapsed = Math.floor((Date.now() - started) / 1000);
-    document.querySelectorAll(".window-countdown[data-window-left]").forEach(function (badge) {
-      const initial = parseInt(badge.dataset.windowLeft, 10) || 0;
-      if (!initial) return;
-      const left = initial - elapsed;
-      if (left <= 0) {
-        badge.textContent = badge.dataset.closed;
-        badge.className = "badge window-countdown text-bg-secondary";
-        return;
-      }
-      const hours = Math.floor(left / 3600);
-      const minutes = Math.floor((left % 3600) / 60);
-      badge.textContent = badge.dataset.label + " " + (hours ? hours + " h " : "") + minutes + " min";
-      badge.classList.toggle("text-bg-warning", left < 7200);
-    });
-  }
-  tick();
-  window.setInterval(tick, 30000);
-})();

@@ -142,3 +142,36 @@ def test_inbox_tab_badges_change_live_after_an_inbound_message(asgi_live_server,
     _service(conversation_set_status, conversation.pk, actor=lucia, status="resolved")
     expect(page.locator("#inbox-tabs [data-count-for='mine']")).to_have_text("0")
     expect(page.locator("#inbox-tabs [data-count-for='all']")).to_have_text("0")
+
+
+def test_window_countdown_ticks_on_the_board_and_restarts_on_a_card_redrawn_live(asgi_live_server, page, hosts,
+                                                                                   agents, ai_off, post_twilio):
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    lucia, _ = agents
+    base = asgi_live_server
+    conversation = _inbound(post_twilio, Body="¿Sigue la promo?")
+    # the customer wrote 20 hours ago: 4 hours left to answer with free text
+    Conversation.objects.filter(pk=conversation.pk).update(
+        assignee=lucia, last_inbound_at=timezone.now() - timedelta(hours=20))
+    page.clock.install()
+    log_in(page, base, "lucia")
+    page.goto(f"{base}/panel/kanban/")
+    page.wait_for_selector("#kanban[data-live='on']")
+    badge = page.locator(f"#card-{conversation.pk} .window-countdown")
+    expect(badge).to_have_text(re.compile(r"^ventana 3 h 5\d min$"))
+
+    page.clock.fast_forward("02:00:00")  # two hours on the agent's screen
+    expect(badge).to_have_text(re.compile(r"^ventana 1 h 5\d min$"))
+    expect(badge).to_have_class(re.compile(r"text-bg-warning"))
+
+    # the card is drawn again by the server (whose clock did not move): it counts from its new figure
+    _service(conversation_set_status, conversation.pk, actor=lucia, status="pending")
+    page.locator(f"#column-pending #card-{conversation.pk}").wait_for()
+    expect(badge).to_have_text(re.compile(r"^ventana 3 h 5\d min$"))
+    page.clock.fast_forward("04:00:00")
+    expect(badge).to_have_text("ventana cerrada")
