@@ -41,6 +41,20 @@ def test_sidebar_shows_contact_lead_ai_reading_and_other_conversations(client, a
     assert 'id="purchases"' not in html or "quote" in html  # only when the sales app provides the relations
 
 
+def test_ai_reading_says_when_it_read_a_burst_of_messages_together(client, agent, make_conversation):
+    conversation = make_conversation(assignee=agent)
+    first = add_message(conversation, text="Hola")
+    second = add_message(conversation, text="me llamo Rosa")
+    add_message(conversation, text="quiero internet en Surco", intent="purchase_intent",
+                ai_flags={"analyzed": True, "burst": [first.pk, second.pk], "entities": {"zone": "Surco"}})
+    client.force_login(agent)
+    html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    assert "últimos 3 mensajes del cliente, leídos juntos" in html.split('id="ai-burst"')[1].split("</span>")[0]
+    add_message(conversation, text="gracias", ai_flags={"analyzed": True})
+    html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    assert 'id="ai-burst"' not in html and "último mensaje del cliente" in html
+
+
 def test_contact_edit_saves_and_normalises_the_phone(client, agent, make_conversation):
     conversation = make_conversation(assignee=agent)
     client.force_login(agent)
