@@ -547,7 +547,8 @@ async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.
     return result
 
 
-def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int, ai_concurrency: int) -> None:
+def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int, ai_concurrency: int,
+                   inbound_concurrency: int = 4) -> None:
     import httpx
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -557,7 +558,7 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
     # As docker-compose runs them (the commands of its worker-inbound, worker and worker-ai services).
     ai_log, send_log = LOG_DIR / "worker-ai.log", LOG_DIR / "worker-send.log"
     for name, log, queues, nice, concurrency in (
-            ("worker", worker_log, "inbound", "5", 4),
+            ("worker", worker_log, "inbound", "5", inbound_concurrency),
             ("worker-send", send_log, "outbound,default,bulk", "10", 2),
             ("worker-ai", ai_log, "ai", "15", ai_concurrency)):
         procs.start(name, ["nice", "-n", nice, str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
@@ -603,6 +604,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ai-concurrency", type=int, default=4,
                         help="processes of the AI worker (default 4, as docker-compose: the OpenAI provider waits "
                              "on the network; the local one is all CPU)")
+    parser.add_argument("--inbound-concurrency", type=int, default=4,
+                        help="processes of the inbound worker (default 4, as docker-compose)")
     parser.add_argument("--drain-seconds", type=float, default=120,
                         help="after the load, how long to wait for the AI queue to empty (default 120)")
     args = parser.parse_args()
@@ -677,7 +680,7 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     if not args.skip_live:
         procs = Processes()
         try:
-            start_services(procs, env, port, args.web_workers, args.ai_concurrency)
+            start_services(procs, env, port, args.web_workers, args.ai_concurrency, args.inbound_concurrency)
             live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
                                                graph_port))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures

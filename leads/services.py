@@ -270,6 +270,9 @@ def leads_rescore(
 # ---------------------------------------------------------------------------------------------
 # Channel identities (called by the inbound pipeline)
 # ---------------------------------------------------------------------------------------------
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 def contact_upsert_from_channel(
     *, channel: str, channel_id: str, phone: str = "", name: str = "", username: str = ""
 ) -> Contact:
@@ -304,8 +307,11 @@ def contact_upsert_from_channel(
     if channel == "instagram" and username and contact.instagram_username != username:
         contact.instagram_username = username
         changed.append("instagram_username")
-    contact.last_seen_at = timezone.now()
-    contact.save(update_fields=[*changed, "last_seen_at", "updated_at"])
+    now = timezone.now()
+    if changed or contact.last_seen_at is None or now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
+        # A customer writing line after line is "seen" once a minute: one indexed write less per message.
+        contact.last_seen_at = now
+        contact.save(update_fields=[*changed, "last_seen_at", "updated_at"])
     return contact
 
 
