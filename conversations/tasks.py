@@ -7,7 +7,9 @@ import time
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
+from conversations.models import Message
 from conversations.services.inbound import webhook_event_process, webhook_event_record_failure
 from conversations.services.outbound import message_deliver
 from core.queues import wait_while_backlogged
@@ -53,14 +55,19 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
 def assist_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """The AI step for one inbound message (analysis, lead update, reply or hand-over).
 
-    It lets the inbound queue catch up first when a spike put it behind (``core/queues.py``).
+    When the message needs an answer, it first lets the inbound queue catch up (``core/queues.py``).
     """
     from conversations.services.assistant import message_assist
 
-    if not self.request.is_eager:
-        wait_while_backlogged("inbound", threshold=settings.AI_YIELD_BACKLOG,
-                              max_seconds=settings.AI_YIELD_MAX_SECONDS)
-    return message_assist(message_id=message_id).state
+    return message_assist(message_id=message_id, pause=None if self.request.is_eager else yield_to_inbound).state
+
+
+def yield_to_inbound(message: Message) -> float:
+    """Wait while webhook events wait for a free inbound worker, until the message is
+    ``AI_YIELD_MAX_SECONDS`` old; the seconds waited."""
+    age = (timezone.now() - message.created_at).total_seconds()
+    return wait_while_backlogged("inbound", threshold=settings.AI_YIELD_BACKLOG,
+                                 max_seconds=max(0.0, settings.AI_YIELD_MAX_SECONDS - age))
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=55)

@@ -3,9 +3,10 @@
 The AI step and the inbound step share the machine's cores. When a spike of webhooks puts the
 ``inbound`` queue behind, new messages reaching the agents' panel matter more than the AI's answers,
 which read the whole burst anyway once it runs (``conversations/services/assistant.py``). So an AI
-task first waits, sleeping, while the inbound backlog is over ``AI_YIELD_BACKLOG``, at most
-``AI_YIELD_MAX_SECONDS``. Its worker (``worker-ai`` in docker-compose) runs only the ``ai`` queue, so
-a waiting AI task never holds up a send.
+task whose message needs an answer first waits, sleeping, while the inbound backlog is over
+``AI_YIELD_BACKLOG``, but never past the message's age of ``AI_YIELD_MAX_SECONDS``: a customer waits
+at most that long on account of a spike. Its worker (``worker-ai`` in docker-compose) runs only the
+``ai`` queue, so a waiting AI task never holds up a send.
 """
 
 from __future__ import annotations
@@ -47,11 +48,17 @@ def queue_backlog(queue: str) -> int | None:
 
 
 def wait_while_backlogged(queue: str, *, threshold: int, max_seconds: float, poll: float = 0.2) -> float:
-    """Sleep while more than ``threshold`` tasks wait in ``queue``, up to ``max_seconds``; the seconds waited."""
+    """Sleep while more than ``threshold`` tasks wait in ``queue``, up to ``max_seconds``; the seconds
+    slept (0.0 when it went on at once)."""
     started = time.monotonic()
+    slept = False
     while True:
-        backlog = queue_backlog(queue)
         waited = time.monotonic() - started
-        if backlog is None or backlog <= threshold or waited >= max_seconds:
-            return waited
+        if waited >= max_seconds:
+            break
+        backlog = queue_backlog(queue)
+        if backlog is None or backlog <= threshold:
+            break
         time.sleep(min(poll, max_seconds - waited))
+        slept = True
+    return time.monotonic() - started if slept else 0.0

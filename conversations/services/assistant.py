@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -304,8 +305,13 @@ def _record_analysis(message: Message, analysis: Analysis, burst: list[tuple[int
     message.save(update_fields=["intent", "sentiment", "ai_flags", "updated_at"])
 
 
-def message_assist(*, message_id: int) -> AssistantOutcome:
-    """Run the AI step for one inbound message (idempotent: a message is analysed once)."""
+def message_assist(*, message_id: int, pause: Callable[[Message], float] | None = None) -> AssistantOutcome:
+    """Run the AI step for one inbound message (idempotent: a message is analysed once).
+
+    ``pause``, when given, is called once the message is known to need the step, before the work; it
+    returns the seconds it waited (the task lets the inbound queue catch up there). Lines that came in
+    meanwhile make this one superseded.
+    """
     message = Message.objects.select_related("conversation__contact", "channel_account").get(pk=message_id)
     if (
         message.direction != Message.Direction.IN
@@ -333,7 +339,7 @@ def message_assist(*, message_id: int) -> AssistantOutcome:
         message.save(update_fields=["text", "ai_flags", "updated_at"])
     if not message.text.strip():
         return AssistantOutcome(state="skipped")
-    if _superseded(message):
+    if _superseded(message) or (pause is not None and pause(message) and _superseded(message)):
         return AssistantOutcome(state="superseded")
 
     conversation = message.conversation

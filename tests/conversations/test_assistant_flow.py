@@ -129,6 +129,44 @@ def test_lines_already_answered_are_not_read_again(say, post_twilio, twilio_api)
     assert (lead.service_type, lead.budget) == ("internet_home", Decimal("100"))
 
 
+def test_a_line_that_comes_while_the_step_waits_takes_over_the_answer(post_twilio, twilio_api):
+    from conversations.services.assistant import message_assist
+
+    _lines(post_twilio, "Hola, me llamo María Quispe")
+    for event_id in WebhookEvent.objects.values_list("pk", flat=True):
+        webhook_event_process(event_id=event_id)
+    first = Message.objects.get(direction="in")
+    paused: list[int] = []
+
+    def pause(message: Message) -> float:  # the inbound queue was behind; meanwhile she wrote again
+        paused.append(message.pk)
+        _lines(post_twilio, "quiero internet para mi casa")
+        for event_id in WebhookEvent.objects.filter(state="received").values_list("pk", flat=True):
+            webhook_event_process(event_id=event_id)
+        return 1.5
+
+    assert message_assist(message_id=first.pk, pause=pause).state == "superseded"
+    assert paused == [first.pk]
+    assert not sent_texts(twilio_api)
+    drain()
+    texts = sent_texts(twilio_api)
+    assert len(texts) == 1 and "María" in texts[0]
+    assert Message.objects.filter(direction="in").order_by("pk").last().ai_flags["burst"] == [first.pk]
+
+
+def test_the_step_does_not_wait_for_a_line_it_will_not_answer(post_twilio, twilio_api):
+    from conversations.services.assistant import message_assist
+
+    _lines(post_twilio, "Hola", "quiero internet para mi casa")
+    for event_id in WebhookEvent.objects.values_list("pk", flat=True):
+        webhook_event_process(event_id=event_id)
+    first, second = Message.objects.filter(direction="in").order_by("pk")
+    paused: list[int] = []
+    assert message_assist(message_id=first.pk, pause=lambda m: paused.append(m.pk) or 0.0).state == "superseded"
+    assert message_assist(message_id=second.pk, pause=lambda m: paused.append(m.pk) or 0.0).state == "analyzed"
+    assert paused == [second.pk]  # only the line that gets the answer waited
+
+
 def test_a_line_an_agent_answered_does_not_join_the_next_burst(post_twilio, twilio_api, agent):
     from conversations.services.outbound import message_send
 

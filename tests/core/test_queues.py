@@ -9,7 +9,9 @@ import uuid
 import pytest
 import redis
 
+from conversations.models import Message
 from core.queues import queue_backlog, wait_while_backlogged
+from tests.panel.conftest import channel_account, make_conversation  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -69,3 +71,32 @@ def test_without_a_broker_there_is_no_backlog(settings):
     settings.CELERY_BROKER_URL = "memory://"
     assert queue_backlog("inbound") is None
     assert wait_while_backlogged("inbound", threshold=0, max_seconds=30) < 1
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_the_ai_step_waits_no_longer_than_its_message_age_allows(settings, make_conversation):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations.tasks import yield_to_inbound
+    from tests.panel.conftest import add_message
+
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.AI_YIELD_BACKLOG, settings.AI_YIELD_MAX_SECONDS = 0, 0.4
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("inbound")
+    client.rpush("inbound", *[b"task"] * 5)  # the inbound worker is behind
+    try:
+        fresh = add_message(make_conversation(), text="hola")
+        assert 0.4 <= yield_to_inbound(fresh) < 5
+        old = add_message(make_conversation(), text="hola")
+        Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+        old.refresh_from_db()
+        assert yield_to_inbound(old) == 0.0  # it waited long enough in the queue already
+        client.delete("inbound")
+        assert yield_to_inbound(fresh) == 0.0  # nothing behind: no wait
+    finally:
+        client.delete("inbound")
