@@ -386,8 +386,7 @@ AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=8)
 OPENAI_TRANSCRIBE_MODEL = env.str("OPENAI_TRANSCRIBE_MODEL", default="whisper-1")
 AI_MONTHLY_BUDGET_USD = env.str("AI_MONTHLY_BUDGET_USD", default="")
 # Under a spike the AI step waits while more than this many webhook events wait for a free inbound
-# worker (new messages reach the agents first), until its message is AI_YIELD_MAX_SECONDS old
-# (core/queues.py).
+# worker (new messages reach the agents first), at most AI_YIELD_MAX_SECONDS (core/queues.py).
 AI_YIELD_BACKLOG = env.int("AI_YIELD_BACKLOG", default=0)
 AI_YIELD_MAX_SECONDS = env.float("AI_YIELD_MAX_SECONDS", default=20)
 # Outreach: a contact who spent more than this (validated sales) gets the VIP opening message.

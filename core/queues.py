@@ -4,9 +4,10 @@ The AI step and the inbound step share the machine's cores. When a spike of webh
 ``inbound`` queue behind, new messages reaching the agents' panel matter more than the AI's answers,
 which read the whole burst anyway once it runs (``conversations/services/assistant.py``). So an AI
 task whose message needs an answer first waits, sleeping, while the inbound backlog is over
-``AI_YIELD_BACKLOG``, but never past the message's age of ``AI_YIELD_MAX_SECONDS``: a customer waits
-at most that long on account of a spike. Its worker (``worker-ai`` in docker-compose) runs only the
-``ai`` queue, so a waiting AI task never holds up a send.
+``AI_YIELD_BACKLOG``, at most ``AI_YIELD_MAX_SECONDS``; lines that came in meanwhile take the answer
+over. In a spike longer than the machine can carry both, the AI answers late (it catches up fast
+afterwards: one answer per customer) rather than slow down the live panel. Its worker (``worker-ai``
+in docker-compose) runs only the ``ai`` queue, so a waiting AI task never holds up a send.
 """
 
 from __future__ import annotations
