@@ -258,7 +258,10 @@ def test_reminder_becomes_a_note_for_the_agent_when_the_window_is_closed(graph, 
     with django_capture_on_commit_callbacks(execute=True):
         quote_send(actor=agent, quote=quote)
     sent_before = Message.objects.filter(direction="out").count()
-    with time_machine.travel(timezone.now() + timedelta(days=1, hours=2)):
+    # The customer last wrote two hours ago, and it is now the same time tomorrow (the day before the
+    # quote expires, whatever the hour): 26 hours, the window is closed.
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(hours=2))
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
         result = quotes_remind()
     assert (result.messages, result.notes) == (0, 1)
     assert Message.objects.filter(direction="out").count() == sent_before
