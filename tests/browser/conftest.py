@@ -1,11 +1,17 @@
 """Playwright driving Debian's Chromium (the Playwright browser download does not work here)."""
 
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
-from conftest import CHROMIUM
+from accounts.models import Role
+from conftest import CHROMIUM, make_user
 from tests.browser.live import asgi_live_server  # noqa: F401 - one daphne per session, shared by the modules
+from tests.conversations.conftest import ai_off, post_twilio, provider_settings  # noqa: F401 - signed webhooks (provider_settings is autouse)
+
+RESULTS = Path(django_settings.BASE_DIR) / "test-results"  # screenshots, kept by CI as artifacts
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -41,3 +47,18 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def hosts(settings):  # type: ignore[no-untyped-def]
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    RESULTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def agents(db):  # type: ignore[no-untyped-def]
+    """Lucía and Marco, agents of one team."""
+    from accounts.models import Team
+
+    team = Team.objects.create(name="Equipo Lima")
+    return make_user("lucia", Role.AGENT, team), make_user("marco", Role.AGENT, team)

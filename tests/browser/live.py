@@ -113,3 +113,13 @@ def log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-d
     page.get_by_label("Contraseña").fill("pass-for-tests-123")
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url(f"{base}/panel/")
+
+
+def inbound(post, **params: str):  # type: ignore[no-untyped-def]
+    """A customer's signed Twilio message through the webhook, processed as the workers would; its conversation."""
+    from conversations.models import Conversation
+    from tests.conversations.conftest import drain, twilio_params
+
+    assert off_loop(post, twilio_params(**params)).status_code == 200
+    off_loop(drain)
+    return Conversation.objects.order_by("-pk").first()

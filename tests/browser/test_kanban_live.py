@@ -4,51 +4,20 @@ count again. Screenshots go to ``test-results/``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
-from accounts.models import Role
-from conftest import make_user
 from conversations.models import Conversation
 from conversations.services.inbox import conversation_assign, conversation_set_status, conversation_transfer
-from tests.browser.live import log_in, off_loop
-from tests.conversations import conftest as webhooks
-from tests.conversations.conftest import drain, twilio_params
-
-provider_settings = webhooks.provider_settings
-post_twilio = webhooks.post_twilio
-ai_off = webhooks.ai_off
+from tests.browser.conftest import RESULTS
+from tests.browser.live import inbound, log_in, off_loop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESULTS = Path(django_settings.BASE_DIR) / "test-results"
-
-
-@pytest.fixture
-def hosts(settings):  # type: ignore[no-untyped-def]
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-    RESULTS.mkdir(exist_ok=True)
-
-
-@pytest.fixture
-def agents(db):  # type: ignore[no-untyped-def]
-    from accounts.models import Team
-
-    team = Team.objects.create(name="Equipo Lima")
-    return make_user("lucia", Role.AGENT, team), make_user("marco", Role.AGENT, team)
-
-
-def _inbound(post, **params: str) -> Conversation:
-    assert off_loop(post, twilio_params(**params)).status_code == 200
-    off_loop(drain)
-    return Conversation.objects.order_by("-pk").first()
 
 
 def _new_customer(post, n: int, name: str, text: str) -> Conversation:  # type: ignore[no-untyped-def]
     phone = f"5199900000{n}"
-    return _inbound(post, From=f"whatsapp:+{phone}", WaId=phone, ProfileName=name, Body=text,
+    return inbound(post, From=f"whatsapp:+{phone}", WaId=phone, ProfileName=name, Body=text,
                     MessageSid="SM" + str(n) * 32)
 
 
@@ -66,7 +35,7 @@ def test_board_moves_adds_and_drops_cards_live(asgi_live_server, page, hosts, ag
 
     lucia, marco = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio, Body="¿Cuánto cuesta el plan?")
+    conversation = inbound(post_twilio, Body="¿Cuánto cuesta el plan?")
     Conversation.objects.filter(pk=conversation.pk).update(assignee=lucia)
     log_in(page, base, "lucia")
     page.goto(f"{base}/panel/kanban/")
@@ -154,7 +123,7 @@ def test_window_countdown_ticks_on_the_board_and_restarts_on_a_card_redrawn_live
 
     lucia, _ = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio, Body="¿Sigue la promo?")
+    conversation = inbound(post_twilio, Body="¿Sigue la promo?")
     # the customer wrote 20 hours ago: 4 hours left to answer with free text
     Conversation.objects.filter(pk=conversation.pk).update(
         assignee=lucia, last_inbound_at=timezone.now() - timedelta(hours=20))

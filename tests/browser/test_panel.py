@@ -10,27 +10,18 @@ in-memory layer is shared by the threads of this process, Redis when ``REDIS_URL
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from conftest import make_user
 from conversations.models import Conversation, Message
+from tests.browser.conftest import RESULTS
 from tests.browser.live import log_in as _log_in
 from tests.browser.live import off_loop
-from tests.conversations import conftest as webhooks
 from tests.conversations.conftest import drain, twilio_params
-
-# The signed-webhook fixtures of tests/conversations (provider settings are autouse there, and here).
-provider_settings = webhooks.provider_settings
-post_twilio = webhooks.post_twilio
-ai_off = webhooks.ai_off
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESULTS = Path(django_settings.BASE_DIR) / "test-results"
 ACCOUNT_SID = "AC" + "1" * 32
 OUT_SID = "SM" + "b" * 32
 

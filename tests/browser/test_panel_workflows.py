@@ -3,31 +3,15 @@ reach the provider, and conversations that are not yours staying closed. Screens
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
-from accounts.models import Role
-from conftest import make_user
 from conversations.models import Conversation, Note
-from tests.browser.live import log_in, off_loop
-from tests.conversations import conftest as webhooks
-from tests.conversations.conftest import drain, twilio_params
-
-provider_settings = webhooks.provider_settings
-post_twilio = webhooks.post_twilio
-ai_off = webhooks.ai_off
+from tests.browser.conftest import RESULTS
+from tests.browser.live import inbound, log_in, off_loop
+from tests.conversations.conftest import drain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESULTS = Path(django_settings.BASE_DIR) / "test-results"
-
-
-@pytest.fixture
-def hosts(settings):  # type: ignore[no-untyped-def]
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-    RESULTS.mkdir(exist_ok=True)
 
 
 @pytest.fixture
@@ -37,20 +21,6 @@ def provider(httpserver, settings):  # type: ignore[no-untyped-def]
     httpserver.expect_request(f"/2010-04-01/Accounts/{'AC' + '1' * 32}/Messages.json", method="POST"
                               ).respond_with_json({"sid": "SM" + "e" * 32, "status": "queued"}, status=201)
     return httpserver
-
-
-@pytest.fixture
-def agents(db):  # type: ignore[no-untyped-def]
-    from accounts.models import Team
-
-    team = Team.objects.create(name="Equipo Lima")
-    return make_user("lucia", Role.AGENT, team), make_user("marco", Role.AGENT, team)
-
-
-def _inbound(post, **params: str) -> Conversation:
-    assert off_loop(post, twilio_params(**params)).status_code == 200
-    off_loop(drain)
-    return Conversation.objects.order_by("-pk").first()
 
 
 def _second_page(browser):  # type: ignore[no-untyped-def]
@@ -71,7 +41,7 @@ def test_inbound_message_appears_live_in_a_second_agents_browser(asgi_live_serve
             p.wait_for_selector("#panel[data-live='on']")
             assert p.locator("#inbox-empty").count() == 1
 
-        conversation = _inbound(post_twilio, Body="Hola, ¿tienen fibra en Miraflores?")
+        conversation = inbound(post_twilio, Body="Hola, ¿tienen fibra en Miraflores?")
 
         row = marco.locator(f"#row-{conversation.pk}")
         row.wait_for()
@@ -88,7 +58,7 @@ def test_transfer_shows_up_live_in_the_other_agents_mine_tab(asgi_live_server, b
                                                              ai_off, post_twilio):
     lucia, marco_user = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio, Body="Quiero portar mi número")
+    conversation = inbound(post_twilio, Body="Quiero portar mi número")
     Conversation.objects.filter(pk=conversation.pk).update(assignee=lucia)
     context, marco = _second_page(browser)
     try:
@@ -122,7 +92,7 @@ def test_agent_cannot_open_someone_elses_conversation_by_url(asgi_live_server, p
                                                              post_twilio):
     lucia, marco_user = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio)
+    conversation = inbound(post_twilio)
     Conversation.objects.filter(pk=conversation.pk).update(assignee=marco_user)
     log_in(page, base, "lucia")
     assert page.locator(f"#row-{conversation.pk}").count() == 0
@@ -134,7 +104,7 @@ def test_a_note_with_a_mention_never_reaches_the_provider(asgi_live_server, brow
                                                           post_twilio, provider):
     lucia, marco_user = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio)
+    conversation = inbound(post_twilio)
     Conversation.objects.filter(pk=conversation.pk).update(assignee=lucia)
     context, marco = _second_page(browser)
     try:
@@ -158,7 +128,7 @@ def test_a_note_with_a_mention_never_reaches_the_provider(asgi_live_server, brow
 def test_kanban_drag_changes_the_status(asgi_live_server, page, hosts, agents, ai_off, post_twilio):
     lucia, _ = agents
     base = asgi_live_server
-    conversation = _inbound(post_twilio, Body="¿Cuánto cuesta el plan?")
+    conversation = inbound(post_twilio, Body="¿Cuánto cuesta el plan?")
     Conversation.objects.filter(pk=conversation.pk).update(assignee=lucia)
     log_in(page, base, "lucia")
     page.goto(f"{base}/panel/kanban/")
