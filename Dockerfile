@@ -10,4 +10,4 @@ RUN useradd --create-home crm && chown -R crm /app
 USER crm
 EXPOSE 8000
 # uvicorn with httptools and uvloop: HTTP and the panel's WebSocket (bench/webhooks.py compares it with daphne).
-CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "config.asgi:application"]
+CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-proxy-headers", "config.asgi:application"]

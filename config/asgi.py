@@ -18,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
+from core.client_ip import TrustedProxyMiddleware  # noqa: E402
 from core.runtime import log_runtime_mode  # noqa: E402
 
 webhook_app = WebhookApp()
@@ -62,11 +63,13 @@ async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
         await django_asgi_app(scope, receive, send)
 
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+application = TrustedProxyMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": http_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )
 
 log_runtime_mode(process="web")

@@ -246,6 +246,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address is REMOTE_ADDR, which config/asgi.py takes from X-Forwarded-For only when a
+# proxy of TRUSTED_PROXIES sent the request (core/client_ip.py); axes must never read the header itself.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = 0
+# Addresses or networks of the reverse proxies in front of the web server (comma-separated). Empty:
+# X-Forwarded-For is ignored and the peer's address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --------------------------------------------------------------------------------------------
 # Security (production-like when PUBLIC_BASE_URL is https)
