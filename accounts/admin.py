@@ -1,18 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Role, Team, User
+from accounts.selectors import team_visible_queryset, user_visible_queryset
 from accounts.services import user_sync_role
-from core.admin_tools import badge
+from core.admin_tools import ScopedAdminMixin, badge
 
 ROLE_COLOURS = {Role.AGENT: "primary", Role.BACKOFFICE: "info", Role.SUPERVISOR: "warning", Role.ADMIN: "dark"}
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     list_display = ("username", "get_full_name", "role_badge", "team", "is_active", "last_login")
-    list_filter = ("role", "team", "is_active")
+    list_filter = ("role", ("team", admin.RelatedOnlyFieldListFilter), "is_active")
     list_select_related = ("team",)
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
@@ -24,6 +29,9 @@ class UserAdmin(BaseUserAdmin):
         (_("CRM"), {"fields": ("role", "team", "first_name", "last_name", "email")}),
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return user_visible_queryset(user=request.user)
+
     @admin.display(description=_("role"), ordering="role")
     def role_badge(self, obj: User) -> str:
         return badge(obj.get_role_display(), ROLE_COLOURS.get(obj.role, "secondary"))
@@ -34,8 +42,37 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "supervisor", "created_at")
     list_select_related = ("supervisor",)
     search_fields = ("name",)
     autocomplete_fields = ("supervisor",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return team_visible_queryset(user=request.user)
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(BaseTokenAdmin):
+    """API tokens act as their user: only administrators see or manage them, whatever a group holds."""
+
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_admin_role)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 
 
 def team_member_q(user: User, *, prefix: str) -> Q:
@@ -23,3 +23,25 @@ def assignable_users_list(*, user: User) -> QuerySet[User]:
     if user.is_supervisor:
         return qs.filter(Q(team__supervisor=user) | Q(pk=user.pk) | Q(team_id=user.team_id, team__isnull=False))
     return qs.filter(pk=user.pk)
+
+
+def user_visible_queryset(*, user: User) -> QuerySet[User]:
+    """People ``user`` may see in the back office: everyone for admins and back office, the members of
+    their teams (and themselves) for a supervisor, themselves for anyone else."""
+    qs = User.objects.select_related("team")
+    if user.is_admin_role or user.is_backoffice:
+        return qs
+    if user.is_supervisor:
+        q = Q(team__supervisor=user) | Q(pk=user.pk)
+        if user.team_id:
+            q |= Q(team_id=user.team_id)
+        return qs.filter(q)
+    return qs.filter(pk=user.pk)
+
+
+def team_visible_queryset(*, user: User) -> QuerySet[Team]:
+    """Teams ``user`` may see: all for admins and back office; the ones they lead or belong to otherwise."""
+    qs = Team.objects.select_related("supervisor")
+    if user.is_admin_role or user.is_backoffice:
+        return qs
+    return qs.filter(Q(supervisor=user) | Q(pk=user.team_id or 0))

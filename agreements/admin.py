@@ -12,10 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_filters import AgentFilter, PersonFilter
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
 from agreements.selectors import agreement_visible_queryset, debt_visible_queryset
 from agreements.services import agreement_cancel
-from core.admin_tools import badge, excel_response, progress_bar
+from core.admin_tools import ScopedAdminMixin, badge, excel_response, progress_bar
 from core.errors import ApplicationError
 from core.paginators import EstimatedCountPaginator
 
@@ -47,10 +48,10 @@ class AgreementInline(admin.TabularInline):
 
 
 @admin.register(Debt)
-class DebtAdmin(admin.ModelAdmin):
+class DebtAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "contact", "operator", "original_amount", "currency", "due_since", "campaign",
                     "assignee", "created_at")
-    list_filter = ("campaign", "operator", "assignee", "currency")
+    list_filter = ("campaign", "operator", PersonFilter, "currency")
     list_select_related = ("contact", "operator", "assignee")
     search_fields = ("reference", "contact__name", "contact__phone", "campaign")
     autocomplete_fields = ("contact", "operator", "assignee")
@@ -123,10 +124,10 @@ class CampaignFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentAgreement)
-class PaymentAgreementAdmin(admin.ModelAdmin):
+class PaymentAgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "contact", "debt", "agent", "state_badge", "agreed_total", "paid_bar",
                     "number_of_installments", "created_at")
-    list_filter = ("state", CampaignFilter, "agent", "created_at")
+    list_filter = ("state", CampaignFilter, AgentFilter, "created_at")
     list_select_related = ("debt__contact", "debt__operator", "agent")
     search_fields = ("debt__reference", "debt__contact__name", "debt__contact__phone")
     paginator = EstimatedCountPaginator

@@ -5,13 +5,15 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_filters import PersonFilter
+from accounts.selectors import team_visible_queryset
 from conversations.models import (
     ChannelAccount,
     Conversation,
@@ -27,7 +29,7 @@ from conversations.selectors import conversation_visible_queryset
 from conversations.services.accounts import channel_account_secrets_changed
 from conversations.services.followups import followups_cancel, followups_send_now
 from conversations.services.replay import REPLAYABLE, webhook_events_replay
-from core.admin_tools import badge
+from core.admin_tools import ScopedAdminMixin, badge
 from core.paginators import EstimatedCountPaginator
 
 STATE_COLOURS = {"received": "info", "processed": "success", "failed": "danger", "ignored": "secondary",
@@ -81,9 +83,30 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     def has_credentials(self, obj: ChannelAccount) -> bool:
         return bool(obj.access_token)
 
+    @admin.display(description=_("secrets"))
+    def secrets_state(self, obj: ChannelAccount) -> str:
+        """Which secrets are set, never their values."""
+        labels = {"access_token": _("access token"), "app_secret": _("app secret"),
+                  "verify_token": _("verify token")}
+        return ", ".join(
+            f"{labels[name]}: {gettext('set') if getattr(obj, name) else gettext('not set')}" for name in SECRET_FIELDS
+        )
+
+    def get_fields(self, request: HttpRequest, obj: ChannelAccount | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return fields
+        # A view-only page renders every field's value as text: the secrets would show in clear.
+        return [name for name in fields if name not in SECRET_FIELDS] + ["secrets_state"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ChannelAccount | None = None) -> tuple[str, ...]:
+        if self.has_change_permission(request, obj):
+            return tuple(super().get_readonly_fields(request, obj))
+        return ("secrets_state",)
+
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "provider", "kind", "external_id", "state_badge", "attempts", "short_error")
     list_filter = ("state", "provider", "kind", "received_at")
     search_fields = ("external_id", "ref_id")
@@ -94,11 +117,27 @@ class WebhookEventAdmin(admin.ModelAdmin):
                        "processed_at", "last_error", "pretty_payload", "pretty_normalized", "pretty_headers")
     exclude = ("payload", "normalized", "headers")
 
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_admin_role)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
+        # Raw payloads and headers belong to every team's customers and carry no team: admins only.
+        return self._is_admin(request)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WebhookEvent | None = None) -> bool:
+        return False
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj: WebhookEvent) -> str:
@@ -124,7 +163,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def pretty_headers(self, obj: WebhookEvent) -> str:
         return self._pretty(obj.headers)
 
-    @admin.action(description=_("Replay selected events"), permissions=["view"])
+    @admin.action(description=_("Replay selected events"), permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         ids = list(queryset.filter(state__in=REPLAYABLE).values_list("pk", flat=True))
         counts = webhook_events_replay(event_ids=ids)
@@ -147,17 +186,24 @@ class MessageInline(admin.TabularInline):
 
 
 class NoteInline(admin.TabularInline):
+    """Notes are written in the panel (mentions, the author); here they are read."""
+
     model = Note
     fields = ("text", "author", "created_at")
-    readonly_fields = ("author", "created_at")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("contact", "channel_account", "status_badge", "priority", "assignee", "needs_human",
                     "unread_count", "last_message_at")
-    list_filter = ("status", "priority", "needs_human", "channel_account", "assignee")
+    list_filter = ("status", "priority", "needs_human", "channel_account",
+                   PersonFilter)
     list_select_related = ("contact", "channel_account", "assignee")
     search_fields = ("contact__name", "contact__phone", "last_message_preview")
     autocomplete_fields = ("contact", "assignee", "lead")
@@ -176,8 +222,15 @@ class ConversationAdmin(admin.ModelAdmin):
         return badge(obj.get_status_display(), CONVERSATION_COLOURS.get(obj.status, "secondary"))
 
 
+def _in_visible_conversations(qs: QuerySet, request: HttpRequest) -> QuerySet:
+    visible = conversation_visible_queryset(user=request.user)
+    if not visible.query.where:  # sees every conversation: no subquery, and the paginator may estimate
+        return qs
+    return qs.filter(conversation__in=visible)
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "conversation", "direction", "sender", "type", "short_text", "status_badge",
                     "error_code", "media_state")
     list_filter = ("direction", "sender", "type", "status", "media_state")
@@ -186,6 +239,9 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("conversation", "reply_to", "author", "template")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return _in_visible_conversations(super().get_queryset(request), request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -217,18 +273,53 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Notes of the conversations the user may see. They are written in the panel, by their author;
+    here the text can be corrected, never the author or the conversation."""
+
     list_display = ("conversation", "author", "text", "created_at")
     list_select_related = ("conversation__contact", "author")
-    raw_id_fields = ("conversation",)
     search_fields = ("text",)
+    fields = ("conversation", "author", "text", "created_at")
+    readonly_fields = ("conversation", "author", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Note]:
+        return _in_visible_conversations(super().get_queryset(request), request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(QuickReply)
-class QuickReplyAdmin(admin.ModelAdmin):
+class QuickReplyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("shortcut", "title", "team", "is_active", "updated_at")
-    list_filter = ("team", "is_active")
+    list_filter = (("team", admin.RelatedOnlyFieldListFilter), "is_active")
     search_fields = ("shortcut", "title", "text")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QuickReply]:
+        """Everyone's replies for admins; the shared ones and their teams' for supervisors."""
+        qs = super().get_queryset(request)
+        user = request.user
+        if user.is_admin_role or user.is_backoffice:
+            return qs
+        return qs.filter(Q(team__isnull=True) | Q(team__in=team_visible_queryset(user=user)))
+
+    def get_form(self, request: HttpRequest, obj: QuickReply | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_admin_role and "team" in form.base_fields:
+            form.base_fields["team"].required = True  # a supervisor writes for their teams, not for all
+        return form
+
+    def has_change_permission(self, request: HttpRequest, obj: QuickReply | None = None) -> bool:
+        # A reply shared by every team is the administrators' to change.
+        if obj is not None and obj.team_id is None and not request.user.is_admin_role:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: QuickReply | None = None) -> bool:
+        if obj is not None and obj.team_id is None and not request.user.is_admin_role:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 def _short_duration(delta: timedelta) -> str:
@@ -276,7 +367,7 @@ class FollowUpDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUpTask)
-class FollowUpTaskAdmin(admin.ModelAdmin):
+class FollowUpTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Scheduled follow-ups, read-only: they are written in the panel (with the service's checks); here
     supervisors watch them and cancel or bring forward the scheduled ones."""
 
@@ -297,11 +388,7 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FollowUpTask]:
-        qs = super().get_queryset(request)
-        visible = conversation_visible_queryset(user=request.user)
-        if not visible.query.where:  # sees every conversation: no subquery, and the paginator may estimate
-            return qs
-        return qs.filter(conversation__in=visible)
+        return _in_visible_conversations(super().get_queryset(request), request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # scheduled from the conversation in the panel, where the window and templates are checked

@@ -8,7 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse
+from django.contrib import admin
+from django.db import models
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from openpyxl import Workbook
@@ -52,7 +54,57 @@ def progress_bar(value: int, *, maximum: int = 100, colour: str = "primary") -> 
     )
 
 
+class ScopedAdminMixin:
+    """For a ModelAdmin whose ``get_queryset`` scopes rows by role.
+
+    A row outside the user's scope is a 404 (not admin's "perhaps it was deleted" redirect), and every
+    foreign key or many-to-many the form offers or accepts comes from what the user may see in the
+    related model's admin: a supervisor cannot pick, or post the id of, another team's agent or contact.
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _related_queryset(self, db_field: models.Field, request: HttpRequest) -> Any:
+        related_admin = self.admin_site._registry.get(db_field.remote_field.model)  # type: ignore[attr-defined]
+        return None if related_admin is None else related_admin.get_queryset(request)
+
+    def formfield_for_foreignkey(self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:
+        if "queryset" not in kwargs and (queryset := self._related_queryset(db_field, request)) is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any) -> Any:
+        if "queryset" not in kwargs and (queryset := self._related_queryset(db_field, request)) is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
 Column = tuple[str, Callable[[Any], Any]]
+
+
+def excel_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """``values`` ready for a write-only sheet, text kept as text.
+
+    openpyxl stores a string that starts with ``=`` as a formula: a WhatsApp profile name such as
+    ``=HYPERLINK("http://evil", "Haz clic")`` would open as a live formula in the supervisor's Excel.
+    Such text goes in a cell typed as a string, which Excel shows exactly as it was written.
+    """
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
 
 
 def _cell_value(value: Any) -> Any:
@@ -77,7 +129,7 @@ def excel_response(*, filename: str, sheet: str, columns: Sequence[Column], rows
         header.append(cell)
     worksheet.append(header)
     for row in rows:
-        worksheet.append([_cell_value(getter(row)) for _title, getter in columns])
+        worksheet.append(excel_row(worksheet, (_cell_value(getter(row)) for _title, getter in columns)))
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
     handle.seek(0)

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_filters import PersonFilter as AssigneeFilter
 from accounts.models import User
 from accounts.selectors import assignable_users_list
-from core.admin_tools import badge, excel_response, progress_bar
+from core.admin_tools import ScopedAdminMixin, badge, excel_response, progress_bar
 from core.errors import ApplicationError, InvalidPhoneError
 from core.paginators import EstimatedCountPaginator
 from core.phones import normalize_phone
@@ -64,7 +65,7 @@ class LeadInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = ContactForm
     list_display = ("__str__", "phone", "channel_badges", "customer_type", "city", "zone", "leads", "created_at")
     list_filter = ("customer_type", "marketing_consent", "created_at")
@@ -120,24 +121,6 @@ class ContactAdmin(admin.ModelAdmin):
         return excel_response(filename="contactos.xlsx", sheet=str(_("contacts")), columns=columns, rows=rows)
 
 
-class AssigneeFilter(admin.SimpleListFilter):
-    """People who can hold leads; not a DISTINCT over the lead table (that is slow at 100k rows)."""
-
-    title = _("assignee")
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
-        people = [(str(u.pk), str(u)) for u in assignable_users_list(user=request.user)]
-        return [("none", _("Unassigned")), *people]
-
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        if self.value() == "none":
-            return queryset.filter(assignee__isnull=True)
-        if self.value():
-            return queryset.filter(assignee_id=self.value())
-        return queryset
-
-
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Assign to"),
                                       empty_label=_("Nobody (unassigned)"))
@@ -153,7 +136,7 @@ class StatusForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "contact",
         "contact_phone",

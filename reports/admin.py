@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import user_visible_queryset
+from core.admin_tools import ScopedAdminMixin
 from core.errors import ApplicationError
 from reports.exports import XLSX_CONTENT_TYPE, temporary_xlsx
 from reports.forms import ExportForm
@@ -22,12 +25,20 @@ def can_export(request: HttpRequest) -> bool:
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "user", "row_count", "source")
     list_filter = ("kind", "source", "created_at")
     list_select_related = ("user",)
     readonly_fields = ("created_at", "kind", "user", "params", "row_count", "source")
     change_list_template = "admin/reports/exportlog/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExportLog]:
+        """Everyone's exports for admins and back office; a supervisor's own and their teams' otherwise."""
+        qs = super().get_queryset(request)
+        user = request.user
+        if user.is_admin_role or user.is_backoffice:
+            return qs
+        return qs.filter(user__in=user_visible_queryset(user=user))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_export(request)

@@ -29,6 +29,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from accounts.models import User
+from core.admin_tools import excel_row
 from core.errors import ApplicationError, PermissionDeniedError
 
 CHUNK_SIZE = 2000
@@ -231,7 +232,7 @@ def export_write_sheet(
     sheet_add_header(sheet, [known[key].label for key in params.columns])
     count = 0
     for cells in export_rows(definition, params, user=user, chunk_size=chunk_size):
-        sheet.append(cells)
+        sheet.append(excel_row(sheet, cells))
         count += 1
         if on_rows and count % chunk_size == 0:
             on_rows(chunk_size)

@@ -8,7 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_tools import badge
+from accounts.admin_filters import AgentFilter
+from core.admin_tools import ScopedAdminMixin, badge
 from core.errors import ApplicationError
 from core.paginators import EstimatedCountPaginator
 from sales.models import Commission, CommissionRule, DiscountLimit, Quote, QuoteLine, Sale, SaleLine
@@ -43,7 +44,7 @@ class SaleLineInline(_ReadOnlyLines):
     model = SaleLine
 
 
-class _ScopedAdmin(admin.ModelAdmin):
+class _ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Supervisors see their team's rows here too; totals and states change only through services."""
 
     paginator = EstimatedCountPaginator
@@ -146,7 +147,7 @@ class CommissionRuleAdmin(admin.ModelAdmin):
 @admin.register(Commission)
 class CommissionAdmin(_ScopedAdmin):
     list_display = ("month", "agent", "sale", "rule", "amount", "currency")
-    list_filter = ("month", "agent")
+    list_filter = ("month", AgentFilter)
     list_select_related = ("agent", "sale", "rule")
     readonly_fields = ("sale", "line", "agent", "rule", "amount", "currency", "month", "created_at")
     fields = readonly_fields

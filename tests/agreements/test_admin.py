@@ -58,7 +58,7 @@ def test_supervisor_sees_only_the_team_in_the_admin(client, supervisor, agreemen
     response = client.get(reverse("admin:agreements_paymentagreement_changelist"))
     assert [a.pk for a in response.context["cl"].result_list] == [agreements[0].pk]
     other = reverse("admin:agreements_paymentagreement_change", args=[agreements[1].pk])
-    assert client.get(other).status_code == 302  # "does not exist" redirects to the index
+    assert client.get(other).status_code == 404  # another team's row is not there for them
 
 
 def test_excel_export_of_agreements(client, admin_user, agreements):
