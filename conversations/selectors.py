@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
-from accounts.models import User
-from accounts.selectors import team_member_q
+from accounts.models import Role, User
+from accounts.selectors import assignable_users_list, team_member_q
 from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
 from integrations.base import Provider
 
@@ -75,6 +75,17 @@ def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversati
         return conversation_list(user=user).get(pk=conversation_id)
     except Conversation.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def transfer_candidates_list(*, user: User, conversation: Conversation) -> QuerySet[User]:
+    """Whom ``user`` may hand ``conversation`` to: whom they may assign, plus the agents of their team."""
+    q = Q(pk__in=assignable_users_list(user=user).values("pk"))
+    if user.team_id:
+        q |= Q(team_id=user.team_id, role__in=[Role.AGENT, Role.SUPERVISOR])
+    qs = User.objects.filter(q, is_active=True).exclude(pk=user.pk)
+    if conversation.assignee_id:
+        qs = qs.exclude(pk=conversation.assignee_id)
+    return qs.order_by("first_name", "username")
 
 
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:

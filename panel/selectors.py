@@ -25,17 +25,6 @@ from operators.selectors import product_search
 HISTORY_LIMIT = 200
 
 
-def transfer_candidates_list(*, user: User, conversation: Conversation) -> QuerySet[User]:
-    """Whom ``user`` may hand ``conversation`` to: whom they may assign, plus the agents of their team."""
-    q = Q(pk__in=assignable_users_list(user=user).values("pk"))
-    if user.team_id:
-        q |= Q(team_id=user.team_id, role__in=[Role.AGENT, Role.SUPERVISOR])
-    qs = User.objects.filter(q, is_active=True).exclude(pk=user.pk)
-    if conversation.assignee_id:
-        qs = qs.exclude(pk=conversation.assignee_id)
-    return qs.order_by("first_name", "username")
-
-
 def message_history(*, conversation: Conversation, limit: int = HISTORY_LIMIT) -> list[Message]:
     """The last ``limit`` messages, oldest first."""
     return list(message_list(conversation=conversation)[:limit])[::-1]

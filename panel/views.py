@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from conversations.models import Channel, Conversation, Message
-from conversations.selectors import conversation_get_for_user, quick_reply_list
+from conversations.selectors import conversation_get_for_user, quick_reply_list, transfer_candidates_list
 from conversations.services.assistant import conversation_suggest_reply
 from conversations.services.inbox import (
     conversation_add_note,
@@ -55,7 +55,6 @@ from panel.selectors import (
     product_card_search,
     tag_list,
     template_list,
-    transfer_candidates_list,
     transfer_team_list,
 )
 
@@ -169,6 +168,7 @@ def _composer(request: HttpRequest, conversation: Conversation, **extra: Any) ->
 
 
 @login_required
+@permission_required("conversations.add_message", raise_exception=True)
 @require_POST
 def message_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
@@ -205,6 +205,7 @@ def suggest_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     """The open conversation got a message while the agent looks at it: it is read."""
@@ -236,6 +237,7 @@ def _done(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
@@ -248,6 +250,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand the conversation to a colleague (``to=<user id>``) or to a team (``to=team-<id>``), with a note."""
@@ -275,6 +278,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Supervisors and admins assign (``to=<user id>``) or send back to the queue (``to=`` empty)."""
@@ -297,6 +301,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
@@ -310,6 +315,7 @@ def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
@@ -326,6 +332,7 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.add_note", raise_exception=True)
 @require_POST
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
@@ -357,6 +364,7 @@ def _sidebar(request: HttpRequest, template: str, conversation: Conversation, st
 
 
 @login_required
+@permission_required("leads.change_contact", raise_exception=True)
 @require_POST
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the contact's data from the sidebar; invalid input comes back with its errors (400)."""
@@ -402,6 +410,7 @@ def _tags_response(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _tags_response(request, pk, lambda c: conversation_add_tag(
@@ -409,6 +418,7 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
 @require_POST
 def tag_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _tags_response(request, pk, lambda c: conversation_remove_tag(
@@ -426,6 +436,7 @@ def product_search_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("conversations.add_message", raise_exception=True)
 @require_POST
 def product_send(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)

@@ -15,6 +15,7 @@ from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
 from conversations.events import former_assignee_groups, publish_conversation_event
 from conversations.models import Conversation, Message, Note, Tag
+from conversations.selectors import transfer_candidates_list
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
 from operators.models import Product
@@ -48,7 +49,16 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
 
 @transaction.atomic
 def conversation_transfer(*, actor: User, conversation: Conversation, to: User, note: str = "") -> Conversation:
-    """Hand a conversation to a colleague: the current assignee (or a supervisor) may do it."""
+    """Hand a conversation to a colleague: the current assignee (or a supervisor) may do it, to someone
+    they may assign work to or a member of their own team (the same people the panel offers)."""
+    if not transfer_candidates_list(user=actor, conversation=conversation).filter(pk=to.pk).exists():
+        raise ApplicationError(_("%(user)s cannot receive conversations from you.") % {"user": to},
+                               code="invalid_assignee")
+    return _transfer(actor=actor, conversation=conversation, to=to, note=note)
+
+
+@transaction.atomic
+def _transfer(*, actor: User, conversation: Conversation, to: User, note: str) -> Conversation:
     conversation = _locked(conversation)
     if actor.is_agent and conversation.assignee_id != actor.pk:
         raise PermissionDeniedError(_("You can only transfer your own conversations."))
@@ -197,7 +207,7 @@ def conversation_transfer_to_team(
         raise ApplicationError(_("Nobody on %(team)s can receive conversations now.") % {"team": team},
                                code="empty_team")
     note = f"{team} · {note.strip()}" if note.strip() else str(team)
-    return conversation_transfer(actor=actor, conversation=conversation, to=to, note=note)
+    return _transfer(actor=actor, conversation=conversation, to=to, note=note)
 
 
 def product_card_text(product: Product) -> str:

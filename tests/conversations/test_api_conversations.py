@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from conftest import make_user
 from conversations.models import Conversation, Message, Note
 from tests.conversations.conftest import drain, twilio_params
 
@@ -84,15 +85,28 @@ def test_agent_takes_from_the_queue_but_cannot_grab_a_colleagues(api_client_for,
     assert inbox["queue"].lead.assignee == agent
 
 
-def test_supervisor_assigns_and_agent_transfers_with_a_note(api_client_for, supervisor, agent, other_agent, inbox):
+def test_supervisor_assigns_and_agent_transfers_with_a_note(api_client_for, supervisor, agent, team, inbox):
+    teammate = make_user("companera", "agent", team)
     sup = api_client_for(supervisor)
     assert sup.post(f"/api/v1/conversations/{inbox['queue'].pk}/assign/", {"assignee": agent.pk},
                     format="json").status_code == 200
     moved = api_client_for(agent).post(f"/api/v1/conversations/{inbox['mine'].pk}/transfer/",
-                                       {"to": other_agent.pk, "note": "Pide factura"}, format="json")
+                                       {"to": teammate.pk, "note": "Pide factura"}, format="json")
     assert moved.status_code == 200
-    assert Conversation.objects.get(pk=inbox["mine"].pk).assignee == other_agent
+    assert Conversation.objects.get(pk=inbox["mine"].pk).assignee == teammate
     assert "Pide factura" in Note.objects.get().text
+
+
+@pytest.mark.parametrize("persona", ["agent", "supervisor"])
+def test_transfer_to_another_teams_agent_is_refused_like_assign_when_out_of_scope(api_client_for, request, persona,
+                                                                                  agent, other_agent, inbox):
+    actor = request.getfixturevalue(persona)
+    mine = inbox["mine"]
+    response = api_client_for(actor).post(f"/api/v1/conversations/{mine.pk}/transfer/",
+                                          {"to": other_agent.pk, "note": "Para el equipo Norte"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_assignee"
+    assert Conversation.objects.get(pk=mine.pk).assignee == agent
+    assert not Note.objects.exists()
 
 
 def test_status_notes_tags_and_read(api_client_for, agent, inbox):

@@ -238,12 +238,12 @@ def test_inbox_catch_up_shows_queue_and_team_by_role(client, agent, other_agent,
     assert seen(backoffice) == {queue.pk, ours.pk, theirs.pk}
 
 
-def test_inbox_catch_up_tells_the_former_assignee_where_the_conversation_went(agent, other_agent, supervisor,
+def test_inbox_catch_up_tells_the_former_assignee_where_the_conversation_went(agent, other_agent, admin_user,
                                                                              make_conversation):
     conversation = make_conversation(assignee=agent)
     _publish_conversation(conversation)
     cursor = ConversationEvent.objects.get().pk
-    conversation_transfer(actor=supervisor, conversation=conversation, to=other_agent)
+    conversation_transfer(actor=admin_user, conversation=conversation, to=other_agent)  # across teams
     events = _login(agent).get("/panel/events/", {"since": cursor}).json()["events"]
     assert [(e["type"], e["data"]) for e in events if e["cursor"] > cursor] == [
         ("conversation.assigned", {"id": conversation.pk, "assignee": other_agent.pk})]
@@ -265,7 +265,7 @@ def test_catch_up_says_reset_when_the_log_was_pruned(client, agent, make_convers
 
 
 def test_transfer_revokes_the_subscription_of_the_former_assignee(client, agent, other_agent, supervisor,
-                                                                 make_conversation):
+                                                                 admin_user, make_conversation):
     conversation = make_conversation(assignee=agent)
     client.force_login(agent)
 
@@ -273,7 +273,7 @@ def test_transfer_revokes_the_subscription_of_the_former_assignee(client, agent,
         socket = await _connect(client)
         await socket.send_json_to({"type": "subscribe", "conversation": conversation.pk})
         assert (await socket.receive_json_from(timeout=3))["type"] == "subscribed"
-        await sync_to_async(conversation_transfer)(actor=supervisor, conversation=conversation, to=other_agent)
+        await sync_to_async(conversation_transfer)(actor=admin_user, conversation=conversation, to=other_agent)
         kinds = await _drain(socket)
         assert kinds[-1] == "subscribe.revoked" and "conversation.assigned" in kinds
         await sync_to_async(conversation.refresh_from_db)()
