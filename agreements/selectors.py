@@ -15,6 +15,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.selectors import team_member_q
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
+from core.params import parse_id
 
 
 def _debt_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -47,8 +48,8 @@ def debt_list(*, user: User, filters: DebtFilters | None = None) -> QuerySet[Deb
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := parse_id(filters.assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
         qs = qs.filter(
             Q(reference__icontains=filters.q) | Q(contact__name__icontains=filters.q)
@@ -90,8 +91,8 @@ def agreement_list(*, user: User, filters: AgreementFilters | None = None) -> Qu
         qs = qs.filter(debt__campaign=filters.campaign)
     if filters.agent == "me":
         qs = qs.filter(agent=user)
-    elif filters.agent.isdigit():
-        qs = qs.filter(agent_id=int(filters.agent))
+    elif (agent_id := parse_id(filters.agent)) is not None:
+        qs = qs.filter(agent_id=agent_id)
     if filters.debt is not None:
         qs = qs.filter(debt_id=filters.debt)
     return qs.order_by("-created_at", "-pk")

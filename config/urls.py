@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.forms import LoginForm
 from core import views as core_views
 from leads import views as lead_views
+from panel import media as media_views
 
 admin.site.site_header = _("Sales CRM")
 admin.site.site_title = _("Sales CRM")
@@ -40,13 +41,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("system/status/", core_views.system_status, name="system-status"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Media on the local disk, in every mode, for whoever may see what each file belongs to.
+    path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media_views.media_file, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -16,6 +16,7 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.selectors import assignable_users_list, team_member_q
 from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
+from core.params import parse_id
 from integrations.base import Provider
 
 
@@ -32,7 +33,7 @@ def conversation_visible_queryset(*, user: User) -> QuerySet[Conversation]:
 class ConversationFilters:
     status: str = ""
     channel: str = ""
-    assignee: str = ""  # id, "me" or "none"
+    assignee: str = ""  # id, "me" or "none"; anything else is ignored
     priority: str = ""
     q: str = ""
     needs_human: bool | None = None
@@ -59,8 +60,8 @@ def conversation_list(*, user: User, filters: ConversationFilters | None = None)
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := parse_id(filters.assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
         digits = "".join(ch for ch in filters.q if ch.isdigit())
         search = Q(contact__name__icontains=filters.q) | Q(last_message_preview__icontains=filters.q)

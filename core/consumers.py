@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
+from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_role_groups
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
@@ -76,7 +77,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self._leave_conversation()
 
     async def _subscribe(self, raw_id: Any) -> None:
-        conversation_id = raw_id if isinstance(raw_id, int) else int(raw_id) if str(raw_id).isdigit() else None
+        conversation_id = parse_id(raw_id)
         await self._leave_conversation()
         if conversation_id is None or not await _may_see_conversation(self.scope["user"], conversation_id):
             await self.send_json({"type": "subscribe.refused", "conversation": raw_id})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import PermissionDeniedError
+from core.params import parse_id
 from leads.models import Classification, Lead, LeadStatus
 from leads.selectors import lead_visible_queryset
 from leads.services import lead_set_status
@@ -79,10 +80,10 @@ def pipeline_queryset(*, user: User, filters: PipelineFilters) -> QuerySet[Lead]
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
-    if filters.operator.isdigit():
-        qs = qs.filter(operator_id=int(filters.operator))
+    elif (assignee_id := parse_id(filters.assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
+    if (operator_id := parse_id(filters.operator)) is not None:
+        qs = qs.filter(operator_id=operator_id)
     if filters.classification.upper() in Classification.values:
         qs = qs.filter(classification=filters.classification.upper())
     return qs

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import team_member_q
+from core.params import parse_id
 from core.text import fold
 from leads.models import Contact, Lead
 
@@ -34,7 +35,7 @@ class LeadFilters:
     classification: str = ""
     status: str = ""
     source: str = ""
-    assignee: str = ""  # a user id, or "me", or "none"
+    assignee: str = ""  # a user id, or "me", or "none"; anything else is ignored
     operator: str = ""
 
 
@@ -48,15 +49,14 @@ def lead_list(*, user: User, filters: LeadFilters | None = None) -> QuerySet[Lea
     if filters.source:
         qs = qs.filter(source=filters.source)
     if filters.operator:
-        qs = qs.filter(operator_id=filters.operator) if filters.operator.isdigit() else qs.filter(
-            operator__slug=filters.operator
-        )
+        operator_id = parse_id(filters.operator)
+        qs = qs.filter(operator_id=operator_id) if operator_id else qs.filter(operator__slug=filters.operator)
     if filters.assignee == "me":
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := parse_id(filters.assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
         qs = qs.filter(_contact_search_q(filters.q, prefix="contact__") | Q(product_interest__icontains=filters.q))
     return qs

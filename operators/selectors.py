@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 
+from core.params import parse_id
 from core.text import tokens
 from operators.models import Operator, Product
 
@@ -52,8 +53,8 @@ def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.operator:
-        key = filters.operator
-        qs = qs.filter(operator_id=int(key)) if key.isdigit() else qs.filter(operator__slug=key)
+        operator_id = parse_id(filters.operator)
+        qs = qs.filter(operator_id=operator_id) if operator_id else qs.filter(operator__slug=filters.operator)
     if filters.in_stock is True:
         qs = qs.filter(Q(stock__isnull=True) | Q(stock__gt=0))
     elif filters.in_stock is False:

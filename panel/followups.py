@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +20,7 @@ from conversations.models import Conversation, FollowUpTask
 from conversations.selectors import conversation_get_for_user, followup_get_for_user, followup_list
 from conversations.services.followups import followup_cancel, followup_done, followup_schedule
 from core.errors import ApplicationError
+from core.params import parse_datetime, parse_id
 from panel.selectors import template_list
 
 
@@ -59,16 +59,6 @@ def followups(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, conversation)
 
 
-def _parse_due(raw: str) -> Any:
-    try:
-        due = parse_datetime(raw.strip()) if raw else None
-    except ValueError:  # well formed but impossible, e.g. 2025-02-30
-        return None
-    if due is not None and timezone.is_naive(due):
-        due = timezone.make_aware(due)
-    return due
-
-
 @login_required
 @require_POST
 def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -76,8 +66,8 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = {k: request.POST.get(k, "") for k in ("due_at", "text", "template", "variables")}
     template = None
     if form["template"]:
-        template = get_object_or_404(template_list(conversation=conversation), pk=form["template"])
-    due_at = _parse_due(form["due_at"])
+        template = get_object_or_404(template_list(conversation=conversation), pk=parse_id(form["template"]) or 0)
+    due_at = parse_datetime(form["due_at"])
     if due_at is None:
         return _answer(request, conversation, error=_("Say when to send it."), form=form)
     variables = [v.strip() for v in form["variables"].split("|")] if form["variables"].strip() else []

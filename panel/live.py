@@ -8,11 +8,12 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from conversations.selectors import CatchUp, conversation_events_after, events_since
+from core.params import parse_int
 from panel.selectors import inbox_tab_counts
 
 
 def _number(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+    return parse_int(raw, minimum=0)
 
 
 def _answer(result: CatchUp) -> JsonResponse:

@@ -18,6 +18,7 @@ from conversations.selectors import (
     conversation_visible_queryset,
     message_list,
 )
+from core.params import parse_id
 from leads.models import Classification, Contact
 from operators.models import Product
 from operators.selectors import product_search
@@ -74,8 +75,9 @@ class InboxFilters:
 
         tab = pick("tab", TABS) or "all"
         assignee = (params.get("assignee") or "").strip()
-        if not (assignee in ("me", "none") or assignee.isdigit()):
-            assignee = ""
+        if assignee not in ("me", "none"):
+            assignee_id = parse_id(assignee)
+            assignee = "" if assignee_id is None else str(assignee_id)
         return cls(
             tab=tab,
             status=pick("status", Conversation.Status.values),

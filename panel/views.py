@@ -11,8 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,6 +32,7 @@ from conversations.services.inbox import (
 )
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
+from core.params import parse_datetime, parse_id
 from leads.models import Classification
 from leads.services import contact_update, is_real_name
 from operators.models import Product
@@ -136,8 +135,7 @@ def inbox_row(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = inbox_list(user=request.user, filters=filters).filter(pk=pk).first()
     if conversation is None:
         raise Http404
-    active = request.GET.get("active", "")
-    active_id = int(active) if active.isdigit() else None
+    active_id = parse_id(request.GET.get("active", ""))
     return render(request, "panel/_row.html", {"c": conversation, "active_id": active_id})
 
 
@@ -175,7 +173,8 @@ def message_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     text = request.POST.get("text", "")
     template = None
     if request.POST.get("template"):
-        template = get_object_or_404(template_list(conversation=conversation), pk=request.POST["template"])
+        templates = template_list(conversation=conversation)
+        template = get_object_or_404(templates, pk=parse_id(request.POST["template"]) or 0)
     error: dict[str, Any] = {}
     try:
         message = message_send(conversation=conversation, text=text, actor=request.user, template=template,
@@ -259,7 +258,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.POST.get("note", "")
     if target.startswith("team-"):
         teams = transfer_team_list(user=request.user, conversation=conversation)
-        team = get_object_or_404(teams, pk=target[5:] if target[5:].isdigit() else 0)
+        team = get_object_or_404(teams, pk=parse_id(target[5:]) or 0)
 
         def team_action() -> str:
             updated = conversation_transfer_to_team(actor=request.user, conversation=conversation, team=team,
@@ -268,7 +267,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
         return _done(request, pk, team_action)
     candidates = transfer_candidates_list(user=request.user, conversation=conversation)
-    to = get_object_or_404(candidates, pk=target if target.isdigit() else 0)
+    to = get_object_or_404(candidates, pk=parse_id(target) or 0)
 
     def action() -> str:
         conversation_transfer(actor=request.user, conversation=conversation, to=to, note=note)
@@ -289,7 +288,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     target = request.POST.get("to") or ""
     assignee = None
     if target:
-        assignee = get_object_or_404(assign_candidates_list(user=user), pk=target if target.isdigit() else 0)
+        assignee = get_object_or_404(assign_candidates_list(user=user), pk=parse_id(target) or 0)
 
     def action() -> str:
         conversation_assign(actor=user, conversation=conversation, assignee=assignee)
@@ -319,9 +318,7 @@ def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-    until = parse_datetime(request.POST.get("snoozed_until", "") or "")
-    if until is not None and timezone.is_naive(until):
-        until = timezone.make_aware(until)
+    until = parse_datetime(request.POST.get("snoozed_until", ""))
 
     def action() -> str:
         updated = conversation_set_status(actor=request.user, conversation=conversation,
@@ -441,8 +438,7 @@ def product_search_view(request: HttpRequest, pk: int) -> HttpResponse:
 def product_send(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
     product_id = request.POST.get("product") or ""
-    product = get_object_or_404(Product.objects.select_related("operator"),
-                                pk=product_id if product_id.isdigit() else 0)
+    product = get_object_or_404(Product.objects.select_related("operator"), pk=parse_id(product_id) or 0)
     try:
         message = conversation_send_product(actor=request.user, conversation=conversation, product=product)
     except ApplicationError as exc:

@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from conversations.selectors import conversation_get_for_user
 from core.errors import ApplicationError
+from core.params import parse_date, parse_id, parse_int
 from operators.selectors import product_search
 from sales.models import Quote, Sale, SaleType
 from sales.selectors import (
@@ -45,10 +45,11 @@ def _posted_lines(request: HttpRequest) -> list[dict[str, Any]]:
     discounts = request.POST.getlist("discount")
     lines = []
     for index, product in enumerate(products[:MAX_LINES]):
-        if not product.strip().isdigit():
+        product_id = parse_id(product)
+        if product_id is None:
             continue
         lines.append({
-            "product": int(product),
+            "product": product_id,
             "quantity": quantities[index] if index < len(quantities) else 1,
             "discount_percent": (discounts[index] if index < len(discounts) else "") or 0,
         })
@@ -69,7 +70,7 @@ def quote_new(request: HttpRequest, conversation_id: int) -> HttpResponse:
             raw_days = request.POST.get("valid_days") or "7"
             quote = quote_create(
                 actor=user, contact=conversation.contact, conversation=conversation, lines=_posted_lines(request),
-                valid_days=int(raw_days) if raw_days.isdigit() else 0,
+                valid_days=parse_int(raw_days, minimum=0, maximum=10_000) or 0,
                 notes=request.POST.get("notes", ""), sale_type=request.POST.get("sale_type", ""),
             )
             if request.POST.get("send"):
@@ -136,7 +137,7 @@ def _quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             sale = sale_create(
                 actor=user, quote=quote, payment_method=request.POST.get("payment_method", ""),
                 delivery_address=request.POST.get("delivery_address", ""),
-                delivery_date=parse_date(request.POST.get("delivery_date") or "") or None,
+                delivery_date=parse_date(request.POST.get("delivery_date") or ""),
             )
             messages.success(request, _("Sale %(number)s created; back office will validate it.")
                              % {"number": sale.number})

@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
+from core.api.fields import IdField, IdOrKeywordField
 
 
 class DebtSerializer(serializers.ModelSerializer):
@@ -25,19 +26,19 @@ class DebtSerializer(serializers.ModelSerializer):
 
 
 class DebtInputSerializer(serializers.Serializer):
-    contact = serializers.IntegerField()
-    operator = serializers.IntegerField(required=False, allow_null=True, default=None)
+    contact = IdField()
+    operator = IdField(required=False, allow_null=True, default=None)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     original_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="")
     due_since = serializers.DateField()
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    assignee = serializers.IntegerField(required=False, allow_null=True, default=None)
+    assignee = IdField(required=False, allow_null=True, default=None)
 
 
 class DebtFilterSerializer(serializers.Serializer):
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    assignee = serializers.RegexField(r"^(me|none|\d+)$", required=False, allow_blank=True, default="")
+    assignee = IdOrKeywordField(keywords=("me", "none"))
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
@@ -91,7 +92,7 @@ class AgreementDetailSerializer(AgreementSerializer):
 
 
 class AgreementInputSerializer(serializers.Serializer):
-    debt = serializers.IntegerField()
+    debt = IdField()
     discount_percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), default=Decimal("0")
     )
@@ -106,8 +107,8 @@ class AgreementFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=PaymentAgreement.State.choices, required=False, allow_blank=True,
                                     default="")
     campaign = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    agent = serializers.RegexField(r"^(me|\d+)$", required=False, allow_blank=True, default="")
-    debt = serializers.IntegerField(required=False, allow_null=True, default=None)
+    agent = IdOrKeywordField(keywords=("me",))
+    debt = IdField(required=False, allow_null=True, default=None)
 
 
 class PaymentInputSerializer(serializers.Serializer):

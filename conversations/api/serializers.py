@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from conversations.models import Channel, Conversation, Message, Note
+from core.api.fields import IdField, IdOrKeywordField
 from leads.api.serializers import ContactBriefSerializer
 from leads.models import Lead
 
@@ -59,7 +60,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class MessageInputSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=4096, default="")
-    template = serializers.IntegerField(required=False, allow_null=True, default=None)
+    template = IdField(required=False, allow_null=True, default=None)
     variables = serializers.ListField(child=serializers.CharField(max_length=1024), required=False, default=list)
 
 
@@ -67,18 +68,18 @@ class ConversationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False, allow_blank=True,
                                      default="")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True, default="")
-    assignee = serializers.RegexField(r"^(me|none|\d+)$", required=False, allow_blank=True, default="")
+    assignee = IdOrKeywordField(keywords=("me", "none"))
     priority = serializers.ChoiceField(choices=Conversation.Priority.choices, required=False, allow_blank=True,
                                        default="")
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
 class AssignInputSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(allow_null=True)
+    assignee = IdField(allow_null=True)
 
 
 class TransferInputSerializer(serializers.Serializer):
-    to = serializers.IntegerField()
+    to = IdField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 

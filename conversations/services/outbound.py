@@ -36,6 +36,7 @@ from conversations.services.accounts import client_for_account
 from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import ratelimit
 from core.errors import ApplicationError
+from core.media import media_signed_query, public_base_url_is_local
 from integrations.base import MessageType, Provider, SendResult
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 
@@ -220,9 +221,21 @@ _MEDIA_TYPES = frozenset({Message.Type.DOCUMENT, Message.Type.IMAGE, Message.Typ
 
 
 def media_public_url(message: Message) -> str:
-    """The absolute URL a provider fetches the media from (storages with their own host keep it)."""
+    """The absolute URL a provider fetches the media from.
+
+    Storages with their own host (S3) give a presigned URL. A file on the local disk is served by the
+    app only to people allowed to see it, so the provider gets a link signed for that file, which
+    expires; and the link must be one the provider can reach, not ``127.0.0.1``.
+    """
     url = message.media.url
-    return url if url.startswith(("http://", "https://")) else settings.PUBLIC_BASE_URL + url
+    if url.startswith(("http://", "https://")):
+        return url
+    if public_base_url_is_local():
+        raise PermanentError(
+            "PUBLIC_BASE_URL points at this machine; the provider cannot fetch the file from it",
+            code="media_url_unreachable",
+        )
+    return f"{settings.PUBLIC_BASE_URL}{url}?{media_signed_query(message.media.name)}"
 
 
 def _send_media(client: object, message: Message, to: str) -> SendResult:
@@ -270,8 +283,12 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         Conversation.objects.filter(pk=message.conversation_id).update(needs_human=True)
         return DeliveryOutcome(state="unknown")
     except PermanentError as exc:
-        reason = (_("This channel has no provider credentials configured (admin → Channel accounts).")
-                  if exc.code == "not_configured" else exc.message)
+        reasons = {
+            "not_configured": _("This channel has no provider credentials configured (admin → Channel accounts)."),
+            "media_url_unreachable": _("The provider cannot download the file from this CRM: PUBLIC_BASE_URL "
+                                       "must be its public address."),
+        }
+        reason = reasons.get(exc.code, exc.message)
         _finish(message_id, send_state=Message.SendState.DONE, status=Message.Status.FAILED,
                 error_code=exc.code, error_message=reason, failed_at=timezone.now())
         return DeliveryOutcome(state="failed")

@@ -1,4 +1,13 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.params import ID_MAX, parse_id, parse_month
 
 
 class TriStateBooleanField(serializers.BooleanField):
@@ -12,3 +21,53 @@ class TriStateBooleanField(serializers.BooleanField):
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("default", None)
         super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+class IdField(serializers.IntegerField):
+    """The id of a row: a positive integer that fits the database's id column (else a 400, never a 500)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+class IdOrKeywordField(serializers.CharField):
+    """A filter that takes an id or one of a few words (``me``, ``none``); the value stays a string."""
+
+    default_error_messages = {"invalid": _("Enter an id or one of: %(keywords)s.")}
+
+    def __init__(self, *, keywords: tuple[str, ...], **kwargs: Any) -> None:
+        self.keywords = keywords
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        words = "|".join(keywords)
+        extend_schema_field({"type": "string", "pattern": f"^({words}|[0-9]{{1,19}})$"})(self)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data).strip()
+        if value and value not in self.keywords:
+            number = parse_id(value)
+            if number is None:
+                self.fail("invalid", keywords=", ".join(self.keywords))
+            value = str(number)
+        return value
+
+
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2025-01"})
+class MonthField(serializers.Field):
+    """``YYYY-MM``, read as the first day of that month (year 1 to 9999, month 1 to 12)."""
+
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
+
+    def to_internal_value(self, data: Any) -> date:
+        month = parse_month(data)
+        if month is None:
+            self.fail("invalid")
+        return month
+
+    def to_representation(self, value: date) -> str:
+        return value.strftime("%Y-%m")

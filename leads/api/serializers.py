@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import IdField, IdOrKeywordField
 from leads.models import Classification, Contact, CustomerType, Lead, LeadStatus, SourceChannel
 from operators.models import Category, Operator, Product
 
@@ -48,14 +49,14 @@ class _LeadFieldsInput(serializers.Serializer):
 
 
 class LeadCreateInputSerializer(_LeadFieldsInput):
-    contact = serializers.IntegerField()
-    assignee = serializers.IntegerField(required=False, allow_null=True)
+    contact = IdField()
+    assignee = IdField(required=False, allow_null=True)
 
 
 class LeadUpdateInputSerializer(_LeadFieldsInput):
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
     lost_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    assignee = serializers.IntegerField(required=False, allow_null=True)
+    assignee = IdField(required=False, allow_null=True)
 
 
 class LeadFilterSerializer(serializers.Serializer):
@@ -64,7 +65,7 @@ class LeadFilterSerializer(serializers.Serializer):
                                              default="")
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(choices=SourceChannel.choices, required=False, allow_blank=True, default="")
-    assignee = serializers.RegexField(r"^(me|none|\d+)$", required=False, allow_blank=True, default="")
+    assignee = IdOrKeywordField(keywords=("me", "none"))
     operator = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
 
 

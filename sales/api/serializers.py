@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.fields import IdField, MonthField
 from leads.api.serializers import ContactBriefSerializer
 from sales.models import Commission, Quote, QuoteLine, Sale, SaleLine, SaleType
 
@@ -82,15 +83,15 @@ class CommissionSerializer(serializers.ModelSerializer):
 
 
 class LineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1)
+    product = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
     discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
                                                 default=0)
 
 
 class QuoteInputSerializer(serializers.Serializer):
-    contact = serializers.IntegerField(min_value=1)
-    conversation = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    contact = IdField()
+    conversation = IdField(required=False, allow_null=True, default=None)
     lines = LineInputSerializer(many=True, allow_empty=False)
     valid_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
     sale_type = serializers.ChoiceField(choices=SaleType.choices, required=False, allow_blank=True, default="")
@@ -100,20 +101,20 @@ class QuoteInputSerializer(serializers.Serializer):
 
 class QuoteFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Quote.Status.choices, required=False, default="")
-    contact = serializers.IntegerField(required=False, min_value=1, default=None)
-    conversation = serializers.IntegerField(required=False, min_value=1, default=None)
+    contact = IdField(required=False, default=None)
+    conversation = IdField(required=False, default=None)
 
 
 class SaleFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Sale.Status.choices, required=False, default="")
-    contact = serializers.IntegerField(required=False, min_value=1, default=None)
-    agent = serializers.IntegerField(required=False, min_value=1, default=None)
+    contact = IdField(required=False, default=None)
+    agent = IdField(required=False, default=None)
 
 
 class SaleInputSerializer(serializers.Serializer):
-    quote = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    contact = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    conversation = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    quote = IdField(required=False, allow_null=True, default=None)
+    contact = IdField(required=False, allow_null=True, default=None)
+    conversation = IdField(required=False, allow_null=True, default=None)
     lines = LineInputSerializer(many=True, required=False, default=list)
     sale_type = serializers.ChoiceField(choices=SaleType.choices, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=Sale.PaymentMethod.choices, required=False, allow_blank=True,
@@ -138,4 +139,4 @@ class InstallationInputSerializer(serializers.Serializer):
 
 
 class CommissionFilterSerializer(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", required=False, default="")
+    month = MonthField(required=False, allow_null=True, default=None)

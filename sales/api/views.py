@@ -6,7 +6,6 @@ see is a 404, a role that may not act is a 403.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -227,6 +226,4 @@ class CommissionListApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Commission]:
         params = CommissionFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        month = params.validated_data["month"]
-        first = date(int(month[:4]), int(month[5:7]), 1) if month and 1 <= int(month[5:7]) <= 12 else None
-        return commission_list(user=self.request.user, month=first)
+        return commission_list(user=self.request.user, month=params.validated_data["month"])

@@ -152,3 +152,20 @@ def test_supervisors_hear_their_team_but_not_other_teams(client, supervisor, age
             await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_subscribing_with_an_id_that_is_no_id_is_refused_and_the_socket_lives_on(client, agent, make_conversation):
+    conversation = make_conversation(assignee=agent)
+    client.force_login(agent)
+
+    async def scenario():
+        communicator = await _connect(client)
+        for raw in ("²", "99999999999999999999999", True):  # isdigit() but not int(); too big; a bool is no id
+            await communicator.send_json_to({"type": "subscribe", "conversation": raw})
+            assert await communicator.receive_json_from(timeout=3) == {"type": "subscribe.refused",
+                                                                       "conversation": raw}
+        await communicator.send_json_to({"type": "subscribe", "conversation": conversation.pk})
+        assert (await communicator.receive_json_from(timeout=3))["type"] == "subscribed"
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()

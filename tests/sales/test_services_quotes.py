@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -153,8 +154,10 @@ def test_sending_the_quote_reaches_the_provider_as_a_document(graph, conversatio
     assert body["type"] == "document"
     document = body["document"]
     assert document["filename"] == f"{quote.number}.pdf"
-    assert document["link"].startswith("https://crm.example.com/media/messages/")
-    assert document["link"].endswith(".pdf") and quote.number in document["link"]
+    link = urlsplit(document["link"])
+    assert (link.scheme, link.netloc) == ("https", "crm.example.com") and link.path.startswith("/media/messages/")
+    assert link.path.endswith(".pdf") and quote.number in link.path
+    assert set(parse_qs(link.query)) == {"exp", "sig"}  # signed for the provider, who has no login
     assert quote.number in document["caption"]
     with message.media.open("rb") as handle:
         assert "iPhone 15 128GB" in pdf_text(handle.read())
