@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "channels",
     "django_celery_beat",
     "core",
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.middleware.IPAllowlistMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -253,6 +256,13 @@ AXES_IPWARE_PROXY_COUNT = 0
 # Addresses or networks of the reverse proxies in front of the web server (comma-separated). Empty:
 # X-Forwarded-For is ignored and the peer's address is the client's.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# IP allowlist (accounts/ip_allowlist.py): people work only from the networks admin allows their role.
+IP_RESTRICTION_ENABLED = env.bool("IP_RESTRICTION_ENABLED", default=False)
+IP_ACCESS_LOG_MINUTES = env.int("IP_ACCESS_LOG_MINUTES", default=10)  # an allowed person+address is logged this often
+# Optional reputation lookup (VPN, proxy, Tor) of addresses let in: GET <url>/<address> → JSON flags.
+IP_RISK_LOOKUP_URL = env.str("IP_RISK_LOOKUP_URL", default="")
+IP_RISK_LOOKUP_KEY = env.str("IP_RISK_LOOKUP_KEY", default="")
+IP_RISK_ACTION = env.str("IP_RISK_ACTION", default="log")  # "log" or "block"
 
 # --------------------------------------------------------------------------------------------
 # Security (production-like when PUBLIC_BASE_URL is https)
@@ -267,6 +277,41 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --------------------------------------------------------------------------------------------
+# Content Security Policy (django-csp; core/csp.py adds ws:// or wss:// of the page's host to
+# connect-src for the panel socket). No inline scripts or styles anywhere: templates load static
+# files and pass server data through data- attributes or json_script.
+# --------------------------------------------------------------------------------------------
+def _media_origins() -> list[str]:
+    """Where media files are served from when they live in S3/MinIO (images, audio and video in the panel)."""
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    if not bucket:
+        return []
+    if endpoint:
+        scheme, _sep, rest = endpoint.partition("://")
+        return [f"{scheme}://{rest.split('/', 1)[0]}"] if rest else []
+    region = env.str("AWS_S3_REGION_NAME", default="")
+    return [f"https://{bucket}.s3.amazonaws.com"] + ([f"https://{bucket}.s3.{region}.amazonaws.com"] if region else [])
+
+
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=_media_origins())
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *CSP_MEDIA_ORIGINS],
+        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --------------------------------------------------------------------------------------------
 # Internationalisation

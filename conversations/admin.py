@@ -148,7 +148,7 @@ class WebhookEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj.last_error[:80]
 
     def _pretty(self, value: object) -> str:
-        return format_html('<pre style="white-space:pre-wrap;max-width:100%">{}</pre>',
+        return format_html('<pre class="crm-pre">{}</pre>',
                            json.dumps(value, indent=2, ensure_ascii=False))
 
     @admin.display(description=_("raw payload"))
@@ -401,7 +401,7 @@ class FollowUpTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def contact(self, obj: FollowUpTask) -> str:
         contact = obj.conversation.contact
         if contact.phone and contact.name:
-            return format_html('{} <span style="color:#6c757d">{}</span>', contact.name, contact.phone)
+            return format_html('{} <span class="crm-muted">{}</span>', contact.name, contact.phone)
         return str(contact)
 
     @admin.display(description=_("channel account"), ordering="conversation__channel_account__name")
@@ -414,8 +414,8 @@ class FollowUpTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if obj.state != FollowUpTask.State.SCHEDULED:
             return when
         label, overdue = followup_due_label(obj.due_at, now=timezone.now())
-        return format_html('{}<br><small class="crm-due" style="color:{}">{}</small>', when,
-                           "#dc3545" if overdue else "#6c757d", label)
+        return format_html('{}<br><small class="crm-due{}">{}</small>', when,
+                           " crm-due-overdue" if overdue else "", label)
 
     @admin.display(description=_("message"))
     def short_text(self, obj: FollowUpTask) -> str:

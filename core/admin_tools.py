@@ -28,28 +28,33 @@ BADGE_COLOURS = {
 }
 
 
+def _colour_attrs(colour: str, prefix: str) -> tuple[str, str]:
+    """A palette name becomes a class (static/css/admin.css); any other colour (a tag's, an operator's) a
+    ``data-colour`` that static/js/admin.js paints: the Content Security Policy allows no style attributes."""
+    if colour in BADGE_COLOURS:
+        return f" {prefix}-{colour}", ""
+    return "", colour
+
+
 def badge(label: str, colour: str) -> str:
-    """A small coloured pill (admin has no Bootstrap, so the style is inline)."""
-    background = BADGE_COLOURS.get(colour, colour)
-    return format_html(
-        '<span class="crm-badge" style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
-        'font-size:11px;font-weight:600;white-space:nowrap">{}</span>',
-        background,
-        label,
-    )
+    """A small coloured pill (admin has no Bootstrap: the classes are in static/css/admin.css)."""
+    css_class, data_colour = _colour_attrs(colour, "crm-bg")
+    if data_colour:
+        return format_html('<span class="crm-badge" data-colour="{}">{}</span>', data_colour, label)
+    return format_html('<span class="crm-badge{}">{}</span>', css_class, label)
 
 
 def progress_bar(value: int, *, maximum: int = 100, colour: str = "primary") -> str:
     """A horizontal bar with the number beside it, for scores and stock levels."""
     width = max(0, min(100, round(100 * value / maximum))) if maximum else 0
+    css_class, data_colour = _colour_attrs(colour, "crm-bg")
+    fill = (format_html('<div class="crm-progress-fill w-pct-{}" data-colour="{}"></div>', width, data_colour)
+            if data_colour else format_html('<div class="crm-progress-fill w-pct-{}{}"></div>', width, css_class))
     return format_html(
-        '<div class="crm-progress" title="{}" style="display:flex;align-items:center;gap:6px;min-width:110px">'
-        '<div style="flex:1;background:#e9ecef;border-radius:4px;height:8px;overflow:hidden">'
-        '<div style="width:{}%;height:8px;background:{}"></div></div>'
-        '<span style="font-variant-numeric:tabular-nums;width:2.2em;text-align:right">{}</span></div>',
+        '<div class="crm-progress" title="{}"><div class="crm-progress-track">{}</div>'
+        '<span class="crm-progress-value">{}</span></div>',
         value,
-        width,
-        BADGE_COLOURS.get(colour, colour),
+        fill,
         value,
     )
 

@@ -38,8 +38,7 @@ class OperatorAdmin(admin.ModelAdmin):
     @admin.display(description=_("operator"), ordering="name")
     def brand(self, obj: Operator) -> str:
         return format_html(
-            '<span style="display:inline-block;width:12px;height:12px;border-radius:3px;background:{};'
-            'margin-right:6px;vertical-align:middle"></span>{}',
+            '<span class="crm-swatch" data-colour="{}"></span>{}',
             obj.primary_color,
             obj.name,
         )

@@ -46,11 +46,12 @@ def test_changelist_shows_the_team_followups_with_badge_and_relative_time_for_a_
     response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('class="crm-badge" style="background:#0d6efd') == 2  # the "scheduled" badge, twice
+    assert html.count('class="crm-badge crm-bg-primary"') == 2  # the "scheduled" badge, twice
     assert "Rosa Quispe" in html and "¿Pudiste revisar la cotización?" in html
-    due = dict(re.findall(r'class="crm-due" style="color:(#\w+)">([^<]*)<', html))
-    assert sorted(due) == ["#6c757d", "#dc3545"]  # grey for the future one, red for the overdue one
-    assert due["#6c757d"].endswith(" 2 h") and due["#dc3545"].endswith(" 5 min")  # "in 2 h", "overdue by 5 min"
+    due = dict(re.findall(r'class="(crm-due(?: crm-due-overdue)?)">([^<]*)<', html))
+    assert sorted(due) == ["crm-due", "crm-due crm-due-overdue"]  # grey for the future one, red for the overdue one
+    # "in 2 h", "overdue by 5 min"
+    assert due["crm-due"].endswith(" 2 h") and due["crm-due crm-due-overdue"].endswith(" 5 min")
     assert "Otro equipo" not in html  # another team's conversation
     assert response.context["cl"].result_count == 2
 

@@ -34,7 +34,7 @@ def test_sidebar_shows_contact_lead_ai_reading_and_other_conversations(client, a
     client.force_login(agent)
     html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
     assert 'id="contact-form"' in html and f'value="{conversation.contact.phone}"' in html
-    assert 'id="lead-score-bar" style="width: 85%"' in html and "Llamar para cerrar la venta" in html
+    assert 'w-pct-85" id="lead-score-bar"' in html and "Llamar para cerrar la venta" in html
     assert 'data-intent="purchase_intent"' in html and 'id="ai-sentiment"' in html
     assert "Surco" in html.split('id="ai-entities"')[1].split("</dl>")[0]
     assert f'href="/panel/c/{older.pk}/"' in html.split('id="other-conversations"')[1]
