@@ -18,6 +18,8 @@ class ProductSerializer(serializers.ModelSerializer):
     operator_name = serializers.CharField(source="operator.name", read_only=True, default=None)
     final_price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     in_stock = serializers.BooleanField(read_only=True)
+    # An object of name -> value; null or a list is a 400 (the column is NOT NULL and search reads its values).
+    attributes = serializers.DictField(required=False)
 
     class Meta:
         model = Product
