@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from accounts.ip_allowlist import ip_access_allowed
 
 
 class LoginForm(AuthenticationForm):
@@ -15,3 +18,13 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}),
     )
+
+    def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
+        """Nobody signs in from an address the IP allowlist does not give their role."""
+        super().confirm_login_allowed(user)
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if not ip_access_allowed(user=user, address=address, path="/accounts/login/"):
+            raise ValidationError(
+                _("Access from this address (%(address)s) is not allowed for your role. Ask an administrator."),
+                code="ip_not_allowed", params={"address": address},
+            )

@@ -16,6 +16,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.ip_allowlist_asgi import IPAllowlistSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
 from core.client_ip import TrustedProxyMiddleware  # noqa: E402
@@ -67,7 +68,9 @@ application = TrustedProxyMiddleware(
     ProtocolTypeRouter(
         {
             "http": http_app,
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(IPAllowlistSocketMiddleware(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )

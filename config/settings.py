@@ -362,8 +362,9 @@ WHITENOISE_MANIFEST_STRICT = False
 # --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so a request without credentials is told 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first, so a request without credentials is told 401 with WWW-Authenticate; the token's
+        # user is held to the IP allowlist like a session user.
+        "accounts.api_auth.IPCheckedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
