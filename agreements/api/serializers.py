@@ -11,7 +11,7 @@ from core.api.fields import IdField, IdOrKeywordField
 class DebtSerializer(serializers.ModelSerializer):
     contact_name = serializers.CharField(source="contact.name", read_only=True)
     contact_phone = serializers.CharField(source="contact.phone", read_only=True)
-    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None)
+    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None, allow_null=True)
     assignee_name = serializers.SerializerMethodField()
 
     class Meta:

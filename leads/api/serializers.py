@@ -17,8 +17,8 @@ class ContactBriefSerializer(serializers.ModelSerializer):
 class LeadOutputSerializer(serializers.ModelSerializer):
     contact = ContactBriefSerializer(read_only=True)
     assignee_name = serializers.SerializerMethodField()
-    product_name = serializers.CharField(source="product.name", read_only=True, default=None)
-    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None)
+    product_name = serializers.CharField(source="product.name", read_only=True, default=None, allow_null=True)
+    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Lead

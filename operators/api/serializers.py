@@ -15,7 +15,7 @@ class OperatorSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None)
+    operator_name = serializers.CharField(source="operator.name", read_only=True, default=None, allow_null=True)
     final_price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     in_stock = serializers.BooleanField(read_only=True)
     # An object of name -> value; null or a list is a 400 (the column is NOT NULL and search reads its values).

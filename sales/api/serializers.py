@@ -50,7 +50,7 @@ class SaleSerializer(serializers.ModelSerializer):
     contact = ContactBriefSerializer(read_only=True)
     agent_name = serializers.SerializerMethodField()
     lines = SaleLineSerializer(many=True, read_only=True)
-    quote_number = serializers.CharField(source="quote.number", read_only=True, default=None)
+    quote_number = serializers.CharField(source="quote.number", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Sale
