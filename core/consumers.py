@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections import OrderedDict
+from importlib import import_module
 from typing import Any
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.http import Http404
 
 from core.params import parse_id
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_role_groups
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, session_tag, user_role_groups
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
 
 # How many (conversation, seq) pairs a socket remembers to drop the second copy of an event that
 # reached it through two groups (its user group and the conversation it has open).
 SEEN_EVENTS = 512
+# The client sends pings and subscriptions, a few dozen characters; a longer frame is refused unread.
+MAX_FRAME_CHARS = 4096
+# How often (at most) a socket that forwards events or answers pings asks whether its session still holds:
+# it closes when the session expired, was flushed, its password changed or its user was deactivated.
+SESSION_RECHECK_SECONDS = 60
+CLOSE_SIGNED_OUT = 4401  # the panel's socket.js does not reconnect after it
 
 
 @database_sync_to_async
@@ -35,6 +46,15 @@ def _may_see_conversation(user: Any, conversation_id: int) -> bool:
     return True
 
 
+async def _still_signed_in(session_key: str | None, user_id: int) -> bool:
+    """Does the session still sign in this user? Read afresh, as the next HTTP request would."""
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = await get_user({"session": store})
+    return bool(user.is_authenticated and user.pk == user_id and user.is_active)
+
+
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Refuses anonymous sockets before accepting; forwards events, never interprets them.
 
@@ -43,11 +63,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     ``{"type": "subscribed" | "subscribe.refused", "conversation": id}``; ``{"type": "unsubscribe"}`` leaves it.
     When a ``conversation.assigned`` event of the open conversation passes, the selector is asked again;
     if the user may no longer see it the socket leaves the group and says ``{"type": "subscribe.revoked"}``.
+
+    A frame that is not a small JSON object is answered ``{"type": "error", "code": ...}`` and otherwise ignored.
+    The socket closes (code 4401) when its session ends: at logout (``session.end`` through the user's group,
+    core/realtime.py), or when a periodic re-check finds the session gone.
     """
 
     groups_joined: list[str]
     conversation_group: str | None = None
     conversation_id: int | None = None
+    session_tag: str | None = None
+    session_checked_at: float = 0.0
+    ended: bool = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -55,18 +82,74 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.session_tag = session_tag(session_key) if session_key else None
+        self.session_checked_at = time.monotonic()
         self.groups_joined = await role_groups(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await self._leave_groups()
+
+    async def _leave_groups(self) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
         await self._leave_conversation()
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+    async def _end(self) -> None:
+        """The session is over: hear nothing more, and close."""
+        if self.ended:
+            return
+        self.ended = True
+        await self._leave_groups()
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def _session_holds(self) -> bool:
+        """Re-check the session at most every SESSION_RECHECK_SECONDS; end the socket when it no longer holds."""
+        if self.ended:
+            return False
+        if time.monotonic() - self.session_checked_at < SESSION_RECHECK_SECONDS:
+            return True
+        self.session_checked_at = time.monotonic()
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if await _still_signed_in(session_key, self.scope["user"].pk):
+            return True
+        await self._end()
+        return False
+
+    async def session_end(self, message: dict[str, Any]) -> None:
+        """``session.end`` from core.realtime.sockets_close: one session's sockets, or all of the user's."""
+        if message.get("session") in (None, self.session_tag):
+            await self._end()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Frames are small JSON objects; anything else gets an error frame and the socket carries on."""
+        if self.ended:
+            return
+        if text_data is None:
+            await self._refuse("binary_frame")
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self._refuse("frame_too_large")
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+            await self._refuse("invalid_json")
+            return
         if not isinstance(content, dict):
+            await self._refuse("invalid_message")
+            return
+        await self.receive_json(content)
+
+    async def _refuse(self, code: str) -> None:
+        await self.send_json({"type": "error", "code": code})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not await self._session_holds():
             return
         kind = content.get("type")
         if kind == "ping":
@@ -107,7 +190,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         event = message["event"]
-        if self._already_sent(event):
+        if self._already_sent(event) or not await self._session_holds():
             return
         await self.send_json(event)
         conversation_id = event.get("conversation")

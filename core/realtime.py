@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Coroutine
@@ -13,6 +15,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 def event_payload(event_type: str, data: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -56,10 +60,13 @@ def publish(groups: list[str], event_type: str, data: dict[str, Any], meta: dict
 
 def publish_many(groups: list[str], events: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
     """Send ``events`` (type, data, meta), in order, to each of ``groups``: one hop to the layer's loop."""
+    _group_send(groups, [{"type": "event.forward", "event": event_payload(*event)} for event in events])
+
+
+def _group_send(groups: list[str], messages: list[dict[str, Any]]) -> None:
     layer = get_channel_layer()
-    if layer is None or not events:
+    if layer is None or not messages:
         return
-    messages = [{"type": "event.forward", "event": event_payload(*event)} for event in events]
 
     async def send_all() -> None:
         for message in messages:
@@ -88,6 +95,33 @@ def publish_many_on_commit(
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_tag(session_key: str) -> str:
+    """What names a session on the channel layer: a digest, never the key itself (it is a credential)."""
+    return hashlib.sha256(f"crm-socket-session:{session_key}".encode()).hexdigest()[:32]
+
+
+def sockets_close(*, user_id: int, session_key: str | None = None) -> None:
+    """Close the user's event sockets opened with ``session_key`` (all of the user's sockets without one)."""
+    message = {"type": "session.end", "session": session_tag(session_key) if session_key else None}
+    _group_send([user_group(user_id)], [message])
+
+
+def sockets_close_on_logout(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver (core/apps.py): the tabs of the session that ended stop streaming."""
+    if user is None or user.pk is None:
+        return
+    session = getattr(request, "session", None)
+    session_key = getattr(session, "session_key", None)  # still set: logout flushes the session after the signal
+    transaction.on_commit(lambda: _sockets_close_or_log(user_id=user.pk, session_key=session_key))
+
+
+def _sockets_close_or_log(*, user_id: int, session_key: str | None) -> None:
+    try:
+        sockets_close(user_id=user_id, session_key=session_key)
+    except Exception:  # noqa: BLE001 - a layer that is down must not fail the logout; sockets re-check the session
+        logger.warning("could not tell user %s's sockets that the session ended", user_id, exc_info=True)
 
 
 QUEUE_GROUP = "queue.unassigned"
