@@ -4,7 +4,8 @@ from django.test import override_settings
 pytestmark = pytest.mark.django_db
 
 
-def test_system_status_answers_json_with_every_part(client, settings):
+def test_system_status_answers_json_with_every_part_to_staff(client, supervisor, settings):
+    client.force_login(supervisor)
     response = client.get("/system/status/")
     assert response.status_code == 200
     body = response.json()
@@ -17,20 +18,47 @@ def test_system_status_answers_json_with_every_part(client, settings):
         )
 
 
-def test_healthz_is_the_same_report(client):
+def test_healthz_is_the_same_report(client, admin_user):
+    client.force_login(admin_user)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
 
 
+@pytest.mark.parametrize("path", ["/system/status/", "/healthz"])
+def test_anonymous_callers_and_agents_learn_only_the_status(client, agent, path):
+    response = client.get(path)
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})  # load balancers need no more
+    client.force_login(agent)
+    assert client.get(path).json() == {"status": "ok"}
+
+
+def test_a_staff_api_token_sees_the_details(client, admin_user):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=admin_user)
+    body = client.get("/system/status/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert {"status", "database", "redis", "celery", "ai_provider", "version"} <= set(body)
+
+
+def test_a_database_that_is_down_is_a_503_for_anyone(client, monkeypatch):
+    from core import runtime
+
+    monkeypatch.setattr(runtime, "check_database", lambda: "error")
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "error"})
+
+
 @pytest.mark.redis
-def test_status_reaches_the_real_redis(client):
+def test_status_reaches_the_real_redis(client, admin_user):
+    client.force_login(admin_user)
     body = client.get("/system/status/").json()
     assert body["redis"] == "ok"
     assert body["components"]["channel_layer"] == "redis"
 
 
-def test_status_reports_a_redis_that_is_down_as_degraded(client):
+def test_status_reports_a_redis_that_is_down_as_degraded(client, admin_user):
+    client.force_login(admin_user)
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0", CELERY_TASK_ALWAYS_EAGER=True):
         body = client.get("/system/status/").json()
     assert (body["redis"], body["status"]) == ("error", "degraded")
