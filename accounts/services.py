@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Role, Team, User
@@ -80,6 +82,11 @@ def user_create(
         team=team,
         is_superuser=role == Role.ADMIN,
     )
+    try:
+        password_validation.validate_password(password, user)  # length, common, numeric, like the user's names
+    except ValidationError as exc:
+        # A field error, as full_clean() gives for the others: forms and the API show it under "password".
+        raise ValidationError({"password": exc.error_list}) from exc
     user.set_password(password)
     user.full_clean()
     user.save()
