@@ -463,11 +463,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Paths name customers (/api/v1/conversations/by-phone/<phone>/..., ?q=<phone>): the loggers that log
+    # paths star phone numbers but their last 3 digits (core/log_filters.py).
+    "filters": {"mask_phones": {"()": "core.log_filters.MaskPhoneNumbers"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        "django.request": {"filters": ["mask_phones"]},
+        # These three have handlers of their own (uvicorn's, Django's and daphne's runserver); configured
+        # here they log through ours, filtered.
+        "uvicorn.access": {"handlers": ["console"], "filters": ["mask_phones"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "filters": ["mask_phones"], "level": "INFO", "propagate": False},
+        "django.channels.server": {
+            "handlers": ["console"], "filters": ["mask_phones"], "level": "INFO", "propagate": False,
+        },
     },
 }
