@@ -46,7 +46,8 @@ def _visit(page, url: str, shot: str | None = None) -> None:  # type: ignore[no-
 
 
 def test_panel_pipeline_sales_and_admin_run_without_a_csp_violation(asgi_live_server, browser, page, hosts, agents,
-                                                                    ai_off, post_twilio):
+                                                                    ai_off, post_twilio, settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = []  # the admin signs in with a password only: the subject here is the CSP
     base = asgi_live_server
     lucia, _marco = agents
     violations = _watch(page)
@@ -93,6 +94,9 @@ def test_panel_pipeline_sales_and_admin_run_without_a_csp_violation(asgi_live_se
     expect(badge).to_be_visible()
     assert badge.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"  # styled by class
     _visit(admin, f"{base}/admin/conversations/conversation/")
+    _visit(admin, f"{base}/admin/conversations/tag/")  # a tag's own colour is data: painted by static/js/admin.js
+    tag_badge = admin.locator("#result_list .crm-badge[data-colour]", has_text="fibra")
+    expect(tag_badge).to_have_css("background-color", "rgb(108, 117, 125)")
     _visit(admin, f"{base}/admin/leads/contact/{conversation.contact_id}/change/")
     admin.locator("#outreach-start").click()  # the outreach script, now a static file, asks the API for a text
     expect(admin.locator("#outreach-text")).not_to_have_value("")
