@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from conftest import make_user
 from conversations.models import Conversation
+from leads.models import Lead
 from tests.browser.conftest import RESULTS
 from tests.browser.live import inbound, log_in
 
@@ -53,6 +54,7 @@ def test_panel_pipeline_sales_and_admin_run_without_a_csp_violation(asgi_live_se
     violations = _watch(page)
     conversation = inbound(post_twilio, Body="Hola, quiero el plan de 200 megas en Surco")
     Conversation.objects.filter(pk=conversation.pk).update(assignee=lucia)
+    Lead.objects.filter(contact=conversation.contact).update(assignee=lucia)
 
     page.goto(f"{base}/accounts/login/")
     page.screenshot(path=str(RESULTS / "csp-login.png"))
@@ -70,7 +72,9 @@ def test_panel_pipeline_sales_and_admin_run_without_a_csp_violation(asgi_live_se
     _visit(page, f"{base}/panel/kanban/")
     page.wait_for_selector("#kanban[data-live='on']")
     page.locator(f"#card-{conversation.pk}").wait_for()
-    _visit(page, f"{base}/panel/pipeline/", "csp-pipeline.png")
+    _visit(page, f"{base}/panel/pipeline/")
+    page.locator(".pipeline-card").first.wait_for()
+    page.screenshot(path=str(RESULTS / "csp-pipeline.png"), full_page=True)
     _visit(page, f"{base}/")
     _visit(page, f"{base}/sales/")
     with page.expect_navigation():  # the status filter submits itself (a listener, no onchange attribute)
