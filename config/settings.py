@@ -361,6 +361,11 @@ WHITENOISE_MANIFEST_STRICT = False
 # --------------------------------------------------------------------------------------------
 # REST API
 # --------------------------------------------------------------------------------------------
+def _throttle_rate(name: str, default: str) -> str | None:
+    rate = env.str(name, default=default).strip()
+    return None if rate.lower() in ("", "none", "off") else rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials is told 401 with WWW-Authenticate; the token's
@@ -373,13 +378,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Rate limits counted in the cache (core/api/throttling.py): per address without a user (refused
+    # logins included), per user with one. "none" turns a limit off.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.AnonRateThrottle",
+        "core.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("API_THROTTLE_ANON", "60/min"),
+        "user": _throttle_rate("API_THROTTLE_USER", "600/min"),
+    },
+    # The client's address is REMOTE_ADDR (see TRUSTED_PROXIES above), never a header it could forge.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM de ventas por WhatsApp e Instagram",
     "DESCRIPTION": "API REST del CRM: catálogo, contactos, leads y más.",
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI only for signed-in users (session or token): they map the whole API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "operators.models.Category",

@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.api.throttling import anon_throttled
+
 
 class ApplicationError(Exception):
     """A business rule said no. ``code`` is stable English; ``message`` is for people."""
@@ -67,6 +69,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             {"detail": _("This record is in use by others and cannot be deleted."), "code": "in_use"},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed) and "request" in context:
+        wait = anon_throttled(context["request"], context.get("view"))
+        if wait is not None:
+            exc = exceptions.Throttled(wait)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_flatten_django_validation_error(exc))
     elif isinstance(exc, Http404):
