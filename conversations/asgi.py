@@ -21,9 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections, connections
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,10 @@ class WebhookApp:
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()
                        if k.lower() != "content-length"]
             return response.status_code, headers, response.content
+        except (SuspiciousOperation, MultiPartParserError) as exc:  # a request Django refuses to read: not ours
+            logger.warning("webhook %s refused: %s", scope["path"], type(exc).__name__)
+            status, content = _json(400, "Unreadable request.", "malformed_payload")
+            return status, [(b"content-type", b"application/json")], content
         except Exception:  # the provider retries a 5xx, so nothing unacknowledged is lost
             logger.exception("webhook %s failed", scope["path"])
             status, content = _json(500, "Server error, retry later.", "server_error")

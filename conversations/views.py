@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,6 +18,7 @@ from conversations.services.ingest import kept_headers, webhook_ingest
 from integrations.base import ParsedWebhook, Provider
 from integrations.errors import PayloadError
 from integrations.meta import webhooks as meta
+from integrations.sanitize import clean_json
 from integrations.twilio import webhooks as twilio
 
 logger = logging.getLogger(__name__)
@@ -27,6 +30,29 @@ def _error(status: int, detail: str, code: str) -> JsonResponse:
 
 def _forbidden() -> JsonResponse:
     return _error(403, "Invalid or missing signature.", "invalid_signature")
+
+
+def _unreadable(request: HttpRequest, *, form: bool = False) -> JsonResponse | None:
+    """Read the body, query string and (``form``) form fields now; a JSON 4xx when Django refuses them.
+
+    Django raises while reading (over ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields or
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes, a broken multipart body, a bad ``Content-Length``): left to
+    the handler that is a 500 with a traceback under the webhooks' ASGI entry and an HTML 400 under
+    Django's. The body is read first so that the form is parsed from it and it stays readable.
+    """
+    try:
+        request.body  # noqa: B018 - read for its side effect
+        request.GET  # noqa: B018
+        if form:
+            request.POST  # noqa: B018
+    except RequestDataTooBig:
+        return _error(413, "Request body too large.", "too_large")
+    except TooManyFieldsSent:
+        return _error(400, "Too many fields.", "too_many_fields")
+    except (SuspiciousOperation, MultiPartParserError, UnreadablePostError, ValueError) as exc:
+        logger.warning("unreadable webhook %s: %s", request.path, type(exc).__name__)
+        return _error(400, "Unreadable request body.", "malformed_payload")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,6 +69,9 @@ def _twilio_verified(request: HttpRequest) -> bool:
 
 
 def _twilio_webhook(request: HttpRequest, parse: Callable[[Any], ParsedWebhook], ok: HttpResponse) -> HttpResponse:
+    refused = _unreadable(request, form=True)
+    if refused is not None:
+        return refused
     if not _twilio_verified(request):
         return _forbidden()
     try:
@@ -50,7 +79,7 @@ def _twilio_webhook(request: HttpRequest, parse: Callable[[Any], ParsedWebhook],
     except PayloadError as exc:
         return _error(400, str(exc), "malformed_payload")
     webhook_ingest(
-        provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=request.POST.dict(),
+        provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=clean_json(request.POST.dict()),
         headers=kept_headers(request.headers),
     )
     return ok
@@ -82,6 +111,9 @@ def _meta_handshake(request: HttpRequest) -> HttpResponse:
 
 
 def _meta_webhook(request: HttpRequest, provider: Provider) -> HttpResponse:
+    refused = _unreadable(request)
+    if refused is not None:
+        return refused
     if request.method == "GET":
         return _meta_handshake(request)
     header = request.headers.get("X-Hub-Signature-256", "")

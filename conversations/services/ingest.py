@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 
 from conversations.models import WebhookEvent
 from integrations.base import InboundMessage, ParsedWebhook, StatusUpdate, event_to_dict
+from integrations.limits import ID_CHARS
+from integrations.sanitize import fit_id
 
 KEPT_HEADERS = ("Content-Type", "User-Agent", "X-Twilio-Signature", "X-Hub-Signature-256", "I-Twilio-Idempotency-Token")
 
@@ -29,8 +31,9 @@ def kept_headers(headers: Any) -> dict[str, str]:
 
 
 def _external_id(item: InboundMessage | StatusUpdate) -> str:
+    """The event's unique key; a status's key adds words to the provider's id, so it is fitted again."""
     if isinstance(item, StatusUpdate):
-        return f"status:{item.external_id}:{item.status}"
+        return fit_id(f"status:{item.external_id}:{item.status}", ID_CHARS)
     return item.external_id
 
 

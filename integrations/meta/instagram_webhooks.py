@@ -18,7 +18,9 @@ from integrations.base import (
     StatusUpdate,
 )
 from integrations.errors import PayloadError
+from integrations.limits import INSTAGRAM_TYPED_TEXT_CHARS, bounded
 from integrations.meta._payload import as_str, dicts, entries, milliseconds, obj, required_text
+from integrations.sanitize import clip
 
 INSTAGRAM_OBJECT = "instagram"
 
@@ -55,7 +57,7 @@ def parse_instagram(payload: dict[str, Any]) -> ParsedWebhook:
             ignored.append("instagram:standby")
         for event in dicts(entry.get("messaging"), "messaging"):
             _ig_event(event, account_ref=account_ref, entry_time=entry.get("time"), into=(messages, statuses, ignored))
-    return ParsedWebhook(messages=tuple(messages), statuses=tuple(statuses), ignored=tuple(ignored))
+    return bounded(ParsedWebhook(messages=tuple(messages), statuses=tuple(statuses), ignored=tuple(ignored)))
 
 
 def _ig_event(
@@ -123,7 +125,7 @@ def _ig_message(
         is_echo=message.get("is_echo") is True,
         where="instagram message",
     )
-    text = as_str(message.get("text"))
+    text = clip(as_str(message.get("text")), INSTAGRAM_TYPED_TEXT_CHARS)
     media: list[MediaRef] = []
     kinds: list[MessageType] = []
     links: list[str] = []

@@ -23,6 +23,7 @@ from typing import Any
 from integrations.errors import PayloadError
 from integrations.meta.instagram_webhooks import INSTAGRAM_OBJECT, parse_instagram
 from integrations.meta.whatsapp_webhooks import WHATSAPP_OBJECT, parse_whatsapp
+from integrations.sanitize import clean_json, json_float
 
 __all__ = [
     "INSTAGRAM_OBJECT",
@@ -77,14 +78,23 @@ def verify_handshake(*, params: Mapping[str, str], verify_token: str) -> str | N
     return challenge
 
 
+def _not_json(literal: str) -> Any:
+    raise ValueError(f"{literal} is not a JSON value")
+
+
 def load_payload(body: bytes, *, expected_object: str | None = None) -> dict[str, Any]:
     """Decode a webhook body: a JSON object whose ``object`` is a Meta messaging object, with an ``entry`` list.
 
     ``expected_object`` (``"whatsapp_business_account"`` or ``"instagram"``) narrows the accepted
-    ``object`` when the endpoint serves one channel only. Raises ``PayloadError`` otherwise.
+    ``object`` when the endpoint serves one channel only. Raises ``PayloadError`` otherwise, and for
+    ``NaN``/``Infinity``, which Python reads but JSON does not have.
+
+    The result is storable as it is (``integrations.sanitize.clean_json``): lone surrogates and NUL
+    characters become U+FFFD, a number too large for a float keeps its literal as a string, and
+    containers nested absurdly deep are replaced by a marker, so one odd field never costs the batch.
     """
     try:
-        payload = json.loads(body)
+        payload = clean_json(json.loads(body, parse_constant=_not_json, parse_float=json_float))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise PayloadError(f"webhook body is not JSON: {type(exc).__name__}") from exc
     if not isinstance(payload, dict):

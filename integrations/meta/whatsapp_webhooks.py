@@ -11,7 +11,6 @@ from typing import Any
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
-    Location,
     MediaRef,
     MessageType,
     ParsedWebhook,
@@ -19,6 +18,7 @@ from integrations.base import (
     StatusUpdate,
 )
 from integrations.errors import PayloadError
+from integrations.limits import bounded, location_or_none
 from integrations.meta._payload import as_str, dicts, e164_or_empty, entries, obj, required_text, seconds
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
@@ -67,7 +67,7 @@ def parse_whatsapp(payload: dict[str, Any]) -> ParsedWebhook:
                     statuses.append(parsed)
             for error in dicts(value.get("errors"), "errors"):  # errors not tied to a message
                 ignored.append(f"whatsapp:error:{as_str(error.get('code'))}")
-    return ParsedWebhook(messages=tuple(messages), statuses=tuple(statuses), ignored=tuple(ignored))
+    return bounded(ParsedWebhook(messages=tuple(messages), statuses=tuple(statuses), ignored=tuple(ignored)))
 
 
 def _wa_contact(contacts: list[dict[str, Any]], *, wa_id: str, user_id: str) -> dict[str, Any]:
@@ -127,15 +127,14 @@ def _wa_content(message: dict[str, Any]) -> dict[str, Any]:
         # The caption is also the text, so previews, search and the assistant see it.
         return {"type": _WA_MEDIA_TYPES[kind], "text": media.caption, "media": (media,)}
     if kind == "location":
-        try:
-            location = Location(
-                latitude=float(body["latitude"]),
-                longitude=float(body["longitude"]),
-                name=as_str(body.get("name")),
-                address=as_str(body.get("address")),
-                url=as_str(body.get("url")),
-            )
-        except (KeyError, TypeError, ValueError):
+        location = location_or_none(
+            body.get("latitude"),
+            body.get("longitude"),
+            name=as_str(body.get("name")),
+            address=as_str(body.get("address")),
+            url=as_str(body.get("url")),
+        )
+        if location is None:  # missing, non-finite or off-Earth coordinates: kept in raw
             return {"type": MessageType.UNSUPPORTED}
         text = ", ".join(part for part in (location.name, location.address) if part)
         return {"type": MessageType.LOCATION, "text": text, "location": location}
@@ -168,10 +167,13 @@ def _wa_content(message: dict[str, Any]) -> dict[str, Any]:
     return {"type": MessageType.UNSUPPORTED}  # "unsupported" (errors 131051), order, unknown types
 
 
+_MAX_CARDS = 20  # contact cards summed up, and phones per card (all of them stay in raw)
+
+
 def _wa_contacts_summary(cards: Any) -> str:
     """One line per shared contact card: ``"Ana Pérez: +51987654321, +5114567890"``."""
     lines = []
-    for card in cards if isinstance(cards, list) else []:
+    for card in cards[:_MAX_CARDS] if isinstance(cards, list) else []:
         if not isinstance(card, dict):
             continue
         name_obj = obj(card.get("name"))
@@ -179,7 +181,7 @@ def _wa_contacts_summary(cards: Any) -> str:
             part for part in (as_str(name_obj.get("first_name")), as_str(name_obj.get("last_name"))) if part
         )
         phones = []
-        for phone in card.get("phones") if isinstance(card.get("phones"), list) else []:
+        for phone in card["phones"][:_MAX_CARDS] if isinstance(card.get("phones"), list) else []:
             phone = obj(phone)
             raw = as_str(phone.get("phone"))
             wa_id = as_str(phone.get("wa_id"))

@@ -32,6 +32,8 @@ from integrations.base import (
     StatusUpdate,
 )
 from integrations.errors import PayloadError
+from integrations.limits import MAX_MEDIA, bounded, location_or_none
+from integrations.sanitize import clean_text
 from integrations.twilio.addresses import digits_of, to_e164
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -111,12 +113,13 @@ def verify_signature(
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
 def _flatten(params: Mapping[str, Any]) -> dict[str, str]:
-    """The form as a plain ``{name: value}`` dict (last value of a repeated name, like ``QueryDict[...]``)."""
+    """The form as a plain ``{name: value}`` dict (last value of a repeated name, like ``QueryDict[...]``),
+    cleaned of NUL characters and lone surrogates, which no database stores as text."""
     if not isinstance(params, Mapping):
         raise PayloadError(f"Twilio webhook: expected form fields, got {type(params).__name__}")
     flat: dict[str, str] = {}
     for name, values in _as_lists(params).items():
-        flat[name] = values[-1] if values else ""
+        flat[clean_text(name)] = clean_text(values[-1]) if values else ""
     return flat
 
 
@@ -152,12 +155,21 @@ def _snake(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Inbound messages
 # ---------------------------------------------------------------------------------------------
+def _media_count(value: str) -> int:
+    """``NumMedia`` as Twilio sends it (ASCII digits), at most :data:`MAX_MEDIA`; anything else is 0."""
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return 0
+    digits = digits.lstrip("0") or "0"
+    return MAX_MEDIA if len(digits) > 2 else min(int(digits), MAX_MEDIA)
+
+
 def _media(form: dict[str, str]) -> tuple[MediaRef, ...]:
-    """``MediaUrl{N}``/``MediaContentType{N}`` for N < ``NumMedia`` (a missing URL is skipped, not fatal)."""
-    try:
-        count = max(int(form.get("NumMedia") or 0), 0)
-    except ValueError:
-        count = 0
+    """``MediaUrl{N}``/``MediaContentType{N}`` for N < ``NumMedia`` (a missing URL is skipped, not fatal).
+
+    Twilio attaches at most 10 files to a message, so a larger ``NumMedia`` reads the first 10.
+    """
+    count = _media_count(form.get("NumMedia") or "")
     refs = []
     for index in range(count):
         url = form.get(f"MediaUrl{index}", "").strip()
@@ -176,13 +188,11 @@ def _media_type(mime: str) -> MessageType:
 
 
 def _location(form: dict[str, str]) -> Location | None:
-    """``Latitude``/``Longitude`` (+ ``Label`` and ``Address`` for a named place), or None without both numbers."""
-    try:
-        latitude = float(form.get("Latitude", ""))
-        longitude = float(form.get("Longitude", ""))
-    except ValueError:
-        return None
-    return Location(latitude=latitude, longitude=longitude, name=form.get("Label", ""), address=form.get("Address", ""))
+    """``Latitude``/``Longitude`` (+ ``Label`` and ``Address`` for a named place), or None without two finite
+    numbers on Earth (``nan``, ``1e308`` are not a place; the raw form keeps them)."""
+    return location_or_none(
+        form.get("Latitude", ""), form.get("Longitude", ""), name=form.get("Label", ""), address=form.get("Address", "")
+    )
 
 
 def _referral(form: dict[str, str]) -> dict[str, Any]:
@@ -257,7 +267,7 @@ def parse_inbound(params: Mapping[str, Any], *, received_at: datetime | None = N
         referral=_referral(form),
         raw=form,
     )
-    return ParsedWebhook(messages=(message,))
+    return bounded(ParsedWebhook(messages=(message,)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +291,7 @@ def parse_status(params: Mapping[str, Any], *, received_at: datetime | None = No
     _required(form, "MessageSid", "MessageStatus", kind="status")
     raw_status = form["MessageStatus"].strip().lower()
     if raw_status in INBOUND_STATUSES or raw_status not in STATUS_MAP:
-        return ParsedWebhook(ignored=(f"status:{raw_status}",))
+        return bounded(ParsedWebhook(ignored=(f"status:{raw_status}",)))
 
     account_ref = ""
     if form.get("From", "").strip():
@@ -300,7 +310,7 @@ def parse_status(params: Mapping[str, Any], *, received_at: datetime | None = No
         error_message=form.get("ChannelStatusMessage", "").strip(),
         raw=form,
     )
-    return ParsedWebhook(statuses=(update,))
+    return bounded(ParsedWebhook(statuses=(update,)))
 
 
 def empty_twiml() -> str:
