@@ -303,16 +303,14 @@ def test_history_gives_the_country_for_pesos() -> None:
     assert analyze("tengo 20 mil pesos", history=history).entities.budget == Money(Decimal(20000), "CLP")
 
 
-def test_long_message_is_fast_with_a_big_catalog() -> None:
-    import time
-
+def test_long_message_reads_like_its_sentence_when_repeated_against_a_big_catalog() -> None:
+    # Its speed is measured by bench/analyzer.py, not asserted here: wall-clock time depends on the machine.
     catalog = _catalog() * 10
-    text = " ".join(["hola soy Rocío de Surco, cuanto cuesta el iphone 15 pro de 256 en negro y el cargador?"] * 12)
-    analyze(text, catalog=catalog)
-    started = time.perf_counter()
-    for _ in range(20):
-        analyze(text, catalog=catalog)
-    assert (time.perf_counter() - started) / 20 < 0.05
+    sentence = "hola soy Rocío de Surco, cuanto cuesta el iphone 15 pro de 256 en negro y el cargador?"
+    once, long = analyze(sentence, catalog=catalog), analyze(" ".join([sentence] * 12), catalog=catalog)
+    assert long.intent == once.intent == Intent.PRICE_QUERY
+    read = [(r.entities.name, r.entities.zone, r.entities.capacity_gb, r.entities.color) for r in (once, long)]
+    assert read == [("Rocío", "Surco", 256, "negro")] * 2
 
 
 def test_dev_set_macro_f1_is_at_least_085() -> None:

@@ -71,10 +71,15 @@ def test_send_outside_the_window_is_a_400_with_templates(api_client_for, agent, 
     assert "templates" in response.json()["extra"]
 
 
-def test_empty_message_is_refused(api_client_for, agent, inbox):
+def test_empty_message_is_refused_and_nothing_is_stored_when_the_text_is_blank(api_client_for, agent, inbox):
+    before = Conversation.objects.values("last_outbound_at", "last_message_at", "last_message_preview").get(
+        pk=inbox["mine"].pk)
     response = api_client_for(agent).post(f"/api/v1/conversations/{inbox['mine'].pk}/messages/", {"text": "  "},
                                           format="json")
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.json()["code"] == "empty_message"
+    assert not Message.objects.filter(direction="out").exists()
+    assert Conversation.objects.values("last_outbound_at", "last_message_at", "last_message_preview").get(
+        pk=inbox["mine"].pk) == before
 
 
 def test_agent_takes_from_the_queue_but_cannot_grab_a_colleagues(api_client_for, agent, inbox):

@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from werkzeug import Response
 
@@ -141,6 +142,25 @@ def test_free_text_outside_the_24_hour_window_is_refused_with_templates(conversa
     assert info.value.code == "window_closed"
     assert info.value.extra["templates"][0]["name"] == "seguimiento_cotizacion"
     assert not Message.objects.filter(direction="out").exists()
+
+
+def test_free_text_is_refused_when_exactly_24_hours_have_passed_since_the_customer_wrote(conversation, agent):
+    last_inbound_at = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=last_inbound_at)
+    with time_machine.travel(last_inbound_at + timedelta(hours=24), tick=False):
+        with pytest.raises(WindowClosedError) as info:
+            message_send(conversation=conversation, text="¿Sigues interesada?", actor=agent)
+        assert info.value.code == "window_closed"
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_free_text_is_queued_when_one_second_is_left_in_the_24_hour_window(conversation, agent):
+    last_inbound_at = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=last_inbound_at)
+    with time_machine.travel(last_inbound_at + timedelta(hours=24) - timedelta(seconds=1), tick=False):
+        message = message_send(conversation=conversation, text="¿Sigues interesada?", actor=agent)
+    assert (message.status, message.send_state, message.type) == ("queued", "pending", "text")
+    assert Message.objects.filter(direction="out").count() == 1
 
 
 def test_template_is_allowed_outside_the_window(graph, conversation, agent):

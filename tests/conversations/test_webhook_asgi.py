@@ -17,6 +17,7 @@ from config.asgi import application
 from conversations.models import Message, WebhookEvent
 from tests.conversations.conftest import (
     BASE,
+    IG_ACCOUNT,
     TWILIO_TOKEN,
     VERIFY_TOKEN,
     drain,
@@ -107,6 +108,27 @@ def test_a_forged_signature_is_403_and_stores_nothing():
     status, _, content = meta_post(wa_payload(wa_text("wamid.FORGED")), signature="sha256=" + "0" * 64)
     assert status == 403 and json.loads(content)["code"] == "invalid_signature"
     assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("forgery", ["missing", "zeros", "other_secret"])
+def test_instagram_post_is_403_and_stores_nothing_when_unsigned_or_wrongly_signed(ai_off, forgery):
+    path = "/webhooks/meta/instagram/"
+    body = json.dumps({"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1763800000000, "messaging": [
+        {"sender": {"id": "IGSID9"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": 1763800000000,
+         "message": {"mid": "mid.ASGI.FORGED", "text": "Hola, ¿precio del sofá?"}}]}]}).encode()
+    signature = {"missing": "", "zeros": "sha256=" + "0" * 64,
+                 "other_secret": meta_signature(body, secret="not-our-app-secret")}[forgery]
+    status, _, content = call("POST", path, body, headers={"Content-Type": "application/json",
+                                                          "X-Hub-Signature-256": signature})
+    assert status == 403 and json.loads(content)["code"] == "invalid_signature"
+    drain()
+    assert not WebhookEvent.objects.exists() and not Message.objects.exists()
+    # the same bytes signed with our secret are taken: only the signature was wrong
+    signed = call("POST", path, body, headers={"Content-Type": "application/json",
+                                               "X-Hub-Signature-256": meta_signature(body)})
+    assert signed[0] == 200
+    drain()
+    assert Message.objects.get().provider_message_id == "mid.ASGI.FORGED"
 
 
 def test_a_malformed_body_is_400_json():

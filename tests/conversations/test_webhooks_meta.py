@@ -1,3 +1,6 @@
+import json
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from conversations.models import Conversation, Message, WebhookEvent
@@ -36,6 +39,43 @@ def test_forged_or_missing_signature_is_refused(post_meta, signature):
     response = post_meta(wa_payload(wa_text("wamid.X")), signature=signature)
     assert response.status_code == 403
     assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "instagram"])
+def test_redelivery_is_acknowledged_and_neither_stored_nor_queued_again_when_the_message_id_repeats(
+        post_meta, django_capture_on_commit_callbacks, channel):
+    path = f"/webhooks/meta/{channel}/"
+    payload = wa_payload(wa_text("wamid.AGAIN", "Hola, ¿tienen fibra?")) if channel == "whatsapp" else _ig(
+        {"sender": {"id": "IGSID7"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": 1763800000000,
+         "message": {"mid": "wamid.AGAIN", "text": "Hola, ¿tienen fibra?"}})
+    with django_capture_on_commit_callbacks() as first:
+        assert post_meta(payload, path=path).status_code == 200
+    assert len(first) == 1  # the processing task, enqueued after commit
+    with django_capture_on_commit_callbacks() as again:
+        response = post_meta(payload, path=path)
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert again == []  # nothing queued for the redelivery
+    assert WebhookEvent.objects.filter(external_id="wamid.AGAIN").count() == 1
+    drain()
+    assert Message.objects.filter(provider_message_id="wamid.AGAIN").count() == 1
+
+
+@pytest.mark.parametrize("forgery", ["missing", "zeros", "other_secret"])
+def test_instagram_post_is_403_and_stores_nothing_when_unsigned_or_wrongly_signed(post_meta, forgery):
+    path = "/webhooks/meta/instagram/"
+    payload = _ig({"sender": {"id": "IGSID9"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": 1763800000000,
+                   "message": {"mid": "mid.FORGED", "text": "Hola, ¿precio del sofá?"}})
+    body = json.dumps(payload).encode()
+    signature = {"missing": "", "zeros": "sha256=" + "0" * 64,
+                 "other_secret": meta_signature(body, secret="not-our-app-secret")}[forgery]
+    response = post_meta(None, path=path, raw=body, signature=signature)
+    assert response.status_code == 403 and response.json()["code"] == "invalid_signature"
+    drain()
+    assert not WebhookEvent.objects.exists() and not Message.objects.exists()
+    # the same bytes signed with our secret are taken: only the signature was wrong
+    assert post_meta(None, path=path, raw=body).status_code == 200
+    drain()
+    assert Message.objects.get().provider_message_id == "mid.FORGED"
 
 
 def test_signature_is_checked_over_the_raw_bytes(post_meta):
@@ -83,22 +123,23 @@ def _ig(event: dict) -> dict:
     return {"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1763800000000, "messaging": [event]}]}
 
 
-def test_instagram_message_and_echo(post_meta, monkeypatch):
-    calls: list[int] = []
-    monkeypatch.setattr("conversations.hooks.inbound_message_hook", lambda message_id, **_: calls.append(message_id))
+def test_instagram_echo_is_our_sent_message_and_leaves_the_reply_window_alone_when_it_follows_a_customer_message(
+        post_meta):
+    # Whether the echo wakes the assistant is test_instagram_echo_never_reaches_the_reply_hook's subject.
     path = "/webhooks/meta/instagram/"
     post_meta(_ig({"sender": {"id": "IGSID1"}, "recipient": {"id": IG_ACCOUNT}, "timestamp": 1763800000000,
                    "message": {"mid": "mid.1", "text": "Hola, ¿precio del sofá?"}}), path=path)
     post_meta(_ig({"sender": {"id": IG_ACCOUNT}, "recipient": {"id": "IGSID1"}, "timestamp": 1763800060000,
                    "message": {"mid": "mid.2", "text": "Te paso el catálogo", "is_echo": True}}), path=path)
-    from django.db import transaction  # noqa: F401 - callbacks run below
-
     drain()
     incoming, echo = Message.objects.order_by("provider_message_id")
     assert (incoming.direction, incoming.sender) == ("in", "customer")
-    assert (echo.direction, echo.is_echo, echo.status) == ("out", True, "sent")
+    assert (echo.direction, echo.sender, echo.is_echo, echo.status) == ("out", "agent", True, "sent")
     conversation = Conversation.objects.get()
     assert conversation.unread_count == 1
+    # the 24-hour window runs from the customer's message, not from our own echo a minute later
+    assert conversation.last_inbound_at == datetime(2025, 11, 22, 8, 26, 40, tzinfo=UTC) == incoming.provider_timestamp
+    assert conversation.last_outbound_at == echo.sent_at == incoming.provider_timestamp + timedelta(minutes=1)
     assert Contact.objects.get().instagram_id == "IGSID1"
 
 

@@ -30,9 +30,10 @@ def test_the_same_phone_cannot_make_two_people(api_client_for, agent):
     assert Contact.objects.count() == 1
 
 
-def test_contact_needs_some_identity(api_client_for, agent):
-    response = api_client_for(agent).post("/api/v1/contacts/", {"name": "Sin datos"}, format="json")
-    assert response.status_code == 400
+def test_contact_is_refused_and_not_stored_when_it_has_no_phone_or_channel_id(api_client_for, agent):
+    response = api_client_for(agent).post("/api/v1/contacts/", {"name": "Sin datos", "city": "Lima"}, format="json")
+    assert response.status_code == 400 and "non_field_errors" in response.json()["errors"]
+    assert not Contact.objects.exists()
 
 
 def test_contact_profile_shows_only_the_leads_the_agent_may_see(api_client_for, agent, other_agent):

@@ -132,6 +132,7 @@ def test_lead_fields_are_validated(api_client_for, agent):
     body = response.json()
     assert body["code"] == "invalid"
     assert set(body["errors"]) == {"budget", "status"}
+    assert Lead.objects.values_list("status", "budget").get(pk=lead.pk) == (lead.status, lead.budget)
 
 
 def test_lead_list_pagination_shape_and_page_size(api_client_for, admin_user):

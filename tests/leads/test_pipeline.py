@@ -135,11 +135,15 @@ def test_moving_to_lost_with_reason_keeps_the_reason_and_closes(client, agent):
     assert (lead.status, lead.lost_reason) == ("lost", "Eligió otra tienda") and lead.closed_at
 
 
-def test_unknown_status_is_refused(client, agent):
-    lead = LeadFactory(assignee=agent)
+def test_move_is_refused_and_the_lead_left_as_it_was_when_the_status_is_unknown(client, agent):
+    lead = LeadFactory(assignee=agent, status=LeadStatus.CONTACTED)
     client.force_login(agent)
     response = move(client, lead, status="archived")
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.json()["code"] == "invalid_status_transition"
+    lead.refresh_from_db()
+    assert (lead.status, lead.closed_at) == (LeadStatus.CONTACTED, None)
+    board = pipeline_board(user=agent, filters=PipelineFilters())
+    assert column(board, "contacted").count == 1 and all(c.count == 0 for c in board if c.status != "contacted")
 
 
 def test_agent_cannot_reopen_a_won_lead_but_supervisor_can(client, agent, supervisor):

@@ -73,6 +73,19 @@ def test_validation_without_enough_stock_fails_whole_and_takes_nothing(agent, ba
     assert Sale.objects.get(pk=sale.pk).status == Sale.Status.PENDING_VALIDATION
 
 
+def test_selling_exactly_the_units_left_succeeds_and_one_more_is_refused_when_stock_runs_out(agent, backoffice, phone):
+    assert Product.objects.get(pk=phone.pk).stock == 5
+    last_units = sale_validate(actor=backoffice, sale=direct_sale(agent, phone, quantity=5))
+    assert last_units.status == Sale.Status.VALIDATED
+    assert Product.objects.get(pk=phone.pk).stock == 0
+    one_more = direct_sale(agent, phone, quantity=1)
+    with pytest.raises(OutOfStockError) as info:
+        sale_validate(actor=backoffice, sale=one_more)
+    assert info.value.extra == {"product": phone.pk, "stock": 0, "quantity": 1}
+    assert Product.objects.get(pk=phone.pk).stock == 0
+    assert Sale.objects.get(pk=one_more.pk).status == Sale.Status.PENDING_VALIDATION
+
+
 def test_reject_needs_a_reason(agent, backoffice, phone):
     sale = direct_sale(agent, phone)
     with pytest.raises(ApplicationError) as info:
