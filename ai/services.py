@@ -155,9 +155,14 @@ def analyze_text(
     context: dict[str, Any] | None = None,
     subject: str = "",
 ) -> Analysis:
-    """Analyse with the configured provider; fall back to the local rules on any failure."""
-    from ai.errors import AIError
+    """Analyse with the configured provider; fall back to the local rules on any failure.
 
+    A text past ``MAX_ANALYSED_CHARS`` is read by its start and end, by either provider.
+    """
+    from ai.errors import AIError
+    from ai.local.analyzer import bounded
+
+    text = bounded(text)
     failure = ""
     if uses_openai():
         if budget_exhausted():

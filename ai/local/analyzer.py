@@ -34,13 +34,32 @@ _AVAILABILITY_WORDS = frozenset({"hay", "llega", "llegan", "instalan", "cobertur
 _PLAN_TYPES = frozenset({"internet_home", "mobile", "tv", "combo"})
 
 
+MAX_ANALYSED_CHARS = 4096  # WhatsApp's longest message; a burst of lines read together can be longer
+
+
+def bounded(text: str) -> str:
+    """``text``, or its first and last ``MAX_ANALYSED_CHARS / 2`` characters when longer.
+
+    The work of the rules grows with the text; a message pasted a hundred times over says nothing more.
+    The start says who writes and what they want, the end is the newest line of a burst.
+    """
+    if len(text) <= MAX_ANALYSED_CHARS:
+        return text
+    half = MAX_ANALYSED_CHARS // 2
+    return f"{text[:half]}\n{text[-half:]}"
+
+
 def analyze(
     text: str, *, lexicon: Lexicon = DEFAULT_LEXICON, catalog: list[CatalogItem] | None = None,
     history: list[Turn] | None = None,
 ) -> Analysis:
-    """Read one customer message with the local rules; ``provider="local"``."""
+    """Read one customer message with the local rules; ``provider="local"``.
+
+    A text longer than :data:`MAX_ANALYSED_CHARS` is read by its start and its end (see :func:`bounded`).
+    """
     c: Compiled = lexicon.compiled
-    norm = normalize(ent.EMAIL.sub(" ", text or ""), c.spellings)
+    text = bounded(text or "")
+    norm = normalize(ent.remove_emails(text), c.spellings)
     country = _country(norm, c, history)
     entities = _entities(text, norm, c, catalog, country)
     scores, first_at, notes = _intent_scores(norm, c)
@@ -175,7 +194,7 @@ def _country(norm: Normalized, c: Compiled, history: list[Turn] | None) -> str:
     texts = [" " + " ".join(WORD.findall(norm.folded)) + " "]
     for turn in history or ():
         if turn.role == "customer":
-            texts.append(" " + " ".join(WORD.findall(normalize(turn.text, {}).folded)) + " ")
+            texts.append(" " + " ".join(WORD.findall(normalize(bounded(turn.text), {}).folded)) + " ")
     for chunk in texts:
         for match in c.country_hints.finditer(chunk):
             country = str(c.country_hints.values[match.group(0)])

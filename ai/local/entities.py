@@ -20,7 +20,10 @@ _BARE_CAPACITY = re.compile(r"(?<![\d.,$/])(64|128|256|512)(?![\d.,])(?!\s*(?:so
 _SPEED = re.compile(r"(?<![\d.,])(\d{1,4})\s*(mbps|mb|megas?|mbs|mega|megabits?|mbits?)(?![a-z])")
 _SPEED_BARE = re.compile(r"(?:internet|fibra|wifi|plan|velocidad|el|la)\s+de\s+(\d{2,4})(?![\d.,]|\s*(?:soles|"
                          r"dolares|pesos|mil|k\b|gb|gigas?|s/))")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An email address, found from each "@" outwards in bounded windows: a plain regex search for
+# ``[\w.+-]+@...`` retries the whole run of word characters at every start, quadratic in a long word.
+_EMAIL_LOCAL = re.compile(r"[\w.+-]{1,64}\Z")
+_EMAIL_DOMAIN = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _PHONE = re.compile(r"(?<![\w$/.,])(\+?\d[\d \-]{7,16}\d)(?![\d.,])")
 _ADDRESS = re.compile(
     r"(?<![\w])(?:av(?:enida)?\.?|jr\.?|jir[oó]n|calle|cll\.?|pasaje|psje\.?|pje\.?|carrera|cra\.?|kr\.?|diagonal|"
@@ -272,9 +275,33 @@ _COMMON = frozenset([
 ])
 
 
+def _emails(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each email address in ``text``, left to right; linear in ``len(text)``."""
+    spans: list[tuple[int, int]] = []
+    at = text.find("@")
+    while at != -1:
+        domain = _EMAIL_DOMAIN.match(text, at + 1, at + 1 + 600)
+        local = _EMAIL_LOCAL.search(text, max(at - 64, spans[-1][1] if spans else 0), at) if domain else None
+        if local and domain:
+            spans.append((local.start(), domain.end()))
+            at = text.find("@", domain.end())
+        else:
+            at = text.find("@", at + 1)
+    return spans
+
+
 def email(text: str) -> str:
-    match = EMAIL.search(text)
-    return match.group(0).lower().rstrip(".") if match else ""
+    spans = _emails(text)
+    return text[spans[0][0]:spans[0][1]].lower().rstrip(".") if spans else ""
+
+
+def remove_emails(text: str) -> str:
+    """``text`` with each email address replaced by a space (so its words are not read as the message's)."""
+    parts, last = [], 0
+    for start, end in _emails(text):
+        parts += [text[last:start], " "]
+        last = end
+    return "".join([*parts, text[last:]])
 
 
 def phone(text: str, *, region: str | None) -> str:
