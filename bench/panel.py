@@ -247,8 +247,11 @@ def measure_page(user: Any, path: str, runs: int) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.two_factor.testing import client_session_verify
+
     client = Client(HTTP_HOST="127.0.0.1")  # the host the distributed-mode env allows
     client.force_login(user)
+    client_session_verify(client, user)  # a supervisor's session as if they had typed their two-step code
     response = client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"{path} answered {response.status_code} to {user}")

@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ip_allowlist_asgi import IPAllowlistSocketMiddleware  # noqa: E402
+from accounts.two_factor.asgi import TwoFactorSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
 from core.client_ip import TrustedProxyMiddleware  # noqa: E402
@@ -69,7 +70,9 @@ application = TrustedProxyMiddleware(
         {
             "http": http_app,
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(IPAllowlistSocketMiddleware(URLRouter(websocket_urlpatterns)))
+                AuthMiddlewareStack(
+                    IPAllowlistSocketMiddleware(TwoFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))
+                )
             ),
         }
     )

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "channels",
     "django_celery_beat",
     "core",
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.IPAllowlistMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -257,6 +262,13 @@ AXES_IPWARE_PROXY_COUNT = 0
 # Addresses or networks of the reverse proxies in front of the web server (comma-separated). Empty:
 # X-Forwarded-For is ignored and the peer's address is the client's.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Two-step verification (accounts/two_factor/): these roles must sign in with an authenticator app's code
+# (superusers count as admin); everyone else may turn it on from the Security page.
+TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=["admin", "supervisor"])
+if unknown := set(TWO_FACTOR_REQUIRED_ROLES) - {"agent", "backoffice", "supervisor", "admin"}:
+    raise ImproperlyConfigured(f"TWO_FACTOR_REQUIRED_ROLES names unknown roles: {sorted(unknown)}")
+OTP_TOTP_ISSUER = env.str("TWO_FACTOR_ISSUER", default="CRM de ventas")  # the account's name in the app
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # IP allowlist (accounts/ip_allowlist.py): people work only from the networks admin allows their role.
 IP_RESTRICTION_ENABLED = env.bool("IP_RESTRICTION_ENABLED", default=False)
 IP_ACCESS_LOG_MINUTES = env.int("IP_ACCESS_LOG_MINUTES", default=10)  # an allowed person+address is logged this often

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.forms import LoginForm
+from accounts.two_factor import views as two_factor_views
 from core import views as core_views
 from leads import views as lead_views
 from panel import media as media_views
@@ -24,12 +24,10 @@ api_v1 = [
 
 urlpatterns = [
     path("", lead_views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    # The password step; people who need two-step verification go on to /accounts/two-factor/.
+    path("accounts/login/", two_factor_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.two_factor.urls")),
     path("admin/login/", core_views.admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

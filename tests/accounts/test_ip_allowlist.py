@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from accounts import ip_allowlist
 from accounts.ip_allowlist import allowed_network_create, allowed_networks_changed
 from accounts.models import AllowedNetwork, IPAccessLog
+from accounts.two_factor.testing import client_two_factor_pass
 from config.asgi import application
 from core.client_ip import TrustedProxyMiddleware
 from tests.core.test_client_ip import _call
@@ -67,7 +68,9 @@ def test_an_agent_logs_in_from_the_office_and_is_refused_from_home(agent, office
 @pytest.mark.django_db
 def test_admins_work_from_anywhere_when_their_role_is_allowed_everywhere(admin_user, agent, office):
     client, response = _login(admin_user.username, HOME)
-    assert response.status_code == 302 and client.get("/admin/").status_code == 200
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/setup/"  # password let in
+    client_two_factor_pass(client, admin_user)
+    assert client.get("/admin/").status_code == 200
 
 
 @pytest.mark.django_db

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.two_factor.services import totp_device_begin, totp_device_confirm
+from accounts.two_factor.testing import totp_code
 from conftest import make_user
 from leads.services import lead_create
 from tests.factories import ContactFactory, ProductFactory
@@ -14,7 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_supervisor_logs_in_and_sees_hot_leads_in_admin(live_server, page):
     from accounts.models import Role
 
-    make_user("sofia", Role.SUPERVISOR)
+    sofia = make_user("sofia", Role.SUPERVISOR)
+    enabled = totp_device_confirm(user=sofia, token=totp_code(totp_device_begin(user=sofia)))  # her phone is set up
     lead_create(actor=None, contact=ContactFactory(name="Rosa Quispe"), product=ProductFactory(),
                 budget=Decimal("150"), zone="Surco", address="Av. Primavera 1200", conversation_count=1)
     lead_create(actor=None, contact=ContactFactory(name="Luis Flores"))
@@ -25,6 +28,9 @@ def test_supervisor_logs_in_and_sees_hot_leads_in_admin(live_server, page):
     page.get_by_label("Usuario").fill("sofia")
     page.get_by_label("Contraseña").fill("pass-for-tests-123")
     page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(f"{live_server.url}/accounts/two-factor/verify/")  # supervisors use two-step verification
+    page.get_by_label("Código").fill(totp_code(enabled.device))
+    page.get_by_role("button", name="Verificar").click()
     page.wait_for_url(f"{live_server.url}/admin/")
     assert "CRM de ventas" in page.title()
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from accounts.two_factor.testing import client_two_factor_pass
 from leads.models import Contact, Lead
 from operators.models import Operator, Product
 
@@ -27,6 +28,7 @@ def test_seed_demo_twice_gives_the_same_counts(capsys):
     assert first["operators"] == 4
     out = capsys.readouterr().out
     assert "supervisor" in out and "supervisor-demo-2026" in out
+    assert "two-step verification" in out
 
 
 def test_seed_demo_spreads_leads_over_every_temperature_and_has_the_catalog():
@@ -43,7 +45,8 @@ def test_seeded_supervisor_logs_in_and_reaches_admin(client):
     call_command("seed_demo", "--contacts", "5")
     response = client.post("/accounts/login/", {"username": "supervisor", "password": "supervisor-demo-2026",
                                                  "next": "/admin/"})
-    assert response.status_code == 302 and response["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/setup/"  # first login
     supervisor = User.objects.get(username="supervisor")
+    client_two_factor_pass(client, supervisor)  # scan, confirm with a code, then the recovery codes
+    assert client.get("/admin/").status_code == 200
     assert supervisor.groups.filter(name="supervisor").exists()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -176,6 +177,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (user / password / role):")
         for demo in DEMO_USERS:
             self.stdout.write(f"  {demo.username:<11} {demo.password:<22} {demo.role}")
+        if settings.TWO_FACTOR_REQUIRED_ROLES:
+            self.stdout.write(f"Roles {', '.join(settings.TWO_FACTOR_REQUIRED_ROLES)}: two-step verification is set up "
+                              "at the first login (an authenticator app, then the recovery codes).")
 
     def _users(self) -> dict[str, User]:
         teams = {name: Team.objects.get_or_create(name=name)[0] for name in ("Equipo Lima", "Equipo Norte")}

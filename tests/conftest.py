@@ -1,0 +1,33 @@
+"""Fixtures for every test under tests/ (the personas and settings are in the root conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.two_factor.testing import client_session_verify
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):  # type: ignore[no-untyped-def]
+    """``Client.force_login`` skips the login form, and so its second step: an admin's or supervisor's session
+    is marked verified by a real confirmed app (accounts.two_factor.testing), as a right code would mark it.
+
+    Production is unchanged: the login view and the middleware still ask everyone else. A test that needs a
+    signed-in but unverified session calls ``django.test.client.ClientMixin.force_login(client, user)``.
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):  # type: ignore[no-untyped-def]
+        original(self, user, backend)
+        client_session_verify(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_cache_forgotten():  # type: ignore[no-untyped-def]
+    """Whether someone turned two-step verification on is cached by user id, and ids repeat across tests."""
+    from accounts.two_factor.services import two_factor_cache_clear
+
+    two_factor_cache_clear()
