@@ -54,7 +54,7 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     @admin.action(description=_("Reset two-step verification (lost phone)"), permissions=["reset_two_factor"])
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """Remove the selected people's authenticator apps and recovery codes. Roles that must use two
-        factors set up a new app at their next login; their current sessions stop at the code page."""
+        factors set up a new app at their next login (a current session of theirs is sent to set it up)."""
         reset = 0
         for user in queryset:
             if two_factor_disable(user=user, actor=request.user):

@@ -33,7 +33,7 @@ class TwoFactorMiddleware:
         user = request.user
         if (user.is_authenticated and not request.path.startswith(OPEN_PATHS) and not user.is_verified()
                 and two_factor_needed_on_request(user=user)):
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/") and not request.path.startswith("/api/docs/"):
                 if not _token_request(request):
                     return JsonResponse({"detail": _("Two-step verification is required: sign in again with your "
                                                      "code."), "code": "two_factor_required"}, status=403)

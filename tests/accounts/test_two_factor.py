@@ -262,7 +262,7 @@ def unverified(user) -> Client:  # type: ignore[no-untyped-def]
 
 def test_an_unverified_session_reaches_no_page_of_a_required_role(supervisor):
     client = unverified(supervisor)
-    for path in ("/admin/", "/panel/", "/", "/accounts/security/"):
+    for path in ("/admin/", "/panel/", "/", "/accounts/security/", "/api/docs/"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"] == f"{SETUP}?next={path.replace('/', '%2F')}", path
