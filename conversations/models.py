@@ -279,6 +279,7 @@ class Message(BaseModel):
         STORED = "stored", _("Stored")
         TOO_LARGE = "too_large", _("Too large")
         FAILED = "failed", _("Download failed")
+        UNSUPPORTED = "unsupported", _("File type not accepted")
 
     conversation = models.ForeignKey(
         Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="messages"
@@ -297,7 +298,7 @@ class Message(BaseModel):
     media = models.FileField(_("media"), upload_to="messages/%Y/%m/", blank=True, max_length=255)
     media_mime = models.CharField(_("media type"), max_length=100, blank=True)
     media_size = models.PositiveBigIntegerField(_("media size"), null=True, blank=True)
-    media_state = models.CharField(_("media state"), max_length=10, choices=MediaState.choices, blank=True)
+    media_state = models.CharField(_("media state"), max_length=12, choices=MediaState.choices, blank=True)
     media_ref = models.JSONField(_("media reference"), default=dict, blank=True)
     location = models.JSONField(_("location"), default=dict, blank=True)
     interactive_id = models.CharField(_("button or option id"), max_length=200, blank=True)

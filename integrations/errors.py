@@ -43,3 +43,11 @@ class PayloadError(Exception):
 
 class MediaTooLargeError(PermanentError):
     """A media file above the size limit of its kind."""
+
+
+class UnsupportedMediaError(PermanentError):
+    """A media file of a type we do not accept (``integrations.media.ALLOWED_MEDIA_TYPES``): not stored."""
+
+    def __init__(self, message: str, *, code: str = "unsupported_media", mime_type: str = ""):
+        super().__init__(message, code=code)
+        self.mime_type = mime_type

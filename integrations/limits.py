@@ -75,7 +75,7 @@ def _location(location: Location | None) -> Location | None:
         location.longitude,
         name=_text(location.name, SHORT_TEXT_CHARS),
         address=_text(location.address, SHORT_TEXT_CHARS),
-        url=_text(location.url, URL_CHARS),
+        url=_text(location.url, URL_CHARS) if location.url.lower().startswith(("https://", "http://")) else "",
     )
 
 

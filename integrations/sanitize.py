@@ -3,8 +3,8 @@
 - Text: lone UTF-16 surrogates (``"\\ud800"`` in JSON) and NUL characters cannot be stored as text
   (SQLite cannot encode the first, PostgreSQL refuses both in ``text`` and ``jsonb``): each becomes
   U+FFFD, the replacement character, so the reader still sees that something was there.
-- JSON trees: cleaned iteratively (no recursion, so no ``RecursionError`` whatever the depth);
-  containers nested deeper than :data:`MAX_JSON_DEPTH` are replaced by a marker string. No real
+- JSON trees: containers nested deeper than :data:`MAX_JSON_DEPTH` are replaced by a marker string
+  (so cleaning, storing and copying never recurse deeper than that). No real
   provider payload comes near that depth (a WhatsApp batch is about ten levels).
 - Numbers: a JSON number too large for a float (``1e400``) would become ``inf``, which is not JSON
   and cannot be stored; :func:`json_float` keeps its literal as a string instead.
@@ -34,32 +34,26 @@ def clean_text(value: str) -> str:
 
 
 def clean_json(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """A copy of a decoded JSON tree that every database can store (see the module docstring)."""
-    root: list[Any] = [None]
-    # (container to fill, key or index in it, value to clean, depth of that value)
-    stack: list[tuple[Any, Any, Any, int]] = [(root, 0, value, 0)]
-    while stack:
-        target, key, item, depth = stack.pop()
-        if isinstance(item, dict | list) and depth >= max_depth:
-            target[key] = TOO_DEEP
-        elif isinstance(item, dict):
-            copy: dict[str, Any] = {}
-            target[key] = copy
-            for name, child in item.items():
-                name = clean_text(name) if isinstance(name, str) else str(name)
-                copy[name] = None
-                stack.append((copy, name, child, depth + 1))
-        elif isinstance(item, list):
-            items: list[Any] = [None] * len(item)
-            target[key] = items
-            stack.extend((items, index, child, depth + 1) for index, child in enumerate(item))
-        elif isinstance(item, str):
-            target[key] = clean_text(item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            target[key] = str(item)
-        else:
-            target[key] = item
-    return root[0]
+    """A copy of a decoded JSON tree that every database can store (see the module docstring).
+
+    Recursive, but never deeper than ``max_depth`` levels, whatever the depth of ``value``.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        if max_depth <= 0:
+            return TOO_DEEP
+        return {
+            clean_text(key) if isinstance(key, str) else str(key): clean_json(item, max_depth=max_depth - 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        if max_depth <= 0:
+            return TOO_DEEP
+        return [clean_json(item, max_depth=max_depth - 1) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def json_float(literal: str) -> float | str:

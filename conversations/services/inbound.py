@@ -8,12 +8,14 @@ event counts as processed only once the file is in our storage.
 from __future__ import annotations
 
 import logging
-import mimetypes
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations.events import publish_message_event, publish_message_with_conversation
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
@@ -27,7 +29,8 @@ from integrations.base import (
     StatusUpdate,
     event_from_dict,
 )
-from integrations.errors import MediaTooLargeError, PermanentError
+from integrations.errors import MediaTooLargeError, PermanentError, UnsupportedMediaError
+from integrations.media import media_extension
 from leads.services import contact_upsert_from_channel, lead_touch_for_conversation
 
 logger = logging.getLogger(__name__)
@@ -224,14 +227,18 @@ def message_media_fetch(*, message_id: int) -> Message:
         downloaded = client.download_media(ref, kind=MessageType(message.type))
     except MediaTooLargeError as exc:
         return _media_final(message_id, Message.MediaState.TOO_LARGE, str(exc))
+    except UnsupportedMediaError as exc:
+        error = _("The customer sent a file of type %(type)s, which is not accepted: it was not kept.") % {
+            "type": exc.mime_type or _("unknown")}
+        return _media_final(message_id, Message.MediaState.UNSUPPORTED, error, code=exc.code)
     except PermanentError as exc:
-        return _media_final(message_id, Message.MediaState.FAILED, str(exc))
+        return _media_final(message_id, Message.MediaState.FAILED, str(exc), code=exc.code)
     finally:
         close = getattr(client, "close", None)
         if close:
             close()
-    extension = mimetypes.guess_extension((downloaded.mime_type or "").split(";")[0].strip()) or ""
-    name = downloaded.filename or f"{message.provider_message_id[-24:] or message.pk}{extension}"
+    name = _storage_name(downloaded.filename, downloaded.mime_type,
+                         fallback=message.provider_message_id[-24:] or str(message.pk))
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.media_state == Message.MediaState.PENDING:
@@ -247,12 +254,24 @@ def message_media_fetch(*, message_id: int) -> Message:
     return message
 
 
-def _media_final(message_id: int, state: str, error: str) -> Message:
+_UNSAFE_NAME = re.compile(r"[^\w.-]+")
+
+
+def _storage_name(filename: str, mime: str, *, fallback: str) -> str:
+    """A file name of our own: the customer's name without its folders or extension, cleaned, and the
+    extension of its accepted type, so the file is never served as something else (``.html``)."""
+    stem = PurePosixPath(filename.replace("\\", "/")).name.rsplit(".", 1)[0] if filename else ""
+    stem = _UNSAFE_NAME.sub("_", stem).strip("._")[:80] or _UNSAFE_NAME.sub("_", fallback).strip("._") or "media"
+    return f"{stem}{media_extension(mime)}"
+
+
+def _media_final(message_id: int, state: str, error: str, *, code: str = "") -> Message:
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         message.media_state = state
         message.error_message = error[:500]
-        message.save(update_fields=["media_state", "error_message", "updated_at"])
+        message.error_code = code[:20]
+        message.save(update_fields=["media_state", "error_message", "error_code", "updated_at"])
         publish_message_event(message, "message.updated")
     return message
 

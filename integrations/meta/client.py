@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -24,6 +25,15 @@ from integrations import base
 from integrations.base import Button, DownloadedMedia, MediaRef, MessageType, SendResult
 from integrations.errors import AmbiguousError, MediaTooLargeError, PermanentError, TransientError
 from integrations.http import make_client, send
+from integrations.media import (
+    GENERIC_TYPES,
+    base_mime,
+    check_media_type,
+    instagram_policy,
+    open_media,
+    read_media,
+    whatsapp_policy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +131,13 @@ def _check_buttons(buttons: list[Button], *, maximum: int, what: str) -> None:
 class _GraphClient:
     """One ``httpx.Client`` per instance; the Bearer token is added per request, only to Graph calls."""
 
+    _policy_for = staticmethod(whatsapp_policy)  # where media may be fetched from, given the base URL
+
     def __init__(self, access_token: str, *, base_url: str, timeout: float | httpx.Timeout | None) -> None:
         self._token = access_token
         self._base_url = base_url.rstrip("/")
         self._http = make_client(timeout=timeout)
+        self._media_policy = self._policy_for(self._base_url)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -184,36 +197,29 @@ class _GraphClient:
     def _download(self, url: str, *, limit: int, with_auth: bool) -> tuple[bytes, str]:
         """Stream ``url`` into memory, stopping as soon as it passes ``limit`` bytes.
 
-        Returns (content, content type). Raises ``_FileGone`` on 404/410 so the caller can refresh the URL.
+        Every hop (the URL and each redirect) must be on a host of :attr:`_media_policy`: Meta's media
+        domains over HTTPS or the configured Graph host; the token goes only there. Returns (content,
+        the answer's MIME type or ""). Raises ``_FileGone`` on 404/410 so the caller can refresh the URL,
+        ``UnsupportedMediaError`` when the answer is of a type we do not accept.
         """
-        headers = self._auth() if with_auth else {}
+        if with_auth:
+            self._auth()  # no token configured: permanent, before anything is sent
+        what = f"GET media file on {httpx.URL(url).host if '://' in url else 'a bad URL'}"  # no signed query strings
         try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
-            raise PermanentError("media file URL is not valid", code="bad_media_url") from exc
-        if parsed.scheme not in ("http", "https"):
-            raise PermanentError("media file URL is not http(s)", code="bad_media_url")
-        what = f"GET media file on {parsed.host}"  # signed query strings stay out of messages
-        try:
-            with self._http.stream("GET", url, headers=headers) as response:
+            with open_media(
+                self._http, url, policy=self._media_policy,
+                headers_for=(lambda _hop: self._auth()) if with_auth else None,
+            ) as response:
                 status = response.status_code
                 if status in (404, 410):
                     raise _FileGone(what)
                 if status == 429 or status >= 500:
                     raise TransientError(f"{what}: {status}", status=status)
-                if status >= 400:
+                if status >= 300:
                     raise PermanentError(f"{what}: {status}", status=status)
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    raise MediaTooLargeError(f"{what}: {declared} bytes, limit {limit}", code="media_too_large")
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in response.iter_bytes():
-                    total += len(chunk)
-                    if total > limit:
-                        raise MediaTooLargeError(f"{what}: over the limit of {limit} bytes", code="media_too_large")
-                    chunks.append(chunk)
-                return b"".join(chunks), response.headers.get("Content-Type", "")
+                return read_media(response, limit=limit, what=what)
+        except httpx.InvalidURL as exc:
+            raise PermanentError("media file URL is not valid", code="bad_media_url") from exc
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise TransientError(f"{what}: {type(exc).__name__}") from exc
 
@@ -325,31 +331,31 @@ class WhatsAppCloudClient(_GraphClient):
 
     # -- media ------------------------------------------------------------------------------
     def _media_info(self, media_id: str, *, limit: int) -> dict[str, Any]:
-        """The short-lived URL of ``media_id``; refuses a file whose declared size is over ``limit``."""
-        info = self._get_json(f"/{media_id}", params={"phone_number_id": self.phone_number_id})
-        if not info.get("url"):
+        """The short-lived URL of ``media_id``; refuses a file whose declared size is over ``limit`` or
+        whose declared type we do not accept, before downloading it."""
+        info = self._get_json(f"/{quote(media_id, safe='')}", params={"phone_number_id": self.phone_number_id})
+        if not info.get("url") or not isinstance(info["url"], str):
             raise PermanentError(f"GET /{media_id}: no URL in the media object", code="no_media_url")
+        if base_mime(str(info.get("mime_type") or "")) not in GENERIC_TYPES:
+            check_media_type(str(info["mime_type"]), what=f"media {media_id}")
         size = str(info.get("file_size") or "")
         if size.isdigit() and int(size) > limit:
             raise MediaTooLargeError(f"media {media_id}: {size} bytes, limit {limit}", code="media_too_large")
         return info
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia:
-        """Fetch a customer's file: look the media id up, then GET its URL with the Bearer token.
+        """Fetch a customer's file: look the media id up on the configured Graph API, then GET the URL it
+        returns with the Bearer token (on Meta's media hosts or the configured host only).
 
-        A file over ``MEDIA_LIMITS[kind]`` raises ``MediaTooLargeError`` (before downloading when the size
-        is declared). File URLs expire after 5 minutes, so a 404 on one gets a fresh URL once; an unknown
-        or expired media id (kept 7 days) is permanent.
+        A ``url`` that came in the webhook without a media id is never fetched: the webhook's word is not
+        enough to send our token somewhere (``PermanentError``, code ``no_media_id``). A file over
+        ``MEDIA_LIMITS[kind]`` raises ``MediaTooLargeError`` (before downloading when the size is
+        declared), a type we do not accept ``UnsupportedMediaError``. File URLs expire after 5 minutes,
+        so a 404 on one gets a fresh URL once; an unknown or expired media id (kept 7 days) is permanent.
         """
         limit = _media_limit(kind)
         if not media.media_id:
-            if not media.url:
-                raise ValueError("WhatsApp media needs a media id or a URL")
-            try:
-                content, content_type = self._download(media.url, limit=limit, with_auth=True)
-            except _FileGone as exc:
-                raise PermanentError(f"{exc}: expired, and no media id to refresh it", code="media_expired") from exc
-            return DownloadedMedia(content, media.mime_type or content_type, media.filename)
+            raise PermanentError("WhatsApp media without a media id: not fetched", code="no_media_id")
 
         info = self._media_info(media.media_id, limit=limit)
         try:
@@ -361,7 +367,8 @@ class WhatsAppCloudClient(_GraphClient):
                 content, content_type = self._download(str(info["url"]), limit=limit, with_auth=True)
             except _FileGone as exc:
                 raise PermanentError(f"{exc}: gone after a refresh", code="media_expired") from exc
-        mime_type = str(info.get("mime_type") or "") or media.mime_type or content_type
+        mime_type = base_mime(str(info.get("mime_type") or "")) or content_type or base_mime(media.mime_type)
+        check_media_type(mime_type, what=f"media {media.media_id}")
         return DownloadedMedia(content, mime_type, media.filename)
 
 
@@ -383,6 +390,8 @@ class InstagramClient(_GraphClient):
     ) -> None:
         super().__init__(access_token, base_url=base_url, timeout=timeout)
         self.account_id = account_id
+
+    _policy_for = staticmethod(instagram_policy)
 
     def __repr__(self) -> str:
         return f"InstagramClient(account_id={self.account_id!r}, base_url={self._base_url!r})"
@@ -454,16 +463,20 @@ class InstagramClient(_GraphClient):
         return self._send_message(to, message, human_agent=human_agent)
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia:
-        """GET an attachment's CDN URL (signed, so without our token: it must not leak to a CDN).
+        """GET an attachment's CDN URL (signed, so without our token: it must not leak to a CDN), on
+        Instagram's and Meta's media hosts or the configured Graph host only.
 
-        Over ``MEDIA_LIMITS[kind]`` raises ``MediaTooLargeError``; an expired or removed URL is permanent
-        (Instagram offers no way to refresh it).
+        Over ``MEDIA_LIMITS[kind]`` raises ``MediaTooLargeError``, a type we do not accept
+        ``UnsupportedMediaError``; an expired or removed URL is permanent (Instagram offers no way to
+        refresh it).
         """
         limit = _media_limit(kind)
         if not media.url:
-            raise ValueError("Instagram media needs a URL")
+            raise PermanentError("Instagram media without a URL", code="no_media_url")
         try:
             content, content_type = self._download(media.url, limit=limit, with_auth=False)
         except _FileGone as exc:
             raise PermanentError(f"{exc}: expired or removed", code="media_expired") from exc
-        return DownloadedMedia(content, media.mime_type or content_type, media.filename)
+        mime_type = content_type or base_mime(media.mime_type)
+        check_media_type(mime_type, what="Instagram attachment")
+        return DownloadedMedia(content, mime_type, media.filename)

@@ -30,7 +30,8 @@ from integrations.base import (
     MessageType,
     SendResult,
 )
-from integrations.errors import AmbiguousError, MediaTooLargeError, PermanentError, TransientError
+from integrations.errors import AmbiguousError, PermanentError, TransientError
+from integrations.media import check_media_type, open_media, read_media, twilio_policy
 from integrations.twilio.addresses import whatsapp_address
 from integrations.twilio.webhooks import STATUS_MAP
 
@@ -133,6 +134,7 @@ class TwilioClient:
         self.status_callback_url = status_callback_url
         self._auth = httpx.BasicAuth(account_sid, auth_token)
         self._http = http.make_client(timeout=timeout)
+        self._media_policy = twilio_policy(self.base_url)
 
     def __repr__(self) -> str:  # never show the token
         return f"TwilioClient(account_sid={self.account_sid!r}, base_url={self.base_url!r})"
@@ -221,37 +223,35 @@ class TwilioClient:
         return self._post_message(to=to, fields={"Body": text})
 
     # -- media ----------------------------------------------------------------------------------
-    def _auth_for(self, url: str) -> httpx.BasicAuth | None:
+    def _auth_for(self, url: httpx.URL | str) -> httpx.BasicAuth | None:
         """Credentials only for Twilio's own host: a media URL elsewhere must not receive them."""
-        return self._auth if _origin(url) == _origin(self.base_url) else None
+        return self._auth if _origin(str(url)) == _origin(self.base_url) else None
 
     @contextmanager
     def _stream(self, url: str) -> Iterator[httpx.Response]:
-        """GET ``url`` as a stream. A GET changes nothing, so every transport failure, timeout, 429 and
-        5xx is a ``TransientError`` (safe to retry), unlike ``http.send``'s ambiguous POST timeouts."""
+        """GET ``url`` as a stream, hop by hop on Twilio's hosts only (``integrations.media``). A GET changes
+        nothing, so every transport failure, timeout, 429 and 5xx is a ``TransientError`` (safe to retry),
+        unlike ``http.send``'s ambiguous POST timeouts."""
         try:
-            request = self._http.build_request("GET", url)
-            response = self._http.send(request, auth=self._auth_for(url), stream=True)
+            with open_media(self._http, url, policy=self._media_policy, auth_for=self._auth_for) as response:
+                yield response
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise PermanentError(f"GET media: unusable URL ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise TransientError(f"GET media: not received ({type(exc).__name__})") from exc
-        try:
-            yield response
-        except httpx.HTTPError as exc:
-            raise TransientError(f"GET media: interrupted ({type(exc).__name__})") from exc
-        finally:
-            response.close()
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia:
         """Fetch a file a customer sent (``MediaUrl{N}`` of the webhook) and return its bytes.
 
-        Twilio answers the media URL with a redirect to its storage; redirects are followed (httpx
-        drops the credentials when the host changes). Stops with ``MediaTooLargeError`` as soon as
-        the size passes ``MEDIA_LIMITS[kind]``: before reading when ``Content-Length`` says so,
-        otherwise while counting the streamed bytes. 404 (media deleted) and other 4xx are
-        ``PermanentError``. The MIME type is the answer's ``Content-Type`` (or ``media.mime_type`` when
-        that is missing or generic); the filename is the URL's last segment plus a guessed extension.
+        Only from Twilio's hosts (``*.twilio.com`` over HTTPS, or the configured API host); Twilio answers
+        with a redirect to its storage (``*.twiliocdn.com``, or its S3 bucket), which is followed hop by hop
+        on those hosts only, with the credentials sent to the API host alone. A file whose type is not in
+        ``integrations.media.ALLOWED_MEDIA_TYPES`` raises ``UnsupportedMediaError`` before it is read.
+        Stops with ``MediaTooLargeError`` as soon as the size passes ``MEDIA_LIMITS[kind]``: before reading
+        when ``Content-Length`` says so, otherwise while counting the streamed bytes. 404 (media deleted)
+        and other 4xx are ``PermanentError``. The MIME type is the answer's ``Content-Type`` (or
+        ``media.mime_type`` when that is missing or generic); the filename is the URL's last segment plus
+        an extension for the type.
         """
         if not media.url:
             raise PermanentError("Twilio media without a URL")
@@ -263,23 +263,12 @@ class TwilioClient:
             if status >= 400:
                 response.read()
                 raise error_from_response(response)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise MediaTooLargeError(f"{kind} media of {int(declared)} bytes is over the {limit}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise MediaTooLargeError(f"{kind} media passed the {limit}-byte limit while downloading")
-                chunks.append(chunk)
-            header_mime = _base_mime(response.headers.get("Content-Type", ""))
-        mime = header_mime
-        if not mime or mime in ("application/octet-stream", "binary/octet-stream"):
-            mime = _base_mime(media.mime_type) or mime or "application/octet-stream"
-        return DownloadedMedia(
-            content=b"".join(chunks), mime_type=mime, filename=media.filename or _filename(media.url, mime)
-        )
+            if status >= 300:
+                raise PermanentError(f"GET media: {status} without a usable Location", status=status)
+            content, header_mime = read_media(response, limit=limit, what=f"{kind} media")
+        mime = header_mime or _base_mime(media.mime_type) or "application/octet-stream"
+        check_media_type(mime, what=f"{kind} media")
+        return DownloadedMedia(content=content, mime_type=mime, filename=media.filename or _filename(media.url, mime))
 
 
 __all__ = ["DEFAULT_BASE_URL", "TwilioClient", "error_from_response"]

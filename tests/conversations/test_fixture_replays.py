@@ -24,6 +24,7 @@ def fake_media(httpserver, settings):
     """Graph API media lookups and files, and Twilio media URLs, all on one local server."""
     base = httpserver.url_for("").rstrip("/")
     settings.META_GRAPH_BASE_URL = base
+    settings.INSTAGRAM_GRAPH_BASE_URL = base  # media are fetched only from the provider's (here: fake) hosts
     settings.TWILIO_API_BASE_URL = base
 
     def media_info(request):

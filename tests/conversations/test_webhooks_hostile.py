@@ -319,3 +319,54 @@ def test_every_field_fits_its_column_when_meta_fields_are_huge(post_meta):
     reply_message = Message.objects.get(text="respuesta")
     assert reply_message.reply_to is not None and reply_message.reply_to.text == "hola"
     assert Message.objects.get(type="reaction").reply_to.text == "hola"
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding 5: media only from the provider, only accepted types (the clients are tested in
+# tests/integrations/test_media_hosts.py)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_provider(httpserver, settings):  # type: ignore[no-untyped-def]
+    base = httpserver.url_for("").rstrip("/")
+    settings.TWILIO_API_BASE_URL = base
+    settings.META_GRAPH_BASE_URL = base
+    return httpserver
+
+
+def test_html_attachment_is_kept_as_unsupported_without_bytes_when_customer_sends_it(post_twilio, fake_provider):
+    fake_provider.expect_request("/Media/ME9").respond_with_data(b"<html><script>steal()</script>",
+                                                                 content_type="text/html")
+    post_twilio(twilio_params(NumMedia="1", MediaUrl0=fake_provider.url_for("/Media/ME9"),
+                              MediaContentType0="text/html", Body="mira", MessageType="document"))
+    drain()
+    message = Message.objects.get()
+    assert message.media_state == "unsupported"
+    assert not message.media
+    assert message.error_code == "unsupported_media"
+    assert "text/html" in message.error_message
+    assert message.text == "mira"
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+
+
+def test_media_url_on_a_foreign_host_is_never_fetched_and_the_message_kept(post_twilio, fake_provider):
+    foreign = fake_provider.url_for("/Media/ME9").replace("localhost", "127.0.0.1")
+    post_twilio(twilio_params(NumMedia="1", MediaUrl0=foreign, MediaContentType0="image/jpeg", MessageType="image"))
+    drain()
+    message = Message.objects.get()
+    assert message.media_state == "failed"
+    assert message.error_code == "media_host_refused"
+    assert fake_provider.log == []
+
+
+def test_stored_file_takes_its_extension_from_its_accepted_type_when_named_otherwise(post_meta, fake_provider):
+    fake_provider.expect_request("/555").respond_with_json(
+        {"url": fake_provider.url_for("/file/555"), "mime_type": "application/pdf", "id": "555"})
+    fake_provider.expect_request("/file/555").respond_with_data(b"%PDF-1.7", content_type="application/pdf")
+    document = {"from": "51987654321", "id": "wamid.PDF1", "timestamp": now_ts(), "type": "document",
+                "document": {"id": "555", "mime_type": "application/pdf", "filename": "../../factura.html"}}
+    post_meta(wa_payload(document))
+    drain()
+    message = Message.objects.get()
+    assert message.media_state == "stored"
+    name = message.media.name.rsplit("/", 1)[-1]
+    assert name.startswith("factura") and name.endswith(".pdf")

@@ -87,7 +87,7 @@ def twilio(httpserver: HTTPServer) -> Iterator[TwilioClient]:
 
 @pytest.fixture(scope="module")
 def _threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = HTTPServer(host="localhost", port=0, threaded=True)  # the API's host: media may be fetched there
     server.start()
     yield server
     server.stop()
@@ -95,7 +95,8 @@ def _threaded_server() -> Iterator[HTTPServer]:
 
 @pytest.fixture
 def threaded_server(_threaded_server: HTTPServer) -> HTTPServer:
-    """A second server (another origin), threaded so it answers in HTTP/1.1 and streams chunked bodies."""
+    """A second server (another origin on the API's host), threaded so it answers in HTTP/1.1 and streams
+    chunked bodies."""
     _threaded_server.clear()
     return _threaded_server
 
@@ -505,4 +506,4 @@ def test_download_media_raises_transient_error_when_connection_is_refused(twilio
         port = probe.getsockname()[1]
 
     with pytest.raises(TransientError):
-        twilio.download_media(MediaRef(url=f"http://127.0.0.1:{port}{MEDIA_PATH}"), kind=MessageType.IMAGE)
+        twilio.download_media(MediaRef(url=f"http://localhost:{port}{MEDIA_PATH}"), kind=MessageType.IMAGE)
