@@ -78,3 +78,32 @@ def test_huge_ids_in_a_posted_body_are_a_400(api_client_for, admin_user):
     response = client.post("/api/v1/leads/", {"contact": int(HUGE)}, format="json")
     assert response.status_code == 400
     assert "contact" in response.json()["errors"]
+
+
+def test_date_and_time_before_1970_is_a_400_not_an_answer_iso_8601_cannot_write(api_client_for, admin_user):
+    """Found by the fuzz run: a payment dated 0795 was stored and answered with the offset Lima had then,
+    "-05:08:12", which no ISO 8601 reader takes."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from agreements.models import Payment
+    from agreements.services import agreement_create
+    from tests.agreements.factories import DebtFactory
+    from tests.factories import LeadFactory
+
+    client = api_client_for(admin_user)
+    agreement = agreement_create(actor=admin_user, debt=DebtFactory(), discount_percent=Decimal("0"), installments=2,
+                                 first_due_date=timezone.localdate() + timedelta(days=7))
+    response = client.post(f"/api/v1/agreements/{agreement.pk}/payments/",
+                           {"amount": "10.00", "paid_at": "0795-11-28T19:52:01-02:09"}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "paid_at" in response.json()["errors"]
+    assert not Payment.objects.exists()
+    lead = LeadFactory()
+    response = client.patch(f"/api/v1/leads/{lead.pk}/", {"next_action_at": "1900-01-01T10:00:00Z"}, format="json")
+    assert response.status_code == 400
+    assert "next_action_at" in response.json()["errors"]
+    response = client.patch(f"/api/v1/leads/{lead.pk}/", {"next_action_at": "2030-01-01T10:00:00Z"}, format="json")
+    assert response.status_code == 200

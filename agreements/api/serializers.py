@@ -5,7 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
-from core.api.fields import IdField, IdOrKeywordField
+from core.api.fields import DateTimeInRangeField, IdField, IdOrKeywordField
 
 
 class DebtSerializer(serializers.ModelSerializer):
@@ -113,7 +113,7 @@ class AgreementFilterSerializer(serializers.Serializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    paid_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    paid_at = DateTimeInRangeField(required=False, allow_null=True, default=None)
     method = serializers.ChoiceField(choices=Payment.Method.choices, required=False, default=Payment.Method.TRANSFER)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")

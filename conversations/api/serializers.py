@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from conversations.models import Channel, Conversation, Message, Note
-from core.api.fields import IdField, IdOrKeywordField
+from core.api.fields import DateTimeInRangeField, IdField, IdOrKeywordField
 from leads.api.serializers import ContactBriefSerializer
 from leads.models import Lead
 
@@ -85,7 +85,7 @@ class TransferInputSerializer(serializers.Serializer):
 
 class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Conversation.Status.choices)
-    snoozed_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    snoozed_until = DateTimeInRangeField(required=False, allow_null=True, default=None)
 
 
 class NoteSerializer(serializers.ModelSerializer):

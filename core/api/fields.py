@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,24 @@ class TriStateBooleanField(serializers.BooleanField):
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("default", None)
         super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+class DateTimeInRangeField(serializers.DateTimeField):
+    """A date and time of the years 1970 to 2100 (else a 400).
+
+    Older ones are typos, and before time zones were standard (1908 in Lima) local time had offsets in
+    seconds that ISO 8601 output cannot carry: the API answered "0795-11-28T16:52:49-05:08:12".
+    """
+
+    earliest = datetime(1970, 1, 1, tzinfo=UTC)
+    latest = datetime(2100, 12, 31, tzinfo=UTC)
+    default_error_messages = {"out_of_range": _("Enter a date and time between 1970 and 2100.")}
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        if not self.earliest <= parsed <= self.latest:
+            self.fail("out_of_range")
+        return parsed
 
 
 class IdField(serializers.IntegerField):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import IdField, IdOrKeywordField
+from core.api.fields import DateTimeInRangeField, IdField, IdOrKeywordField
 from leads.models import Classification, Contact, CustomerType, Lead, LeadStatus, SourceChannel
 from operators.models import Category, Operator, Product
 
@@ -45,7 +45,7 @@ class _LeadFieldsInput(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=255)
     notes = serializers.CharField(required=False, allow_blank=True)
     next_action = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    next_action_at = serializers.DateTimeField(required=False, allow_null=True)
+    next_action_at = DateTimeInRangeField(required=False, allow_null=True)
 
 
 class LeadCreateInputSerializer(_LeadFieldsInput):
