@@ -109,4 +109,5 @@ class TokenAdmin(BaseTokenAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return self._is_admin(request)
 
+import accounts.admin_audit  # noqa: E402, F401 - the audit log
 from accounts import admin_ip  # noqa: E402, F401 - the IP allowlist pages

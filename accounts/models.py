@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
+from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit_context import MASKED, current_request, request_actor, request_address
 from core.models import BaseModel
 
 
@@ -131,3 +136,145 @@ class IPAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {'✓' if self.is_allowed else '✗'}"
+
+
+class AuditKind(models.TextChoices):
+    """What an audit entry records. Model changes that django-auditlog sees get the first kinds (a change
+    of a user's role, a password, a secret or an assignee is told apart); services write the others."""
+
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    ROLE = "role", _("Role or access changed")
+    PASSWORD = "password", _("Password changed")
+    SECRET = "secret", _("Secret changed")
+    ASSIGN = "assign", _("Assigned")
+    TRANSFER = "transfer", _("Transferred")
+    SALE_CREATE = "sale.create", _("Sale created")
+    SALE_VALIDATE = "sale.validate", _("Sale validated")
+    SALE_REJECT = "sale.reject", _("Sale rejected")
+    SALE_CANCEL = "sale.cancel", _("Sale cancelled")
+    DISCOUNT = "discount", _("Discount")
+    EXPORT = "export", _("Export")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login.failed", _("Failed sign-in")
+    LOGOUT = "logout", _("Signed out")
+    LOCKOUT = "lockout", _("Locked out")
+
+
+# A user's fields whose change is a change of what they may do.
+ACCESS_FIELDS = frozenset({"role", "team", "is_active", "is_staff", "is_superuser"})
+# Models whose text is safe in the log (no customer's name or phone); others show as "Lead #12".
+PLAIN_REPR_MODELS = frozenset({
+    "accounts.user", "accounts.team", "conversations.channelaccount", "sales.discountlimit", "sales.sale",
+    "sales.quote", "agreements.debt", "reports.exportlog",
+})
+USER_FIELDS = ("assignee", "agent", "user")  # the person a row belongs to, for a supervisor's scope
+
+
+def audit_object_repr(obj: Any) -> str:
+    if isinstance(obj, type):
+        return str(capfirst(obj._meta.verbose_name_plural))
+    if obj._meta.label_lower in PLAIN_REPR_MODELS:
+        return str(obj)[:200]
+    return f"{capfirst(obj._meta.verbose_name)} #{obj.pk}"
+
+
+def audit_team_id(obj: Any) -> int | None:
+    """The team an entry about ``obj`` concerns: a user's, a team itself, or the team of the row's person."""
+    if obj is None or isinstance(obj, type):
+        return None
+    if isinstance(obj, Team):
+        return obj.pk
+    if isinstance(obj, User):
+        return obj.team_id
+    for name in USER_FIELDS:
+        try:
+            field = obj._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not field.is_relation or field.related_model is not User:
+            continue
+        if field.is_cached(obj):
+            person = getattr(obj, name)
+            return person.team_id if person is not None else None
+        user_id = getattr(obj, field.attname)
+        if user_id:
+            return User.objects.filter(pk=user_id).values_list("team_id", flat=True).first()
+        return None
+    return None
+
+
+def audit_kind_for(action: int | None, label: str, changes: dict | None) -> str:
+    """The kind of an entry django-auditlog writes for a model change."""
+    if action == AbstractLogEntry.Action.DELETE:
+        return AuditKind.DELETE
+    if label == "sales.discountlimit":
+        return AuditKind.DISCOUNT
+    fields = set(changes or {})
+    if action == AbstractLogEntry.Action.CREATE:
+        return AuditKind.ASSIGN if fields == {"assignee"} else AuditKind.CREATE
+    if "password" in fields:
+        return AuditKind.PASSWORD
+    if any(isinstance(value, list | tuple) and MASKED in value for value in (changes or {}).values()):
+        return AuditKind.SECRET
+    if label == settings.AUTH_USER_MODEL.lower() and fields & ACCESS_FIELDS:
+        return AuditKind.ROLE
+    if fields == {"assignee"}:
+        return AuditKind.ASSIGN
+    return AuditKind.UPDATE
+
+
+class AuditEntryManager(LogEntryManager):
+    def log_create(self, instance: Any, force_log: bool = False, **kwargs: Any) -> AuditEntry | None:
+        """django-auditlog's writer for model changes, with our kind, scope, safe text, actor and address."""
+        if kwargs.get("changes") is None and not force_log:
+            return None
+        kwargs.setdefault("kind", audit_kind_for(kwargs.get("action"), instance._meta.label_lower,
+                                                 kwargs.get("changes")))
+        kwargs.setdefault("team_id", audit_team_id(instance))
+        kwargs.setdefault("object_repr", audit_object_repr(instance))
+        request = current_request()
+        if request is not None:
+            kwargs.setdefault("actor", request_actor(request))
+            kwargs.setdefault("remote_addr", request_address(request))
+        if kwargs.get("actor") is not None:
+            kwargs.setdefault("actor_username", kwargs["actor"].get_username())
+        return super().log_create(instance, force_log=force_log, **kwargs)
+
+
+class AuditEntryImmutableError(Exception):
+    """An audit entry is written once; nobody changes it (admins may only delete old ones)."""
+
+
+class AuditEntry(AbstractLogEntry):
+    """Who changed what, when and from where (django-auditlog's entry, ``AUDITLOG_LOGENTRY_MODEL``).
+
+    Adds what the back office searches and scopes by: the ``kind`` of action, the ``team`` the entry is
+    about (a supervisor sees their teams' entries) and the actor's username as it was. Entries hold ids,
+    field names and business values, never message texts, secrets or tokens.
+    """
+
+    kind = models.CharField(_("action"), max_length=20, choices=AuditKind.choices, db_index=True)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    actor_username = models.CharField(_("actor's username"), max_length=150, blank=True)
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["content_type", "object_pk"], name="audit_object_idx"),
+            models.Index(fields=["team", "timestamp"], name="audit_team_time_idx"),
+            models.Index(fields=["actor", "timestamp"], name="audit_actor_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditEntryImmutableError(f"audit entry {self.pk} cannot be changed")
+        super().save(*args, **kwargs)

@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "leads.scoringsettings": ("view", "change"),
         "accounts.user": ("view",),
         "accounts.team": ("view",),
+        "accounts.auditentry": ("view",),  # their teams' entries only (accounts.selectors)
         "conversations.conversation": ("view", "change"),
         "conversations.message": ("view", "add"),
         "conversations.note": ("view", "add", "change"),

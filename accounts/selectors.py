@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, Team, User
+from accounts.models import AuditEntry, Role, Team, User
 
 
 def team_member_q(user: User, *, prefix: str) -> Q:
@@ -45,3 +45,16 @@ def team_visible_queryset(*, user: User) -> QuerySet[Team]:
     if user.is_admin_role or user.is_backoffice:
         return qs
     return qs.filter(Q(supervisor=user) | Q(pk=user.team_id or 0))
+
+
+def audit_entry_visible_queryset(*, user: User) -> QuerySet[AuditEntry]:
+    """Audit entries ``user`` may read: all for admins; for a supervisor, the entries about their teams
+    (their people and those people's rows) and what their people did; nothing for anyone else."""
+    qs = AuditEntry.objects.select_related("content_type", "actor", "team")
+    if user.is_admin_role:
+        return qs
+    if user.is_supervisor:
+        teams = team_visible_queryset(user=user).values("pk")
+        people = user_visible_queryset(user=user).values("pk")
+        return qs.filter(Q(team__in=teams) | Q(actor__in=people))
+    return qs.none()

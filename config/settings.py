@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "channels",
     "django_celery_beat",
+    "auditlog",  # before accounts: accounts' admin replaces auditlog's page for the entry model
     "core",
     "accounts",
     "operators",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.audit_context.AuditRequestMiddleware",
     "core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -276,6 +278,31 @@ IP_ACCESS_LOG_MINUTES = env.int("IP_ACCESS_LOG_MINUTES", default=10)  # an allow
 IP_RISK_LOOKUP_URL = env.str("IP_RISK_LOOKUP_URL", default="")
 IP_RISK_LOOKUP_KEY = env.str("IP_RISK_LOOKUP_KEY", default="")
 IP_RISK_ACTION = env.str("IP_RISK_ACTION", default="log")  # "log" or "block"
+
+# --------------------------------------------------------------------------------------------
+# Audit log (accounts/audit.py): django-auditlog diffs these back-office models on every save, with the
+# actor and address of the request (accounts.audit_context). Never a model saved on the inbound path
+# (conversations, messages, contacts, leads, webhook events): its update signal reads the row first.
+# --------------------------------------------------------------------------------------------
+AUDITLOG_LOGENTRY_MODEL = "accounts.AuditEntry"
+# Its only model is swapped for ours: its migrations would still create an unused table that references
+# the content types (and PostgreSQL then refuses to empty them between transactional tests).
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True  # "team: Equipo Lima → Equipo Norte", not ids
+_MASK_CALLABLE = "accounts.audit_context.secret_mask"
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "accounts.user", "include_fields": ["username", "role", "team", "is_active", "is_staff",
+                                                  "is_superuser", "password"],
+     "mask_fields": ["password"], "mask_callable": _MASK_CALLABLE},
+    {"model": "accounts.team", "include_fields": ["name", "supervisor"]},
+    {"model": "conversations.channelaccount",
+     "include_fields": ["provider", "name", "account_ref", "phone_number", "account_sid", "access_token",
+                        "app_secret", "verify_token", "is_active", "ai_mode", "reminder_after_hours"],
+     "mask_fields": ["access_token", "app_secret", "verify_token"], "mask_callable": _MASK_CALLABLE},
+    {"model": "sales.discountlimit", "include_fields": ["role", "max_percent"]},
+    {"model": "agreements.debt", "include_fields": ["assignee"]},
+)
 
 # --------------------------------------------------------------------------------------------
 # Security (production-like when PUBLIC_BASE_URL is https)

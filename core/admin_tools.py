@@ -94,6 +94,10 @@ class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 Column = tuple[str, Callable[[Any], Any]]
 
+# Told of every export ``excel_response`` streams, as ``subscriber(filename=..., rows=...)`` once the file is
+# written (accounts records it in the audit log). Higher apps subscribe in ``AppConfig.ready()``.
+export_subscribers: list[Callable[..., None]] = []
+
 
 def excel_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     """``values`` ready for a write-only sheet, text kept as text.
@@ -133,11 +137,15 @@ def excel_response(*, filename: str, sheet: str, columns: Sequence[Column], rows
         cell.fill = header_fill
         header.append(cell)
     worksheet.append(header)
+    count = 0
     for row in rows:
         worksheet.append(excel_row(worksheet, (_cell_value(getter(row)) for _title, getter in columns)))
+        count += 1
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
     handle.seek(0)
+    for subscriber in export_subscribers:
+        subscriber(filename=filename, rows=count)
     return FileResponse(
         handle,
         as_attachment=True,

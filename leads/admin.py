@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_filters import PersonFilter as AssigneeFilter
+from accounts.audit import audit_assignment
 from accounts.models import User
 from accounts.selectors import assignable_users_list
 from core.admin_tools import ScopedAdminMixin, badge, excel_response, progress_bar
@@ -178,6 +179,9 @@ class LeadAdmin(ScopedAdminMixin, admin.ModelAdmin):
             obj.lost_reason = str(_("Marked lost in the back office"))
         lead_apply_score(lead=obj)
         super().save_model(request, obj, form, change)
+        if "assignee" in form.changed_data:
+            audit_assignment(actor=request.user, obj=obj, previous_id=form.initial.get("assignee"),
+                             new_id=obj.assignee_id)
 
     @admin.display(description=_("phone"), ordering="contact__phone")
     def contact_phone(self, obj: Lead) -> str:

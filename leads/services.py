@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_assignment, audit_assignments_bulk
 from accounts.models import User
 from accounts.selectors import assignable_users_list
 from core.errors import ApplicationError, PermissionDeniedError
@@ -129,6 +130,8 @@ def lead_create(*, actor: User | None, contact: Contact, assignee: User | None =
     lead_apply_score(lead=lead)
     lead.full_clean()
     lead.save()
+    if actor is not None and assignee is not None and assignee != actor:
+        audit_assignment(actor=actor, obj=lead, previous_id=None, new_id=assignee.pk)
     return lead
 
 
@@ -162,8 +165,10 @@ def lead_assign(*, actor: User, lead: Lead, assignee: User | None) -> Lead:
     if assignee is not None:
         _check_assignable(actor=actor, assignee=assignee)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    previous = lead.assignee_id
     lead.assignee = assignee
     lead.save(update_fields=["assignee", "updated_at"])
+    audit_assignment(actor=actor, obj=lead, previous_id=previous, new_id=lead.assignee_id)
     return lead
 
 
@@ -173,7 +178,11 @@ def leads_assign(*, actor: User, leads: QuerySet[Lead], assignee: User | None) -
         raise PermissionDeniedError(_("Only supervisors can assign leads."))
     if assignee is not None:
         _check_assignable(actor=actor, assignee=assignee)
-    return leads.update(assignee=assignee, updated_at=timezone.now())
+    with transaction.atomic():
+        rows = list(leads.order_by().values_list("pk", "assignee_id"))  # who had each lead, for the audit log
+        done = leads.update(assignee=assignee, updated_at=timezone.now())
+        audit_assignments_bulk(actor=actor, model=Lead, rows=rows, new_id=assignee.pk if assignee else None)
+    return done
 
 
 def _check_transition(*, actor: User, lead: Lead, status: str, lost_reason: str) -> None:

@@ -11,7 +11,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Team, User
+from accounts.audit import audit_assignment
+from accounts.models import AuditKind, Role, Team, User
 from accounts.selectors import assignable_users_list
 from conversations.events import former_assignee_groups, publish_conversation_event
 from conversations.models import Conversation, Message, Note, Tag
@@ -38,12 +39,15 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
     previous = conversation.assignee_id
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
+    audit_assignment(actor=actor, obj=conversation, previous_id=previous, new_id=conversation.assignee_id)
     # The former assignee, or the agents watching the unassigned queue, hear it too: their row goes.
     publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
     if conversation.lead_id and assignee is not None:
         from leads.models import Lead
 
-        Lead.objects.filter(pk=conversation.lead_id, assignee__isnull=True).update(assignee=assignee)
+        if Lead.objects.filter(pk=conversation.lead_id, assignee__isnull=True).update(assignee=assignee):
+            audit_assignment(actor=actor, obj=Lead(pk=conversation.lead_id), previous_id=None, new_id=assignee.pk,
+                             data={"conversation_id": conversation.pk})
     return conversation
 
 
@@ -67,6 +71,7 @@ def _transfer(*, actor: User, conversation: Conversation, to: User, note: str) -
     previous = conversation.assignee_id
     conversation.assignee = to
     conversation.save(update_fields=["assignee", "updated_at"])
+    audit_assignment(actor=actor, obj=conversation, previous_id=previous, new_id=to.pk, action=AuditKind.TRANSFER)
     if note.strip():
         Note.objects.create(conversation=conversation, author=actor,
                             text=_("Transferred to %(user)s: %(note)s") % {"user": to, "note": note.strip()})

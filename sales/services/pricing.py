@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.audit import audit_record
+from accounts.models import AuditKind, User
 from core.errors import ApplicationError
 from leads.models import Contact, CustomerType
 from operators.models import Product
@@ -171,3 +172,15 @@ def lines_totals(lines: Sequence[PricedLine]) -> Totals:
         discount_total=money(subtotal - total),
         total=money(total),
     )
+
+
+def discount_audit(*, actor: User, obj: Any, lines: Sequence[PricedLine]) -> None:
+    """Record the discount ``actor`` gave on the lines of a new quote or sale (``obj``), if they gave one."""
+    given = [line.discount_percent for line in lines if line.discount_percent > 0]
+    if not given:
+        return
+    totals = lines_totals(lines)
+    audit_record(actor=actor, action=AuditKind.DISCOUNT, obj=obj, data={
+        "max_percent": str(max(given)), "lines": len(given), "limit_percent": str(discount_limit_for(actor)),
+        "discount_total": str(totals.discount_total), "total": str(totals.total), "currency": totals.currency,
+    })

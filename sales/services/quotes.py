@@ -29,9 +29,9 @@ from leads.models import Contact, LeadStatus
 from sales.models import Quote, QuoteLine, Sale, SaleType
 from sales.services.documents import amount, quote_pdf_render
 from sales.services.numbering import number_assign, provisional_number
-from sales.services.pricing import lines_price, lines_totals
+from sales.services.pricing import discount_audit, lines_price, lines_totals
 from sales.services.roles import check_can_sell
-from sales.services.sales import lead_for, lead_mark, sale_from_quote
+from sales.services.sales import lead_for, lead_mark, sale_created_audit, sale_from_quote
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ def quote_create(
     number_assign(quote, "COT")
     QuoteLine.objects.bulk_create([QuoteLine(quote=quote, **line.as_fields()) for line in priced])
     lead_mark(lead_id=quote.lead_id, status=LeadStatus.QUOTED)
+    discount_audit(actor=actor, obj=quote, lines=priced)
     return quote
 
 
@@ -189,6 +190,7 @@ def quote_accept(
         quote.conversation = message.conversation
     quote.save(update_fields=["status", "accepted_at", "conversation", "updated_at"])
     sale = sale_from_quote(quote=quote, **{k: v for k, v in (sale_fields or {}).items() if v not in (None, "")})
+    sale_created_audit(actor=actor, sale=sale, by_customer=message is not None)
     if message is not None:
         _confirm_to_customer(quote=quote, sale=sale, conversation=message.conversation)
         # Answered here: the assistant must not answer the same message again (see message_assist).

@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.audit import audit_record
+from accounts.models import AuditKind, User
 from conversations.models import Conversation
 from core.errors import ApplicationError, PermissionDeniedError
 from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
@@ -27,7 +28,7 @@ from sales.models import Commission, Quote, Sale, SaleLine, SaleType
 from sales.services.commissions import sale_commissions_compute
 from sales.services.documents import sale_receipt_render
 from sales.services.numbering import number_assign, provisional_number
-from sales.services.pricing import PricedLine, lines_price, lines_totals
+from sales.services.pricing import PricedLine, discount_audit, lines_price, lines_totals
 from sales.services.roles import can_validate, check_can_sell, check_can_validate
 
 RETAIL_CATEGORIES = {"device", "accessory"}
@@ -86,6 +87,13 @@ def _sale_insert(
     return sale
 
 
+def sale_created_audit(*, actor: User | None, sale: Sale, by_customer: bool = False) -> None:
+    data: dict[str, Any] = {"total": str(sale.total), "currency": sale.currency, "quote_id": sale.quote_id}
+    if by_customer:
+        data["accepted_by"] = "customer"
+    audit_record(actor=actor, action=AuditKind.SALE_CREATE, obj=sale, data=data)
+
+
 def sale_from_quote(*, quote: Quote, **fields: Any) -> Sale:
     """The sale of an accepted quote, with its lines as quoted (call with the quote locked)."""
     lines = [
@@ -128,18 +136,23 @@ def sale_create(
             return quote_accept(quote=quote, actor=actor, sale_fields={"sale_type": sale_type, **extra})
         if quote.status != Quote.Status.ACCEPTED:
             raise SaleStateError(_("Only a pending or accepted quote can become a sale."))
-        return sale_from_quote(quote=quote, sale_type=sale_type, **extra)
+        sale = sale_from_quote(quote=quote, sale_type=sale_type, **extra)
+        sale_created_audit(actor=actor, sale=sale)
+        return sale
     if contact is None:
         raise ApplicationError(_("Choose the customer."), code="contact_required")
     if conversation is not None and conversation.contact_id != contact.pk:
         raise ApplicationError(_("The conversation is not with this customer."), code="wrong_conversation")
     priced: list[PricedLine] = lines_price(actor=actor, contact=contact, lines=lines or [])
     totals = lines_totals(priced)
-    return _sale_insert(
+    sale = _sale_insert(
         agent=actor, contact=contact, lines=[line.as_fields() for line in priced], currency=totals.currency,
         total=totals.total, conversation=conversation, lead=lead_for(contact=contact, conversation=conversation),
         sale_type=sale_type or sale_type_guess([line.product for line in priced]), **extra,
     )
+    sale_created_audit(actor=actor, sale=sale)
+    discount_audit(actor=actor, obj=sale, lines=priced)
+    return sale
 
 
 def _locked(sale: Sale) -> Sale:
@@ -188,6 +201,8 @@ def sale_validate(*, actor: User, sale: Sale) -> Sale:
     sale.validated_by = actor
     sale.validated_at = timezone.now()
     sale.save(update_fields=["status", "validated_by", "validated_at", "updated_at"])
+    audit_record(actor=actor, action=AuditKind.SALE_VALIDATE, obj=sale,
+                 changes={"status": (Sale.Status.PENDING_VALIDATION, Sale.Status.VALIDATED)})
     sale_commissions_compute(sale=sale)
     from sales.tasks import sale_receipt_send_task
 
@@ -209,6 +224,10 @@ def sale_reject(*, actor: User, sale: Sale, reason: str) -> Sale:
     sale.validated_by = actor
     sale.validated_at = timezone.now()
     sale.save(update_fields=["status", "rejection_reason", "validated_by", "validated_at", "updated_at"])
+    audit_record(actor=actor, action=AuditKind.SALE_REJECT, obj=sale, changes={
+        "status": (Sale.Status.PENDING_VALIDATION, Sale.Status.REJECTED),
+        "rejection_reason": ("", sale.rejection_reason),
+    })
     return sale
 
 
@@ -216,6 +235,7 @@ def sale_reject(*, actor: User, sale: Sale, reason: str) -> Sale:
 def sale_cancel(*, actor: User, sale: Sale, reason: str = "") -> Sale:
     """Cancel a pending sale (its agent may) or a validated one (back office): units go back to stock."""
     sale = _locked(sale)
+    previous_status = sale.status
     if sale.status == Sale.Status.VALIDATED:
         if not can_validate(actor):
             raise PermissionDeniedError(_("Only back office, supervisors and administrators can cancel a "
@@ -233,6 +253,8 @@ def sale_cancel(*, actor: User, sale: Sale, reason: str = "") -> Sale:
     if sale.installation_state != Sale.InstallationState.INSTALLED:
         sale.installation_state = Sale.InstallationState.CANCELLED
     sale.save(update_fields=["status", "cancellation_reason", "cancelled_at", "installation_state", "updated_at"])
+    audit_record(actor=actor, action=AuditKind.SALE_CANCEL, obj=sale, changes={
+        "status": (previous_status, Sale.Status.CANCELLED), "cancellation_reason": ("", sale.cancellation_reason)})
     return sale
 
 
