@@ -233,7 +233,7 @@ def media_public_url(message: Message) -> str:
     if public_base_url_is_local():
         raise PermanentError(
             "PUBLIC_BASE_URL points at this machine; the provider cannot fetch the file from it",
-            code="media_url_unreachable",
+            code="media_url_local",
         )
     return f"{settings.PUBLIC_BASE_URL}{url}?{media_signed_query(message.media.name)}"
 
@@ -285,7 +285,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
     except PermanentError as exc:
         reasons = {
             "not_configured": _("This channel has no provider credentials configured (admin → Channel accounts)."),
-            "media_url_unreachable": _("The provider cannot download the file from this CRM: PUBLIC_BASE_URL "
+            "media_url_local": _("The provider cannot download the file from this CRM: PUBLIC_BASE_URL "
                                        "must be its public address."),
         }
         reason = reasons.get(exc.code, exc.message)

@@ -54,6 +54,6 @@ def test_a_document_is_not_sent_with_a_link_the_provider_cannot_reach(graph, con
         message = quote_send(actor=agent, quote=quote)
     drain()
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", "media_url_unreachable")
+    assert (message.status, message.error_code) == ("failed", "media_url_local")
     assert "PUBLIC_BASE_URL" in message.error_message
     assert not [entry for entry in graph.log if entry[0].path.endswith("/messages")]
