@@ -116,7 +116,7 @@ class HostPolicy:
 
     def allows(self, url: httpx.URL, *, redirect: bool = False) -> bool:
         host = (url.host or "").lower()
-        if url.scheme not in ("http", "https") or not host:
+        if url.scheme not in ("http", "https") or not host or not 0 < (url.port or 443) < 65536:
             return False
         if self.configured_host and host == self.configured_host and url.scheme in ("https", self.configured_scheme):
             return True

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -65,6 +65,13 @@ _INSTAGRAM_MEDIA = {
     MessageType.AUDIO: "audio",
     MessageType.DOCUMENT: "file",
 }
+
+
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 class _FileGone(Exception):
@@ -204,7 +211,7 @@ class _GraphClient:
         """
         if with_auth:
             self._auth()  # no token configured: permanent, before anything is sent
-        what = f"GET media file on {httpx.URL(url).host if '://' in url else 'a bad URL'}"  # no signed query strings
+        what = f"GET media file on {_host_of(url) or 'a bad URL'}"  # no signed query strings in messages
         try:
             with open_media(
                 self._http, url, policy=self._media_policy,

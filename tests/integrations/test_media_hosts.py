@@ -221,3 +221,11 @@ def test_accepted_types_are_media_and_documents_only():
     assert "text/html" not in ALLOWED_MEDIA_TYPES and "image/svg+xml" not in ALLOWED_MEDIA_TYPES
     assert all(ext.startswith(".") and ext not in (".html", ".htm", ".svg", ".js") for ext in
                ALLOWED_MEDIA_TYPES.values())
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://exa mple.com/a", "", "//lookaside.fbsbx.com/x", "https://:80/x",
+                                 "https://lookaside.fbsbx.com:99999/x"])
+def test_unusable_media_urls_are_permanent_errors_when_a_webhook_sends_them(instagram, twilio, url):
+    for client in (instagram, twilio):
+        with pytest.raises(PermanentError):
+            client.download_media(MediaRef(url=url), kind=MessageType.IMAGE)
