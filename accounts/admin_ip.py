@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +79,8 @@ class AllowedNetworkAdmin(_AdminsOnly, admin.ModelAdmin):
         if not obj.roles:
             return badge(gettext("every role"), "secondary")
         labels = dict(Role.choices)
-        return "".join(badge(str(labels.get(role, role)), ROLE_COLOURS.get(role, "secondary")) + " "
-                       for role in obj.roles)
+        return format_html_join(" ", "{}", ((badge(str(labels.get(role, role)), ROLE_COLOURS.get(role, "secondary")),)
+                                            for role in obj.roles))
 
     @admin.display(description=_("state"))
     def state_badge(self, obj: AllowedNetwork) -> str:

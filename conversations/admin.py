@@ -88,16 +88,16 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         """Which secrets are set, never their values."""
         labels = {"access_token": _("access token"), "app_secret": _("app secret"),
                   "verify_token": _("verify token")}
-        return ", ".join(
-            f"{labels[name]}: {gettext('set') if getattr(obj, name) else gettext('not set')}" for name in SECRET_FIELDS
-        )
+        states = {True: gettext("set"), False: gettext("not set")}
+        return ", ".join(f"{labels[name]}: {states[bool(getattr(obj, name))]}" for name in SECRET_FIELDS)
 
     def get_fields(self, request: HttpRequest, obj: ChannelAccount | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         if self.has_change_permission(request, obj):
             return fields
         # A view-only page renders every field's value as text: the secrets would show in clear.
-        return [name for name in fields if name not in SECRET_FIELDS] + ["secrets_state"]
+        shown = [name for name in fields if name not in SECRET_FIELDS]
+        return shown if "secrets_state" in shown else [*shown, "secrets_state"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ChannelAccount | None = None) -> tuple[str, ...]:
         if self.has_change_permission(request, obj):
