@@ -13,7 +13,7 @@ from accounts.models import Role, Team, User
 from accounts.selectors import team_visible_queryset, user_visible_queryset
 from accounts.services import user_sync_role
 from accounts.two_factor.services import two_factor_disable
-from core.admin_tools import ScopedAdminMixin, badge
+from core.admin_tools import AdminsOnlyMixin, ScopedAdminMixin, badge
 
 ROLE_COLOURS = {Role.AGENT: "primary", Role.BACKOFFICE: "info", Role.SUPERVISOR: "warning", Role.ADMIN: "dark"}
 
@@ -88,26 +88,9 @@ for _device_model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(TokenProxy)
-class TokenAdmin(BaseTokenAdmin):
+class TokenAdmin(AdminsOnlyMixin, BaseTokenAdmin):
     """API tokens act as their user: only administrators see or manage them, whatever a group holds."""
 
-    def _is_admin(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_admin_role)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
 
 import accounts.admin_audit  # noqa: E402, F401 - the audit log
 from accounts import admin_ip  # noqa: E402, F401 - the IP allowlist pages

@@ -14,32 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.ip_allowlist import allowed_networks_changed, ip_restriction_enabled
 from accounts.models import AllowedNetwork, IPAccessLog, Role
-from core.admin_tools import badge
+from core.admin_tools import AdminsOnlyMixin, badge
 from core.paginators import EstimatedCountPaginator
 
 ROLE_COLOURS = {Role.AGENT: "primary", Role.BACKOFFICE: "info", Role.SUPERVISOR: "warning", Role.ADMIN: "dark"}
-
-
-class _AdminsOnly:
-    """The allowlist decides who gets in: administrators only, whatever a group holds."""
-
-    def _is_admin(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_admin_role)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_admin(request)
 
 
 class AllowedNetworkForm(forms.ModelForm):
@@ -61,7 +39,7 @@ class AllowedNetworkForm(forms.ModelForm):
 
 
 @admin.register(AllowedNetwork)
-class AllowedNetworkAdmin(_AdminsOnly, admin.ModelAdmin):
+class AllowedNetworkAdmin(AdminsOnlyMixin, admin.ModelAdmin):
     form = AllowedNetworkForm
     list_display = ("label", "network", "role_badges", "state_badge", "expires_at", "hits", "last_seen_at")
     list_filter = ("is_active",)
@@ -108,7 +86,7 @@ class AllowedNetworkAdmin(_AdminsOnly, admin.ModelAdmin):
 
 
 @admin.register(IPAccessLog)
-class IPAccessLogAdmin(_AdminsOnly, admin.ModelAdmin):
+class IPAccessLogAdmin(AdminsOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "address", "user", "role", "allowed_badge", "network", "reason", "path")
     list_filter = ("is_allowed", "role", "reason", "created_at")
     list_select_related = ("user", "network")

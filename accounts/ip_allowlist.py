@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AllowedNetwork, IPAccessLog, Role, User
+from core.client_ip import parse_address
 from core.errors import ApplicationError
 from integrations.errors import TransientError
 from integrations.iprisk import ip_risk_lookup
@@ -78,19 +79,9 @@ def _rules() -> tuple[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network, 
     return rules
 
 
-def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
-        return parsed.ipv4_mapped
-    return parsed
-
-
 def matching_networks(address: str) -> list[int]:
     """Ids of the active networks containing ``address`` (any role)."""
-    parsed = _parse(address)
+    parsed = parse_address(address)
     if parsed is None:
         return []
     return [pk for pk, network, _roles in _rules() if parsed.version == network.version and parsed in network]
@@ -116,7 +107,7 @@ def _risk(address: str) -> tuple[str, ...]:
 
 def ip_access_check(*, address: str, role: str) -> IPDecision:
     """May a person of ``role`` work from ``address``? (Asked only while the restriction is on.)"""
-    parsed = _parse(address)
+    parsed = parse_address(address)
     if parsed is None:
         return IPDecision(allowed=False, reason=Reason.BAD_ADDRESS)
     for pk, network, roles in _rules():
@@ -142,7 +133,7 @@ def ip_access_record(*, decision: IPDecision, address: str, user: User | None, p
         return
     if decision.risk_flags:
         logger.warning("IP allowlist: %s looks like %s", address, ", ".join(decision.risk_flags))
-    parsed = _parse(address)
+    parsed = parse_address(address)
     if parsed is None:  # no address to store (the warning above says what came)
         return
     reason = decision.reason + (f":{','.join(decision.risk_flags)}" if decision.risk_flags else "")

@@ -92,6 +92,29 @@ class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
+class AdminsOnlyMixin:
+    """A ModelAdmin for administrators only (``user.is_admin_role``), whatever a group holds: API tokens,
+    the IP allowlist. Subclasses may narrow a verb further (a log nobody adds to)."""
+
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and getattr(request.user, "is_admin_role", False))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._is_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_admin(request)
+
+
 Column = tuple[str, Callable[[Any], Any]]
 
 # Told of every export ``excel_response`` streams, as ``subscriber(filename=..., rows=...)`` once the file is

@@ -34,7 +34,9 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as a peer or a header writes it (``[v6]:port`` and ``v4:port`` too), IPv4-mapped IPv6
+    as IPv4; None when it is no address."""
     value = value.strip()
     if value.startswith("[") and "]" in value:  # [2001:db8::1]:443
         value = value[1 : value.index("]")]
@@ -50,7 +52,7 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
 
 
 def is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
-    parsed = _address(address)
+    parsed = parse_address(address)
     return parsed is not None and any(parsed in network for network in networks)
 
 
@@ -60,12 +62,12 @@ def client_address(peer: str, forwarded_for: str, trusted: tuple[Network, ...]) 
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
-        address = _address(hop)
+        address = parse_address(hop)
         if address is None:
             return peer  # a garbled header from a trusted proxy: keep the address we know
         if not any(address in network for network in trusted):
             return str(address)
-    return str(_address(hops[0])) if hops else peer
+    return str(parse_address(hops[0])) if hops else peer
 
 
 class TrustedProxyMiddleware:
