@@ -30,6 +30,12 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+                     ) -> HttpResponse | None:
+        """Asked once a URL has a view: an address that is no page gets its 404 without loading the user here
+        (error pages load it where their database connection is given back, tests/core/test_asgi_connections.py)."""
         user = request.user
         if (user.is_authenticated and not request.path.startswith(OPEN_PATHS) and not user.is_verified()
                 and two_factor_needed_on_request(user=user)):
@@ -41,7 +47,7 @@ class TwoFactorMiddleware:
                 page = "two_factor:verify" if two_factor_enabled(user=user) else "two_factor:setup"
                 query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
                 return HttpResponseRedirect(reverse(page) + (f"?{query}" if query else ""))
-        return self.get_response(request)
+        return None
 
 
 def _token_request(request: HttpRequest) -> bool:

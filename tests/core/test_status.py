@@ -28,9 +28,10 @@ def test_healthz_is_the_same_report(client, admin_user):
 @pytest.mark.parametrize("path", ["/system/status/", "/healthz"])
 def test_anonymous_callers_and_agents_learn_only_the_status(client, agent, path):
     response = client.get(path)
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})  # load balancers need no more
+    body = response.json()  # load balancers need no more ("degraded" where Redis is set and no worker runs)
+    assert response.status_code == 200 and list(body) == ["status"] and body["status"] in ("ok", "degraded")
     client.force_login(agent)
-    assert client.get(path).json() == {"status": "ok"}
+    assert client.get(path).json() == body
 
 
 def test_a_staff_api_token_sees_the_details(client, admin_user):
