@@ -58,3 +58,11 @@ def audit_entry_visible_queryset(*, user: User) -> QuerySet[AuditEntry]:
         people = user_visible_queryset(user=user).values("pk")
         return qs.filter(Q(team__in=teams) | Q(actor__in=people))
     return qs.none()
+
+
+def team_ids_heard_by(*, user: User) -> list[int]:
+    """Teams whose live events a supervisor hears: the ones they lead and the one they belong to."""
+    team_ids = set(Team.objects.filter(supervisor=user).values_list("pk", flat=True))
+    if user.team_id:
+        team_ids.add(user.team_id)
+    return sorted(team_ids)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from core.consumers import EventsConsumer
+from conversations.consumers import EventsConsumer
 
 websocket_urlpatterns = [
     path("ws/panel/", EventsConsumer.as_asgi()),

@@ -14,9 +14,10 @@ from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
 from accounts.models import Role, User
-from accounts.selectors import assignable_users_list, team_member_q
+from accounts.selectors import assignable_users_list, team_ids_heard_by, team_member_q
 from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
 from core.params import parse_id
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_group
 from integrations.base import Provider
 
 
@@ -160,13 +161,27 @@ def _audience_q(field: str, groups: list[str]) -> Q:
     return q
 
 
+def user_role_groups(user: User) -> list[str]:
+    """Groups a user hears from connection time on, matching what the selectors let them see.
+
+    Agents: their own conversations and the unassigned queue. Supervisors: also the teams they
+    belong to or supervise. Back office and admins: everything (``role.all`` only, so no event
+    arrives twice). The catch-up endpoints filter the event log with the same list.
+    """
+    groups = [user_group(user.pk)]
+    if user.is_admin_role or user.is_backoffice:
+        return [*groups, EVERYTHING_GROUP]
+    groups.append(QUEUE_GROUP)
+    if user.is_supervisor:
+        groups += [f"team.{team_id}" for team_id in team_ids_heard_by(user=user)]
+    return groups
+
+
 def events_since(*, user: User, since: int | None, limit: int = CATCHUP_LIMIT) -> CatchUp:
     """The events the user's sockets would have heard after log row ``since``, oldest first.
 
     Without ``since`` it only answers the current cursor (a client's starting point).
     """
-    from core.realtime import user_role_groups
-
     latest = ConversationEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     if since is None:
         return CatchUp(events=[], cursor=latest)

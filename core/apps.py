@@ -11,5 +11,5 @@ class CoreConfig(AppConfig):
 
         from core.realtime import sockets_close_on_logout
 
-        # Logging out closes the event sockets of that session (core/consumers.py), in every process.
+        # Logging out closes the event sockets of that session (conversations/consumers.py), in every process.
         user_logged_out.connect(sockets_close_on_logout, dispatch_uid="core.sockets_close_on_logout")

@@ -126,24 +126,3 @@ def _sockets_close_or_log(*, user_id: int, session_key: str | None) -> None:
 
 QUEUE_GROUP = "queue.unassigned"
 EVERYTHING_GROUP = "role.all"
-
-
-def user_role_groups(user: Any) -> list[str]:
-    """Groups a user hears from connection time on, matching what the selectors let them see.
-
-    Agents: their own conversations and the unassigned queue. Supervisors: also the teams they
-    belong to or supervise. Back office and admins: everything (``role.all`` only, so no event
-    arrives twice). The catch-up endpoints filter the event log with the same list.
-    """
-    groups = [user_group(user.pk)]
-    if user.is_admin_role or user.is_backoffice:
-        return [*groups, EVERYTHING_GROUP]
-    groups.append(QUEUE_GROUP)
-    if user.is_supervisor:
-        from accounts.models import Team
-
-        team_ids = set(Team.objects.filter(supervisor=user).values_list("pk", flat=True))
-        if user.team_id:
-            team_ids.add(user.team_id)
-        groups += [f"team.{team_id}" for team_id in sorted(team_ids)]
-    return groups

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from celery import current_app as current_celery_app
 from django.conf import settings
 from django.db import connection
 
@@ -78,10 +79,8 @@ def check_celery() -> str:
     """``in-process`` in the embedded mode; otherwise ``ok`` when a worker answers a ping."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
-    from config.celery_app import app
-
     try:
-        replies = app.control.ping(timeout=0.5)
+        replies = current_celery_app.control.ping(timeout=0.5)
     except Exception as exc:  # noqa: BLE001 - the broker may be down in any way
         logger.warning("celery check failed: %s", type(exc).__name__)
         return "error"

@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-import core.consumers
+import conversations.consumers
 from config.asgi import application
 from core.realtime import publish, user_group
 
@@ -65,7 +65,7 @@ def test_another_browsers_socket_of_the_same_user_keeps_streaming(agent):
 
 
 def test_socket_closes_at_its_next_event_when_the_session_vanished_without_a_logout(agent, monkeypatch):
-    monkeypatch.setattr(core.consumers, "SESSION_RECHECK_SECONDS", 0)
+    monkeypatch.setattr(conversations.consumers, "SESSION_RECHECK_SECONDS", 0)
     client = Client()
     client.force_login(agent)
 

@@ -14,8 +14,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
+from conversations.selectors import conversation_get_for_user, user_role_groups
 from core.params import parse_id
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, session_tag, user_role_groups
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, session_tag
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
 
@@ -37,8 +38,6 @@ def role_groups(user: Any) -> list[str]:
 
 @database_sync_to_async
 def _may_see_conversation(user: Any, conversation_id: int) -> bool:
-    from conversations.selectors import conversation_get_for_user
-
     try:
         conversation_get_for_user(user=user, conversation_id=conversation_id)
     except Http404:
