@@ -34,6 +34,7 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run

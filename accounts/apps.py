@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+        # Imported here, as in every ready(): models and signals load only once the apps registry is ready.
         from accounts import audit
         from core import admin_tools
 

@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def _log_mode(**_kwargs: object) -> None:
+    # Imported here: this module loads before Django's apps are ready (config/__init__.py imports it).
     from core.runtime import log_runtime_mode
 
     log_runtime_mode(process="worker")

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "agreements",
     "sales",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

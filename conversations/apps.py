@@ -9,9 +9,18 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from conversations.services.assistant import catalog_memo_clear
+        # Imported here, as in every ready(): models and services load only once the apps registry is ready.
+        from ai.catalog_source import catalog_source_register
+        from conversations.services.assistant import active_catalog, catalog_memo_clear
+        from conversations.subscribers import message_received_assist
+        from core import events
         from operators.models import Product
+
+        # After sales' quote acceptance (order 10), which handles a "sí" to a waiting quote.
+        events.subscribe("message.received", message_received_assist, order=50, skip_if_handled=True)
 
         # The AI step keeps the catalog in memory while its version holds; a save here drops it at once.
         post_save.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_save")
         post_delete.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_delete")
+        # The AI library imports no app: the lexicon admin's "Try a message" reads the catalog from here.
+        catalog_source_register(active_catalog)

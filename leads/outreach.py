@@ -18,6 +18,7 @@ from django.apps import apps
 from django.db.models import Count
 from django.utils import timezone
 
+from ai.services import write_reply
 from leads.models import Contact
 from leads.rfm import PROFILE_NAMES, Profile, outreach_profile, purchase_summary, rfm_score
 
@@ -189,8 +190,6 @@ def whatsapp_url(contact: Contact, text: str) -> str:
 
 def outreach_message_build(*, contact: Contact, now: datetime | None = None) -> OutreachMessage:
     """The opening message for ``contact``: the AI's when available, else the profile's template."""
-    from ai.services import write_reply
-
     facts = outreach_facts(contact=contact, now=now)
     fallback = template_message(facts, now=now)
     reply = write_reply(

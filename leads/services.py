@@ -18,6 +18,7 @@ from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
 from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
 from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts
+from operators.models import Category
 
 LEAD_EDITABLE_FIELDS = {
     "source",
@@ -52,6 +53,35 @@ CONTACT_EDITABLE_FIELDS = {
     "tags",
     "marketing_consent",
 }
+
+
+ADVANCES_FROM = {
+    LeadStatus.QUOTED: (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED),
+}
+
+
+def lead_assign_if_unassigned(*, actor: User, lead_id: int, assignee: User, conversation_id: int | None = None) -> bool:
+    """Give an unassigned lead to whoever took its conversation (an assigned lead keeps its owner)."""
+    if not Lead.objects.filter(pk=lead_id, assignee__isnull=True).update(assignee=assignee, updated_at=timezone.now()):
+        return False
+    audit_assignment(actor=actor, obj=Lead(pk=lead_id), previous_id=None, new_id=assignee.pk,
+                     data={"conversation_id": conversation_id} if conversation_id else None)
+    return True
+
+
+def lead_advance(*, lead_id: int | None, status: str) -> bool:
+    """Move a lead forward when a quote or a sale happens: to quoted (from new, contacted or qualified only),
+    or to won (from anything but won). Never backwards. A conditional update: safe to call twice."""
+    if not lead_id:
+        return False
+    now = timezone.now()
+    if status == LeadStatus.QUOTED:
+        return bool(Lead.objects.filter(pk=lead_id, status__in=ADVANCES_FROM[LeadStatus.QUOTED]).update(
+            status=LeadStatus.QUOTED, updated_at=now))
+    if status == LeadStatus.WON:
+        return bool(Lead.objects.filter(pk=lead_id).exclude(status=LeadStatus.WON).update(
+            status=LeadStatus.WON, closed_at=now, lost_reason="", updated_at=now))
+    raise ValueError(f"A lead advances to quoted or won, not {status!r}.")
 
 
 class LeadTransitionError(ApplicationError):
@@ -425,8 +455,6 @@ def lead_apply_analysis(
     if e.product_terms and not lead.product_interest:
         lead.product_interest = e.product_terms[:200]
     elif e.service_type and not lead.product_interest and not lead.product_id:
-        from operators.models import Category
-
         lead.product_interest = str(Category(e.service_type).label)
     if e.budget is not None and e.budget.amount > 0:
         lead.budget = e.budget.amount

@@ -5,9 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from operators.models import Operator, Product
+
+
+class OutOfStockError(ApplicationError):
+    code = "out_of_stock"
+    status_code = 409
+
+
+def product_stock_take(*, quantities: dict[int, int]) -> None:
+    """Take ``{product id: units}`` from stock, in product order (no deadlocks between two takers), or none.
+
+    Each take is a conditional ``UPDATE … WHERE stock >= units``, so two takers of the last unit cannot
+    both win. Products that keep no stock (plans, services) are skipped. Call inside the caller's
+    transaction: a shortage raises and rolls back every take before it.
+    """
+    for product_id in sorted(quantities):
+        quantity = quantities[product_id]
+        taken = Product.objects.filter(pk=product_id, stock__isnull=False, stock__gte=quantity).update(
+            stock=F("stock") - quantity, updated_at=timezone.now()
+        )
+        if taken:
+            continue
+        product = Product.objects.filter(pk=product_id).values("name", "stock").first()
+        if product is None or product["stock"] is None:
+            continue  # plans and services keep no stock
+        raise OutOfStockError(
+            _("Out of stock: “%(product)s” has %(stock)d left and the sale needs %(quantity)d.")
+            % {"product": product["name"], "stock": product["stock"], "quantity": quantity},
+            extra={"product": product_id, "stock": product["stock"], "quantity": quantity},
+        )
+
+
+def product_stock_return(*, quantities: dict[int, int]) -> None:
+    """Put ``{product id: units}`` back in stock (products that keep no stock stay without)."""
+    for product_id in sorted(quantities):
+        Product.objects.filter(pk=product_id, stock__isnull=False).update(
+            stock=F("stock") + quantities[product_id], updated_at=timezone.now()
+        )
 
 
 def _apply(instance: Operator | Product, data: dict[str, Any]) -> None:

@@ -6,3 +6,11 @@ class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        # Imported here, as in every ready(): services load only once the apps registry is ready.
+        from core import events
+        from sales.subscribers import message_received_accept_quote, sale_validated_send_receipt
+
+        events.subscribe("message.received", message_received_accept_quote, order=10)
+        events.subscribe("sale.validated", sale_validated_send_receipt, order=10)

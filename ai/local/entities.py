@@ -307,6 +307,7 @@ def remove_emails(text: str) -> str:
 def phone(text: str, *, region: str | None) -> str:
     from django.core.exceptions import ImproperlyConfigured
 
+    # Imported here: the local provider also runs outside Django (bench/ai_eval.py), where core cannot load.
     try:
         from core.errors import InvalidPhoneError
         from core.phones import normalize_phone

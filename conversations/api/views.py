@@ -41,6 +41,7 @@ from conversations.services.outbound import message_send
 from core.api.permissions import RolePermission
 from core.phones import normalize_phone
 from leads.scoring import lead_facts
+from leads.services import lead_update
 
 
 class _ConversationApi(APIView):
@@ -235,8 +236,6 @@ class ByPhoneResetApi(_ByPhoneApi):
 
     @extend_schema(request=None, responses=dict)
     def post(self, request: Request, phone: str) -> Response:
-        from leads.services import lead_update
-
         conversation = self.conversations(request, phone).first()
         if conversation.lead is not None:
             lead_update(actor=request.user, lead=conversation.lead, data={"ai_analysis": {}, "intent": ""})

@@ -11,6 +11,8 @@ from conversations.models import ChannelAccount
 from core.phones import normalize_phone
 from integrations.base import MessagingClient, Provider
 from integrations.errors import PermanentError
+from integrations.meta.client import InstagramClient, WhatsAppCloudClient
+from integrations.twilio.client import TwilioClient
 
 
 def channel_accounts_sync_from_env() -> list[ChannelAccount]:
@@ -107,8 +109,6 @@ def client_for_account(account: ChannelAccount) -> MessagingClient:
 def _client_for_account(account: ChannelAccount) -> MessagingClient:
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
     if account.provider == Provider.TWILIO_WHATSAPP:
-        from integrations.twilio.client import TwilioClient
-
         return TwilioClient(
             account.account_sid or settings.TWILIO_ACCOUNT_SID,
             account.access_token or settings.TWILIO_AUTH_TOKEN,
@@ -118,16 +118,12 @@ def _client_for_account(account: ChannelAccount) -> MessagingClient:
             timeout=timeout,
         )
     if account.provider == Provider.META_WHATSAPP:
-        from integrations.meta.client import WhatsAppCloudClient
-
         return WhatsAppCloudClient(
             account.access_token or settings.META_ACCESS_TOKEN,
             account.account_ref,
             base_url=settings.META_GRAPH_BASE_URL,
             timeout=timeout,
         )
-    from integrations.meta.client import InstagramClient
-
     return InstagramClient(
         account.access_token or settings.INSTAGRAM_ACCESS_TOKEN or settings.META_ACCESS_TOKEN,
         account.account_ref,

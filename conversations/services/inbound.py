@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from conversations.events import publish_message_event, publish_message_with_conversation
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
 from conversations.services.accounts import channel_account_for_event, client_for_account
+from core import events
 from core.phones import normalize_phone
 from integrations.base import (
     DeliveryStatus,
@@ -168,8 +169,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
     conversation.save(update_fields=fields)
     publish_message_with_conversation(message, conversation, status_changed="status" in fields)
     if not event.is_echo and event.type != MessageType.REACTION:
-        said = (message.text, message.interactive_id)
-        transaction.on_commit(lambda: _after_inbound(message.pk, said))
+        _announce_received(message)
     return message
 
 
@@ -179,11 +179,10 @@ def _message_text(event: InboundMessage, media: MediaRef | None) -> str:
     return event.text or (media.caption if media else "")
 
 
-def _after_inbound(message_id: int, said: tuple[str, str] | None = None) -> None:
-    """The next steps (a quote accepted, or the AI step: DESIGN step 3) hook in here."""
-    from conversations.hooks import inbound_message_hook
-
-    inbound_message_hook(message_id, said=said)
+def _announce_received(message: Message) -> None:
+    """The next steps subscribe to ``message.received`` (a quote accepted, the AI step: DESIGN step 3)."""
+    events.emit("message.received", message_id=message.pk, conversation_id=message.conversation_id,
+                text=message.text, interactive_id=message.interactive_id)
 
 
 def _conversation_touch(conversation: Conversation, message: Message, event: InboundMessage) -> list[str]:
@@ -250,7 +249,7 @@ def message_media_fetch(*, message_id: int) -> Message:
             publish_message_event(message, "message.updated")
             if message.type == MessageType.AUDIO and message.direction == Message.Direction.IN:
                 # A voice note is analysed once its file is here (transcription needs it).
-                transaction.on_commit(lambda: _after_inbound(message_id))
+                _announce_received(message)
     return message
 
 

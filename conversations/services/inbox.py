@@ -17,8 +17,10 @@ from accounts.selectors import assignable_users_list
 from conversations.events import former_assignee_groups, publish_conversation_event
 from conversations.models import Conversation, Message, Note, Tag
 from conversations.selectors import transfer_candidates_list
+from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
+from leads.services import lead_assign_if_unassigned
 from operators.models import Product
 
 
@@ -43,11 +45,8 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
     # The former assignee, or the agents watching the unassigned queue, hear it too: their row goes.
     publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
     if conversation.lead_id and assignee is not None:
-        from leads.models import Lead
-
-        if Lead.objects.filter(pk=conversation.lead_id, assignee__isnull=True).update(assignee=assignee):
-            audit_assignment(actor=actor, obj=Lead(pk=conversation.lead_id), previous_id=None, new_id=assignee.pk,
-                             data={"conversation_id": conversation.pk})
+        lead_assign_if_unassigned(actor=actor, lead_id=conversation.lead_id, assignee=assignee,
+                                  conversation_id=conversation.pk)
     return conversation
 
 
@@ -93,11 +92,14 @@ def conversation_set_status(
         conversation.snoozed_until = snoozed_until
     else:
         conversation.snoozed_until = None
+    was = conversation.status
     conversation.status = status
     if status == Conversation.Status.RESOLVED:
         conversation.needs_human = False
     conversation.save(update_fields=["status", "snoozed_until", "needs_human", "updated_at"])
     publish_conversation_event(conversation)
+    if status == Conversation.Status.RESOLVED and was != status:
+        events.emit("conversation.resolved", conversation_id=conversation.pk, actor_id=actor.pk)
     return conversation
 
 
@@ -129,6 +131,11 @@ def conversation_add_note(*, actor: User, conversation: Conversation, text: str)
                 "author_id": actor.pk, "excerpt": excerpt,
             })
     return note
+
+
+def conversation_add_system_note(*, conversation_id: int, text: str) -> Note:
+    """A note the system leaves for the agent (a receipt or a reminder that could not go out, ...)."""
+    return Note.objects.create(conversation_id=conversation_id, author=None, text=text)
 
 
 @transaction.atomic

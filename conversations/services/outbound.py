@@ -34,7 +34,7 @@ from conversations.models import (
 )
 from conversations.services.accounts import client_for_account
 from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
-from core import ratelimit
+from core import events, ratelimit
 from core.errors import ApplicationError
 from core.media import media_signed_query, public_base_url_is_local
 from integrations.base import MessageType, Provider, SendResult
@@ -280,7 +280,8 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         _finish(message_id, send_state=Message.SendState.UNKNOWN, error_code="timeout",
                 error_message=_("The provider did not answer in time; the message may or may not have been "
                                 "delivered. Check with the customer before sending it again."))
-        Conversation.objects.filter(pk=message.conversation_id).update(needs_human=True)
+        if Conversation.objects.filter(pk=message.conversation_id, needs_human=False).update(needs_human=True):
+            events.emit("conversation.escalated", conversation_id=message.conversation_id, reason="send_unknown")
         return DeliveryOutcome(state="unknown")
     except PermanentError as exc:
         reasons = {

@@ -22,16 +22,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from conversations.models import Conversation, Message, Note
+from conversations.models import Conversation, Message
+from conversations.services.inbox import conversation_add_system_note
+from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
 from core.text import tokens
 from leads.models import Contact, LeadStatus
+from leads.services import lead_advance
 from sales.models import Quote, QuoteLine, Sale, SaleType
 from sales.services.documents import amount, quote_pdf_render
 from sales.services.numbering import number_assign, provisional_number
 from sales.services.pricing import discount_audit, lines_price, lines_totals
 from sales.services.roles import check_can_sell
-from sales.services.sales import lead_for, lead_mark, sale_created_audit, sale_from_quote
+from sales.services.sales import lead_for, sale_created_audit, sale_from_quote
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def quote_create(
     )
     number_assign(quote, "COT")
     QuoteLine.objects.bulk_create([QuoteLine(quote=quote, **line.as_fields()) for line in priced])
-    lead_mark(lead_id=quote.lead_id, status=LeadStatus.QUOTED)
+    lead_advance(lead_id=quote.lead_id, status=LeadStatus.QUOTED)
     discount_audit(actor=actor, obj=quote, lines=priced)
     return quote
 
@@ -141,8 +144,6 @@ def quote_pdf_store(*, quote: Quote) -> bytes:
 @transaction.atomic
 def quote_send(*, actor: User, quote: Quote, conversation: Conversation | None = None) -> Message:
     """Send the quote's PDF to the customer as a document in the chat (the send runs after commit)."""
-    from conversations.services.outbound import message_send
-
     check_can_sell(actor)
     quote = Quote.objects.select_for_update(of=("self",)).select_related("contact", "agent").get(pk=quote.pk)
     _check_pending(quote)
@@ -200,8 +201,6 @@ def quote_accept(
 
 
 def _confirm_to_customer(*, quote: Quote, sale: Sale, conversation: Conversation) -> None:
-    from conversations.services.outbound import WindowClosedError, message_send
-
     with translation.override(settings.LANGUAGE_CODE):
         text = _("Thank you! We registered your order %(sale)s for quote %(quote)s. An advisor will confirm "
                  "the details with you shortly.") % {"sale": sale.number, "quote": quote.number}
@@ -296,8 +295,6 @@ def quotes_remind(*, now: datetime | None = None) -> RemindResult:
 
 @transaction.atomic
 def quote_remind(*, quote_id: int, now: datetime | None = None) -> str:
-    from conversations.services.outbound import WindowClosedError, message_send
-
     now = now or timezone.now()
     quote = (
         Quote.objects.select_for_update(skip_locked=True)
@@ -324,7 +321,7 @@ def quote_remind(*, quote_id: int, now: datetime | None = None) -> str:
             return "message"
         except WindowClosedError:
             pass
-    Note.objects.create(conversation=conversation, author=None, text=note)
+    conversation_add_system_note(conversation_id=conversation.pk, text=note)
     return "note"
 
 

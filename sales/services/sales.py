@@ -1,8 +1,9 @@
 """Sales: created from a quote or directly, validated by the back office, stock and commissions.
 
-Stock moves only on validation, with a conditional ``UPDATE … WHERE stock >= qty`` inside the
-transaction, so concurrent validations of the last unit cannot both win; a cancelled validated sale
-puts its units back.
+Stock moves only on validation, through operators' services (``product_stock_take``: a conditional
+``UPDATE … WHERE stock >= qty`` inside the transaction, so concurrent validations of the last unit
+cannot both win); a cancelled validated sale puts its units back. The lead moves forward through
+leads' ``lead_advance``; notes for the agent through conversations' services.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditKind, User
 from conversations.models import Conversation
+from conversations.services.inbox import conversation_add_system_note
+from conversations.services.outbound import WindowClosedError, message_send
+from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
+from leads.services import lead_advance
 from operators.models import Product
+from operators.services import product_stock_return, product_stock_take
 from sales.models import Commission, Quote, Sale, SaleLine, SaleType
 from sales.services.commissions import sale_commissions_compute
 from sales.services.documents import sale_receipt_render
@@ -38,31 +43,11 @@ class SaleStateError(ApplicationError):
     code = "invalid_sale_state"
 
 
-class OutOfStockError(ApplicationError):
-    code = "out_of_stock"
-    status_code = 409
-
-
 def lead_for(*, contact: Contact, conversation: Conversation | None) -> Lead | None:
     """The lead a quote or sale belongs to: the conversation's, else the contact's latest open one."""
     if conversation is not None and conversation.lead_id:
         return conversation.lead
     return contact.leads.exclude(status__in=CLOSED_STATUSES).order_by("-created_at", "-pk").first()
-
-
-def lead_mark(*, lead_id: int | None, status: str) -> None:
-    """Move the lead forward to quoted or won (never backwards, never out of lost)."""
-    if not lead_id:
-        return
-    if status == LeadStatus.QUOTED:
-        Lead.objects.filter(
-            pk=lead_id, status__in=[LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED]
-        ).update(status=LeadStatus.QUOTED, updated_at=timezone.now())
-    elif status == LeadStatus.WON:
-        now = timezone.now()
-        Lead.objects.filter(pk=lead_id).exclude(status=LeadStatus.WON).update(
-            status=LeadStatus.WON, closed_at=now, lost_reason="", updated_at=now
-        )
 
 
 def sale_type_guess(products: list[Product | None]) -> str:
@@ -83,7 +68,7 @@ def _sale_insert(
     sale.save()
     number_assign(sale, "VTA")
     SaleLine.objects.bulk_create([SaleLine(sale=sale, **line) for line in lines])
-    lead_mark(lead_id=sale.lead_id, status=LeadStatus.WON)
+    lead_advance(lead_id=sale.lead_id, status=LeadStatus.WON)
     return sale
 
 
@@ -159,35 +144,12 @@ def _locked(sale: Sale) -> Sale:
     return Sale.objects.select_for_update().get(pk=sale.pk)
 
 
-def _stock_take(sale: Sale) -> None:
-    """Take every line's units, in product order (no deadlocks between two sales), or none."""
+def _stock_quantities(sale: Sale) -> dict[int, int]:
     wanted: dict[int, int] = {}
     for line in sale.lines.all():
         if line.product_id:
             wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
-    for product_id in sorted(wanted):
-        quantity = wanted[product_id]
-        taken = Product.objects.filter(pk=product_id, stock__isnull=False, stock__gte=quantity).update(
-            stock=F("stock") - quantity, updated_at=timezone.now()
-        )
-        if taken:
-            continue
-        product = Product.objects.filter(pk=product_id).values("name", "stock").first()
-        if product is None or product["stock"] is None:
-            continue  # plans and services keep no stock
-        raise OutOfStockError(
-            _("Out of stock: “%(product)s” has %(stock)d left and the sale needs %(quantity)d.")
-            % {"product": product["name"], "stock": product["stock"], "quantity": quantity},
-            extra={"product": product_id, "stock": product["stock"], "quantity": quantity},
-        )
-
-
-def _stock_return(sale: Sale) -> None:
-    for line in sale.lines.all():
-        if line.product_id:
-            Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
-                stock=F("stock") + line.quantity, updated_at=timezone.now()
-            )
+    return wanted
 
 
 @transaction.atomic
@@ -196,7 +158,7 @@ def sale_validate(*, actor: User, sale: Sale) -> Sale:
     sale = _locked(sale)
     if sale.status != Sale.Status.PENDING_VALIDATION:
         raise SaleStateError(_("Sale %(number)s is not waiting for validation.") % {"number": sale.number})
-    _stock_take(sale)
+    product_stock_take(quantities=_stock_quantities(sale))
     sale.status = Sale.Status.VALIDATED
     sale.validated_by = actor
     sale.validated_at = timezone.now()
@@ -204,9 +166,7 @@ def sale_validate(*, actor: User, sale: Sale) -> Sale:
     audit_record(actor=actor, action=AuditKind.SALE_VALIDATE, obj=sale,
                  changes={"status": (Sale.Status.PENDING_VALIDATION, Sale.Status.VALIDATED)})
     sale_commissions_compute(sale=sale)
-    from sales.tasks import sale_receipt_send_task
-
-    transaction.on_commit(lambda: sale_receipt_send_task.delay(sale.pk))
+    events.emit("sale.validated", sale_id=sale.pk, actor_id=actor.pk)  # the receipt goes out (sales.subscribers)
     return sale
 
 
@@ -240,7 +200,7 @@ def sale_cancel(*, actor: User, sale: Sale, reason: str = "") -> Sale:
         if not can_validate(actor):
             raise PermissionDeniedError(_("Only back office, supervisors and administrators can cancel a "
                                           "validated sale."))
-        _stock_return(sale)
+        product_stock_return(quantities=_stock_quantities(sale))
         Commission.objects.filter(sale=sale).delete()
     elif sale.status == Sale.Status.PENDING_VALIDATION:
         if not (can_validate(actor) or sale.agent_id == actor.pk):
@@ -285,9 +245,6 @@ def sale_receipt_store(*, sale: Sale) -> bytes:
 
 def sale_receipt_send(*, sale_id: int) -> str:
     """Send the receipt of a validated sale to the customer; a note for the agent when the window is shut."""
-    from conversations.models import Note
-    from conversations.services.outbound import WindowClosedError, message_send
-
     sale = Sale.objects.select_related("contact", "agent", "quote", "conversation__channel_account").get(pk=sale_id)
     if sale.status != Sale.Status.VALIDATED:
         return "skipped"
@@ -304,7 +261,7 @@ def sale_receipt_send(*, sale_id: int) -> str:
             message_send(conversation=conversation, text=caption, actor=None, sender="system",
                          document=ContentFile(pdf), filename=f"{sale.number}.pdf")
         except WindowClosedError:
-            Note.objects.create(conversation=conversation, author=None, text=_(
+            conversation_add_system_note(conversation_id=conversation.pk, text=_(
                 "The receipt of sale %(number)s could not be sent: the 24-hour window is closed. "
                 "Send it with a template or when the customer writes again.") % {"number": sale.number})
             return "noted"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from accounts.models import Role, User
 from accounts.services import user_create
-from leads.management.commands.seed_demo import DEMO_USERS
+from demo.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 

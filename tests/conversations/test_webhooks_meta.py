@@ -147,7 +147,7 @@ def test_instagram_echo_never_reaches_the_reply_hook(post_meta, django_capture_o
     from conversations.services.inbound import webhook_event_process
 
     calls: list[int] = []
-    monkeypatch.setattr("conversations.hooks.inbound_message_hook", lambda message_id, **_: calls.append(message_id))
+    monkeypatch.setattr("conversations.subscribers.assist_message.delay", calls.append)
     post_meta(_ig({"sender": {"id": IG_ACCOUNT}, "recipient": {"id": "IGSID2"}, "timestamp": 1763800060000,
                    "message": {"mid": "mid.E", "text": "Gracias por escribir", "is_echo": True}}),
               path="/webhooks/meta/instagram/")

@@ -8,11 +8,11 @@ from django.utils import timezone
 from conversations.models import Message, Note
 from core.errors import ApplicationError, PermissionDeniedError
 from operators.models import Category, Product
+from operators.services import OutOfStockError
 from sales.models import Commission, CommissionRule, Sale, SaleType
 from sales.services.commissions import commission_rule_match
 from sales.services.documents import sale_receipt_render
 from sales.services.sales import (
-    OutOfStockError,
     SaleStateError,
     sale_cancel,
     sale_create,
@@ -194,7 +194,7 @@ def test_validated_receipt_is_sent_once_to_the_customer_as_a_document(graph, con
                        lines=[{"product": phone, "quantity": 1}])
     with django_capture_on_commit_callbacks() as callbacks:
         sale_validate(actor=backoffice, sale=sale)
-    assert len(callbacks) == 1  # the receipt task, after commit
+    assert len(callbacks) == 1  # sale.validated, whose subscriber queues the receipt, after commit
     assert sale_receipt_send(sale_id=sale.pk) == "sent"  # what the task does
     drain()
     message = Message.objects.filter(direction="out", type="document").get()

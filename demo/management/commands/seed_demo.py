@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from accounts.services import roles_create, user_create
+from conversations.models import QuickReply
+from conversations.services.accounts import channel_accounts_sync_from_env
 from leads.models import Contact, CustomerType, Lead, LeadStatus, SourceChannel
 from leads.scoring import load_scoring_table
 from leads.services import lead_apply_score
@@ -160,8 +162,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: object, contacts: int, **options: object) -> None:
         roles_create()
-        from conversations.services.accounts import channel_accounts_sync_from_env
-
         accounts = channel_accounts_sync_from_env()
         users = self._users()
         self._quick_replies()
@@ -200,8 +200,6 @@ class Command(BaseCommand):
         return users
 
     def _quick_replies(self) -> None:
-        from conversations.models import QuickReply
-
         for shortcut, title, text in (
             ("horario", "Horario de atención", "Hola {nombre} 👋 Atendemos de lunes a sábado de 9:00 a 19:00."),
             ("pago", "Medios de pago", "Puedes pagar con Yape, Plin, transferencia o tarjeta 💳."),

@@ -1,0 +1,39 @@
+"""Writes for debts, payment agreements, payments and instalment reminders, one module per concern.
+
+- ``agreement_create`` applies the discount and splits the agreed total into instalments that sum
+  exactly to it (the last one takes the rounding remainder).
+- ``payment_record`` locks the agreement and its instalments and pays the oldest ones first; it
+  refuses anything above what is still owed.
+- ``installments_mark_overdue`` and ``installments_remind`` run daily (beat). A reminder is claimed
+  by a unique row per instalment and kind, so it goes out once whatever runs twice.
+"""
+
+from agreements.services.agreements import agreement_activate, agreement_cancel, agreement_create
+from agreements.services.common import (
+    AgreementExistsError,
+    AgreementStateError,
+    DiscountTooHighError,
+    DuplicatePaymentError,
+    InvalidAmountError,
+    InvalidDateError,
+    InvalidInstallmentsError,
+    OverpaymentError,
+    money,
+    split_amount,
+)
+from agreements.services.debts import debt_create, debt_outstanding
+from agreements.services.payments import payment_record
+from agreements.services.reminders import (
+    OverdueResult,
+    RemindResult,
+    installments_mark_overdue,
+    installments_remind,
+)
+
+__all__ = [
+    "AgreementExistsError", "AgreementStateError", "DiscountTooHighError", "DuplicatePaymentError",
+    "InvalidAmountError", "InvalidDateError", "InvalidInstallmentsError", "OverdueResult", "OverpaymentError",
+    "RemindResult", "agreement_activate", "agreement_cancel", "agreement_create", "debt_create",
+    "debt_outstanding", "installments_mark_overdue", "installments_remind", "money", "payment_record",
+    "split_amount",
+]
