@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from ai.catalog_source import catalog_items
 from ai.models import AIRequest, LexiconEntry
 from ai.services import current_lexicon, lexicon_changed, monthly_budget, monthly_spend
 from core.admin_tools import badge, progress_bar
@@ -81,15 +82,13 @@ class LexiconEntryAdmin(admin.ModelAdmin):
 
     def try_message(self, request: HttpRequest) -> TemplateResponse:
         """Type a customer message and see what the local analyzer reads in it, with today's lexicon."""
-        from conversations.services.assistant import active_catalog
-
         form = TryMessageForm(request.POST or None)
         analysis = None
         products: list[str] = []
         if request.method == "POST" and form.is_valid():
             from ai.local.analyzer import analyze
 
-            catalog = active_catalog()
+            catalog = catalog_items()
             analysis = analyze(form.cleaned_data["text"], lexicon=current_lexicon(), catalog=catalog)
             names = {item.id: item.name for item in catalog}
             products = [names.get(pid, pid) for pid in analysis.entities.products]
