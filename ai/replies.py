@@ -1,16 +1,24 @@
 """Templated Spanish replies: short, warm, "tú", one or two emojis, prices only from the catalog.
 
-Pure functions of plain data. The ``local`` provider answers with them, and the ``openai`` provider
-falls back to them when a generated reply is not grounded. Every amount is written by ``format_money``
-so ``ai.grounding.prices_in_text`` reads it back as the same number.
+Pure functions of plain data. ``compose_reply`` answers one customer turn with them: the decision
+(answer, ask the next qualification question, hand over, and why) and the reply. The ``local`` provider
+sends that reply, and the ``openai`` provider falls back to it when a generated reply is not grounded.
+Every amount is written by ``format_money`` so ``ai.grounding.prices_in_text`` reads it back as the
+same number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from django.utils.translation import gettext as _
+
+from ai.decide import Action, Decision, Known, decide
 from ai.grounding import as_decimal
-from ai.types import CatalogItem
+from ai.types import Analysis, CatalogItem, Intent, LeadState, Turn
 
 MAX_LISTED = 5
 MAX_ALTERNATIVES = 3
@@ -193,3 +201,140 @@ def no_match(product_terms: str) -> str:
     what = f"«{terms}»" if terms else "eso"
     return (f"Mmm, no encontré {what} en nuestro catálogo 🤔. "
             "¿Me das más detalles (marca, modelo o capacidad) o te muestro opciones parecidas?")
+
+
+# ---------------------------------------------------------------------------------------------
+# One customer turn: the decision and the reply
+# ---------------------------------------------------------------------------------------------
+HANDOVER_ACTIONS = frozenset({Action.ESCALATE_TO_HUMAN, Action.TRANSFER_TO_SUPPORT})
+
+
+@dataclass(frozen=True)
+class ComposedReply:
+    """The answer to one customer turn, and what a generating provider needs to word it."""
+
+    decision: Decision
+    text: str  # the templated reply, grounded in the hits; a hand-over is always sent as it is
+    instruction: str  # for a generating provider: the action, its reason and what to ask for
+    history: tuple[Turn, ...]  # the turns a generating provider reads, the customer's turn last
+    hits: tuple[CatalogItem, ...]
+    facts: dict[str, Any]
+
+    @property
+    def is_handover(self) -> bool:
+        return self.decision.action in HANDOVER_ACTIONS
+
+
+def compose_reply(
+    *,
+    analysis: Analysis,
+    text: str,
+    hits: Sequence[CatalogItem],
+    history: Sequence[Turn],
+    lead: LeadState,
+    low_confidence_streak: int = 0,
+) -> ComposedReply:
+    """Decide what to do with a customer's turn and write the reply. Pure: no database, no network.
+
+    ``text`` is the turn (the lines of a burst, one a line) and ``analysis`` its reading; ``hits`` the
+    catalog items it points at; ``history`` the turns before it; ``lead`` what was known before it (this
+    turn's entities are added here); ``low_confidence_streak`` the customer's previous consecutive
+    low-confidence turns.
+    """
+    e = analysis.entities
+    known = Known(
+        interest=bool(lead.has_interest or e.products or e.service_type or e.product_terms),
+        name=bool(lead.name or e.name),
+        budget=bool(lead.budget) or e.budget is not None,
+        zone=bool(lead.zone or lead.address or e.zone or e.address),
+        service_type=lead.service_type or e.service_type,
+    )
+    decision = decide(analysis, known, low_confidence_streak=low_confidence_streak)
+    name = _first_word(lead.name) or _first_word(e.name) or None
+    zone = e.zone or lead.zone or lead.contact_zone
+    budget = e.budget.amount if e.budget is not None and e.budget.amount > 0 else lead.budget
+    has_lead = lead.has_lead or decision.create_lead
+    hits = list(hits)
+    return ComposedReply(
+        decision=decision,
+        text=_templated(analysis, decision, hits=hits, name=name, wholesale=lead.is_wholesale, zone=zone),
+        instruction=f"{decision.action.value}: {decision.reason}; ask for: {', '.join(decision.missing)}",
+        history=(*history, Turn(role="customer", text=text)),
+        hits=tuple(hits),
+        facts={"name": name, "wholesale": lead.is_wholesale, "zone": zone,
+               "budget": str(budget) if has_lead and budget else None},
+    )
+
+
+def _first_word(text: str) -> str:
+    words = (text or "").split()
+    return words[0] if words else ""
+
+
+def _money(item: CatalogItem, wholesale: bool) -> Decimal:
+    return item.wholesale_price if wholesale and item.wholesale_price is not None else item.price
+
+
+def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem], name: str | None,
+               wholesale: bool, zone: str) -> str:
+    """The templated reply: the truth of the catalog, in short warm Spanish."""
+    if decision.action in HANDOVER_ACTIONS:
+        return handoff(name)
+    parts: list[str] = []
+    intent = analysis.intent
+    in_stock = [i for i in hits if i.stock is None or i.stock > 0]
+    if decision.action == Action.ANSWER:
+        if intent == Intent.THANKS_GOODBYE:
+            return thanks_goodbye(name)
+        if intent == Intent.COVERAGE_QUERY:
+            parts.append(coverage_answer(zone) if zone else "")
+        elif not hits:
+            parts.append(no_match(analysis.entities.product_terms) if analysis.entities.product_terms else "")
+        elif intent == Intent.STOCK_QUERY:
+            alternatives = [i for i in in_stock if i.id != hits[0].id][:3]
+            parts.append(stock_answer(hits[0], alternatives))
+        elif intent == Intent.PRICE_QUERY and len(hits) == 1:
+            parts.append(price_answer(hits[0], wholesale=wholesale))
+        elif intent == Intent.PURCHASE_INTENT and len(hits) == 1:
+            parts.append(purchase_confirmation(hits[0], wholesale=wholesale))
+        elif intent == Intent.PRICE_OBJECTION:
+            cheaper = sorted(in_stock, key=lambda i: _money(i, wholesale))[:3]
+            parts.append(product_list(cheaper or hits, name=name, wholesale=wholesale))
+        else:
+            variants = _variant_options(hits, analysis)
+            if variants:
+                parts.append(ask_variant(_base_name(hits), variants))
+            else:
+                parts.append(product_list(hits, name=name, wholesale=wholesale))
+    elif decision.action == Action.CREATE_OR_UPDATE_LEAD:
+        parts.append(_("Thank you! A sales adviser will contact you shortly to close the details. 🙌"))
+    if intent == Intent.GREETING and not parts:
+        parts.append(greeting(name, disclose_assistant=False))
+    if decision.missing:
+        parts.append(ask_for(list(decision.missing), name=name))
+    text = "\n\n".join(p for p in parts if p)
+    return text or ask_for(["interest"], name=name)
+
+
+def _base_name(hits: list[CatalogItem]) -> str:
+    words = [h.name.split() for h in hits]
+    common = []
+    for group in zip(*words, strict=False):
+        if len(set(group)) != 1:
+            break
+        common.append(group[0])
+    return " ".join(common) or hits[0].name
+
+
+def _variant_options(hits: list[CatalogItem], analysis: Analysis) -> dict[str, list[str]]:
+    """When several variants match and the customer did not say which: capacity and colour options."""
+    if len(hits) < 2:
+        return {}
+    options: dict[str, list[str]] = {}
+    capacities = sorted({h.attributes.get("capacity_gb") for h in hits if h.attributes.get("capacity_gb")})
+    colours = sorted({h.attributes.get("color") for h in hits if h.attributes.get("color")})
+    if len(capacities) > 1 and not analysis.entities.capacity_gb:
+        options["capacidad"] = [f"{c} GB" for c in capacities]
+    if len(colours) > 1 and not analysis.entities.color:
+        options["color"] = colours
+    return options

@@ -108,6 +108,21 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class LeadState:
+    """What the CRM knows of the customer (their contact and open lead) before the turn being answered."""
+
+    name: str = ""  # the contact's name when it is a person's ("" for a profile name such as "📱" or "User")
+    is_wholesale: bool = False
+    contact_zone: str = ""
+    has_lead: bool = False
+    has_interest: bool = False  # the lead names a product, a product interest or a service type
+    service_type: str = ""  # the lead's, a ServiceType value or ""
+    budget: Decimal | None = None  # the lead's
+    zone: str = ""  # the lead's
+    address: str = ""  # the lead's
+
+
+@dataclass(frozen=True)
 class Usage:
     provider: str
     model: str
