@@ -2,7 +2,7 @@
 
 The AI step and the inbound step share the machine's cores. When a spike of webhooks puts the
 ``inbound`` queue behind, new messages reaching the agents' panel matter more than the AI's answers,
-which read the whole burst anyway once it runs (``conversations/services/assistant.py``). So an AI
+which read the whole burst anyway once it runs (``conversations/services/assistant/bursts.py``). So an AI
 task whose message needs an answer first waits, sleeping, while the inbound backlog is over
 ``AI_YIELD_BACKLOG``, at most ``AI_YIELD_MAX_SECONDS``; lines that came in meanwhile take the answer
 over. In a spike longer than the machine can carry both, the AI answers late (it catches up fast

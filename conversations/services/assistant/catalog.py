@@ -1,0 +1,118 @@
+"""The catalog as plain data for the AI library, and the items a customer's turn points at.
+
+Operators' products become ``ai.types.CatalogItem``s (kept in this process while the catalog's
+version holds); ``turn_hits`` finds the items a turn names, and ``with_earlier_products`` narrows
+"el de 256 negro" to the products of the turns before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from django.db import connection
+from django.db.models import Count, Max
+
+from ai.types import Analysis, CatalogItem, Intent
+from conversations.models import Conversation, Message
+from core.text import tokens
+from operators.models import Product
+
+
+def _catalog_item(product: Product) -> CatalogItem:
+    return CatalogItem(
+        id=str(product.pk),
+        name=product.name,
+        price=product.final_price,
+        currency=product.currency,
+        stock=product.stock,
+        category=product.category,
+        operator=product.operator.slug if product.operator_id else "",
+        wholesale_price=product.wholesale_price,
+        attributes={
+            k: v for k, v in {
+                "capacity_gb": product.capacity_gb, "color": product.color, "speed_mbps": product.speed_mbps,
+                "data_gb": int(product.data_gb) if product.data_gb is not None else None, "brand": product.brand,
+                "list_price": str(product.price), "final_price": str(product.final_price),
+            }.items() if v not in (None, "")
+        },
+    )
+
+
+_catalog_memo: dict[str, tuple[tuple[object, ...], list[CatalogItem]]] = {}
+
+
+def catalog_memo_clear(**_: object) -> None:
+    _catalog_memo.clear()
+
+
+def active_catalog() -> list[CatalogItem]:
+    """The whole active catalog as CatalogItems, kept in this process while the catalog's version holds.
+
+    The version is read on every call (one small aggregate): any product saved, added or deleted
+    changes it. Building the items takes a read of every product; unpickling them from a shared cache
+    cost as much, so they live in the process.
+    """
+    version = tuple(Product.objects.aggregate(last=Max("updated_at"), n=Count("pk"), top=Max("pk")).values())
+    database = str(connection.settings_dict["NAME"])
+    hit = _catalog_memo.get(database)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    items = [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
+    _catalog_memo[database] = (version, items)
+    return items
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\b(\d{2,4})\b", text)]
+
+
+def with_earlier_products(analysis: Analysis, conversation: Conversation, before_id: int,
+                          catalog: list[CatalogItem], text: str = "") -> Analysis:
+    """"El de 256 negro", "lo quiero": no product named, so narrow the products of the last turns."""
+    e = analysis.entities
+    if e.products or e.service_type:
+        return analysis
+    follow_up = e.capacity_gb or e.color or analysis.intent in (
+        Intent.PRICE_QUERY, Intent.STOCK_QUERY, Intent.PURCHASE_INTENT, Intent.COMPARISON)
+    if not follow_up:
+        return analysis
+    earlier = (
+        conversation.messages.filter(pk__lt=before_id, direction=Message.Direction.IN)
+        .order_by("-pk").values_list("ai_flags", flat=True)[:5]
+    )
+    by_id = {item.id: item for item in catalog}
+    for flags in earlier:
+        ids = [i for i in ((flags or {}).get("entities", {}).get("products") or []) if i in by_id]
+        if not ids:
+            continue
+        items = [by_id[i] for i in ids]
+        capacities = {i.attributes.get("capacity_gb") for i in items} - {None}
+        capacity = e.capacity_gb or next((n for n in _numbers(text) if n in capacities), None)
+        if capacity:
+            items = [i for i in items if i.attributes.get("capacity_gb") == capacity] or items
+        if e.color:
+            items = [i for i in items if str(i.attributes.get("color", "")).lower() == e.color.lower()] or items
+        return replace(analysis, entities=replace(e, products=tuple(i.id for i in items)),
+                       notes=(*analysis.notes, "products from the previous turns"))
+    return analysis
+
+
+def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") -> list[CatalogItem]:
+    """The catalog items a turn points at: the products it names, else the cheapest of its service type."""
+    by_id = {item.id: item for item in catalog}
+    hits = [by_id[i] for i in analysis.entities.products if i in by_id]
+    if hits:
+        return hits
+    e = analysis.entities
+    if e.service_type:
+        pool = [i for i in catalog if i.category == e.service_type and (not e.operator or i.operator == e.operator)]
+        # "precio del cargador": prefer the items whose name holds one of the customer's words
+        words = {w for w in tokens(text) if len(w) >= 4}
+        pool = [i for i in pool if words & set(tokens(i.name))] or pool
+        if e.speed_mbps:
+            pool = [i for i in pool if i.attributes.get("speed_mbps") == e.speed_mbps] or pool
+        if e.data_gb:
+            pool = [i for i in pool if i.attributes.get("data_gb") == e.data_gb] or pool
+        return sorted(pool, key=lambda i: i.price)[:5]
+    return []
