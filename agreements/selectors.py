@@ -13,23 +13,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import team_member_q
+from accounts.policy import Queue, scope_queryset
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
 from core.params import parse_id
 
-
-def _debt_visibility_q(user: User, *, prefix: str = "") -> Q | None:
-    """``None`` means no restriction."""
-    if user.is_admin_role or user.is_backoffice:
-        return None
-    if user.is_supervisor:
-        return team_member_q(user, prefix=f"{prefix}assignee") | Q(**{f"{prefix}assignee__isnull": True})
-    return Q(**{f"{prefix}assignee": user})
+# Unassigned debts wait for a supervisor to hand them out; an agent sees only the ones they hold.
+DEBT_QUEUE = Queue.SUPERVISORS
 
 
 def debt_visible_queryset(*, user: User) -> QuerySet[Debt]:
-    q = _debt_visibility_q(user)
-    return Debt.objects.all() if q is None else Debt.objects.filter(q)
+    return scope_queryset(Debt.objects.all(), user=user, agent_field="assignee", queue=DEBT_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -66,12 +59,10 @@ def debt_get_for_user(*, user: User, debt_id: int) -> Debt:
 
 
 def agreement_visible_queryset(*, user: User) -> QuerySet[PaymentAgreement]:
-    qs = PaymentAgreement.objects.all()
-    if user.is_admin_role or user.is_backoffice:
-        return qs
-    if user.is_supervisor:
-        return qs.filter(team_member_q(user, prefix="agent") | _debt_visibility_q(user, prefix="debt__"))
-    return qs.filter(Q(agent=user) | Q(debt__assignee=user))
+    """Agreements made by, or on a debt held by, someone the user oversees (themselves for an agent), and for
+    supervisors the agreements on unassigned debts."""
+    return scope_queryset(PaymentAgreement.objects.all(), user=user, agent_field=("agent", "debt__assignee"),
+                          queue=DEBT_QUEUE, queue_field="debt__assignee")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_filters import PersonFilter
-from accounts.selectors import team_visible_queryset
+from accounts.policy import Queue, scope_queryset, sees_everything
 from conversations.models import (
     ChannelAccount,
     Conversation,
@@ -223,10 +223,9 @@ class ConversationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 def _in_visible_conversations(qs: QuerySet, request: HttpRequest) -> QuerySet:
-    visible = conversation_visible_queryset(user=request.user)
-    if not visible.query.where:  # sees every conversation: no subquery, and the paginator may estimate
+    if sees_everything(request.user):  # no subquery, and the paginator may estimate
         return qs
-    return qs.filter(conversation__in=visible)
+    return qs.filter(conversation__in=conversation_visible_queryset(user=request.user))
 
 
 @admin.register(Message)
@@ -297,12 +296,9 @@ class QuickReplyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("shortcut", "title", "text")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QuickReply]:
-        """Everyone's replies for admins; the shared ones and their teams' for supervisors."""
-        qs = super().get_queryset(request)
-        user = request.user
-        if user.is_admin_role or user.is_backoffice:
-            return qs
-        return qs.filter(Q(team__isnull=True) | Q(team__in=team_visible_queryset(user=user)))
+        """Everyone's replies for admins; the shared ones (no team) and their teams' for supervisors."""
+        return scope_queryset(super().get_queryset(request), user=request.user, agent_field=None,
+                              team_field="team", queue=Queue.EVERYONE)
 
     def get_form(self, request: HttpRequest, obj: QuickReply | None = None, **kwargs):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, **kwargs)

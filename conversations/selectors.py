@@ -14,20 +14,19 @@ from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
 from accounts.models import Role, User
-from accounts.selectors import assignable_users_list, team_ids_heard_by, team_member_q
+from accounts.policy import Queue, Reach, overseen_team_ids, role_reach, scope_queryset, sees_queue
+from accounts.selectors import assignable_users_list
 from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
 from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_group
 from integrations.base import Provider
 
+# Unassigned conversations are a queue agents take from: every rung sees it.
+CONVERSATION_QUEUE = Queue.EVERYONE
+
 
 def conversation_visible_queryset(*, user: User) -> QuerySet[Conversation]:
-    qs = Conversation.objects.all()
-    if user.is_admin_role or user.is_backoffice:
-        return qs
-    if user.is_supervisor:
-        return qs.filter(team_member_q(user, prefix="assignee") | Q(assignee__isnull=True))
-    return qs.filter(Q(assignee=user) | Q(assignee__isnull=True))
+    return scope_queryset(Conversation.objects.all(), user=user, agent_field="assignee", queue=CONVERSATION_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -155,6 +154,8 @@ def conversation_events_after(
 
 
 def _audience_q(field: str, groups: list[str]) -> Q:
+    if not groups:  # someone who hears nothing (an empty Q() would match every event)
+        return Q(pk__in=[])
     q = Q()
     for group in groups:
         q |= Q(**{f"{field}__contains": f" {group} "})
@@ -166,15 +167,18 @@ def user_role_groups(user: User) -> list[str]:
 
     Agents: their own conversations and the unassigned queue. Supervisors: also the teams they
     belong to or supervise. Back office and admins: everything (``role.all`` only, so no event
-    arrives twice). The catch-up endpoints filter the event log with the same list.
+    arrives twice). Inactive users: nothing. The rungs are accounts.policy's, as in
+    ``conversation_visible_queryset``. The catch-up endpoints filter the event log with the same list.
     """
+    reach = role_reach(user)
+    if reach is Reach.NOTHING:
+        return []
     groups = [user_group(user.pk)]
-    if user.is_admin_role or user.is_backoffice:
+    if reach is Reach.EVERYTHING:
         return [*groups, EVERYTHING_GROUP]
-    groups.append(QUEUE_GROUP)
-    if user.is_supervisor:
-        groups += [f"team.{team_id}" for team_id in team_ids_heard_by(user=user)]
-    return groups
+    if sees_queue(user, CONVERSATION_QUEUE):
+        groups.append(QUEUE_GROUP)
+    return groups + [f"team.{team_id}" for team_id in overseen_team_ids(user=user)]
 
 
 def events_since(*, user: User, since: int | None, limit: int = CATCHUP_LIMIT) -> CatchUp:

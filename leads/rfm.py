@@ -41,6 +41,8 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.policy import scope_queryset
+
 RECENT_DAYS = 30
 DORMANT_DAYS = 180
 FIRST_PURCHASE_MAX = 3
@@ -258,14 +260,9 @@ def contact_sales_and_quotes(*, user: Any, contact_id: int, limit: int = 20) -> 
     """The contact's latest sales and quotes that ``user`` may see (agents: their own; supervisors: team)."""
     if not sales_installed():
         return [], []
-    from accounts.selectors import team_member_q
 
     def scoped(qs: Any) -> Any:
-        if user.is_admin_role or user.is_backoffice:
-            return qs
-        if user.is_supervisor:
-            return qs.filter(team_member_q(user, prefix="agent"))
-        return qs.filter(agent=user)
+        return scope_queryset(qs, user=user, agent_field="agent")
 
     sale_model = apps.get_model("sales", "Sale")
     quote_model = apps.get_model("sales", "Quote")

@@ -8,25 +8,19 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import team_member_q
+from accounts.policy import Queue, Reach, role_reach, scope_queryset, sees_queue
 from core.params import parse_id
 from core.text import fold
 from leads.models import Contact, Lead
 
-
-def _lead_visibility_q(user: User) -> Q | None:
-    """``None`` means no restriction."""
-    if user.is_admin_role or user.is_backoffice:
-        return None
-    if user.is_supervisor:
-        return team_member_q(user, prefix="assignee") | Q(assignee__isnull=True)
-    return Q(assignee=user)
+# Unassigned leads wait for a supervisor to hand them out; an agent sees only their own (CONTRACT section 6).
+LEAD_QUEUE = Queue.SUPERVISORS
+# Contacts nobody has a lead for yet are an open queue, like unassigned conversations.
+CONTACT_QUEUE = Queue.EVERYONE
 
 
 def lead_visible_queryset(*, user: User) -> QuerySet[Lead]:
-    qs = Lead.objects.all()
-    q = _lead_visibility_q(user)
-    return qs if q is None else qs.filter(q)
+    return scope_queryset(Lead.objects.all(), user=user, agent_field="assignee", queue=LEAD_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -94,13 +88,15 @@ def _contact_search_q(text: str, *, prefix: str = "") -> Q:
 
 
 def contact_visible_queryset(*, user: User) -> QuerySet[Contact]:
-    q = _lead_visibility_q(user)
-    if q is None:
+    reach = role_reach(user)
+    if reach is Reach.EVERYTHING:
         return Contact.objects.all()
-    # Contacts nobody has a lead for yet are an open queue, like unassigned conversations.
-    visible_leads = lead_visible_queryset(user=user).filter(contact=OuterRef("pk"))
-    any_lead = Lead.objects.filter(contact=OuterRef("pk"))
-    return Contact.objects.filter(Exists(visible_leads) | ~Exists(any_lead))
+    if reach is Reach.NOTHING:
+        return Contact.objects.none()
+    visible = Q(Exists(lead_visible_queryset(user=user).filter(contact=OuterRef("pk"))))
+    if sees_queue(user, CONTACT_QUEUE):
+        visible |= ~Exists(Lead.objects.filter(contact=OuterRef("pk")))
+    return Contact.objects.filter(visible)
 
 
 def contact_list(*, user: User, q: str = "", customer_type: str = "") -> QuerySet[Contact]:

@@ -18,10 +18,13 @@ from conversations.selectors import (
     conversation_visible_queryset,
     message_list,
 )
+from conversations.services.inbox import note_mentioned_usernames
 from core.params import parse_id
 from leads.models import Classification, Contact
 from operators.models import Product
 from operators.selectors import product_search
+from sales.models import Quote, Sale
+from sales.selectors import scope_by_agent
 
 HISTORY_LIMIT = 200
 
@@ -204,14 +207,12 @@ def last_inbound_analysis(*, conversation: Conversation) -> Message | None:
     )
 
 
-def contact_purchases(*, contact: Contact, limit: int = 5) -> dict[str, list[Any]]:
-    """The contact's quotes and sales, when the sales app provides them (``contact.quotes``/``.sales``)."""
-    found: dict[str, list[Any]] = {}
-    for relation in ("quotes", "sales"):
-        manager = getattr(contact, relation, None) if hasattr(contact, relation) else None
-        if manager is not None and hasattr(manager, "all"):
-            found[relation] = list(manager.all().order_by("-pk")[:limit])
-    return found
+def contact_purchases(*, user: User, contact: Contact, limit: int = 5) -> dict[str, list[Any]]:
+    """The contact's latest quotes and sales that ``user`` may see (another team's stay out of the sidebar)."""
+    return {
+        "quotes": list(scope_by_agent(Quote.objects.filter(contact=contact), user).order_by("-pk")[:limit]),
+        "sales": list(scope_by_agent(Sale.objects.filter(contact=contact), user).order_by("-pk")[:limit]),
+    }
 
 
 def assign_candidates_list(*, user: User) -> QuerySet[User]:
@@ -239,8 +240,6 @@ def product_card_search(*, query: str, limit: int = 8) -> list[Product]:
 
 def mentioned_usernames(*, notes: Iterable[Note]) -> set[str]:
     """Which ``@names`` in ``notes`` are real users (the others are shown as plain text)."""
-    from conversations.services.inbox import note_mentioned_usernames
-
     names = {name for note in notes for name in note_mentioned_usernames(note.text)}
     if not names:
         return set()

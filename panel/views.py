@@ -109,7 +109,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
         assign_candidates=assign_candidates_list(user=user),
         other_conversations=contact_other_conversations(user=user, conversation=conversation),
         analysis=last_inbound_analysis(conversation=conversation),
-        purchases=contact_purchases(contact=conversation.contact),
+        purchases=contact_purchases(user=user, contact=conversation.contact),
         contact_form=ContactForm(instance=conversation.contact),
         window_open=conversation.window_open(),
         can_take=conversation.assignee_id is None and (user.is_agent or user.is_supervisor or user.is_admin_role),

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import user_visible_queryset
+from accounts.policy import scope_queryset
 from core.admin_tools import ScopedAdminMixin
 from core.errors import ApplicationError
 from reports.exports import XLSX_CONTENT_TYPE, temporary_xlsx
@@ -34,11 +34,7 @@ class ExportLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExportLog]:
         """Everyone's exports for admins and back office; a supervisor's own and their teams' otherwise."""
-        qs = super().get_queryset(request)
-        user = request.user
-        if user.is_admin_role or user.is_backoffice:
-            return qs
-        return qs.filter(user__in=user_visible_queryset(user=user))
+        return scope_queryset(super().get_queryset(request), user=request.user, agent_field="user")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_export(request)
@@ -63,7 +59,7 @@ class ExportLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
         """The "Export" page: choose what, when, which filters and columns; the file streams back."""
         if not can_export(request):
             raise PermissionDenied
-        form = ExportForm(request.POST or None)
+        form = ExportForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             handle = temporary_xlsx()
             try:

@@ -16,13 +16,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.selectors import team_member_q
+from accounts.policy import scope_queryset
+from agreements.models import PaymentAgreement
+from agreements.selectors import agreement_visible_queryset
+from conversations.models import Conversation, Message, ProviderChoices
+from conversations.selectors import conversation_visible_queryset
+from leads.models import Classification, Lead, LeadStatus, SourceChannel
+from leads.selectors import lead_visible_queryset
 from reports.exports import ExportColumn, ExportDefinition, ExportFilter, export_register
+from sales.models import Quote, Sale, SaleType
+from sales.selectors import scope_by_agent
 
 
 class GroupConcat(Aggregate):
@@ -39,8 +46,8 @@ class GroupConcat(Aggregate):
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-def _choices(choices: Sequence[tuple[str, Any]]) -> Callable[[], Sequence[tuple[str, Any]]]:
-    return lambda: choices
+def _choices(choices: Sequence[tuple[str, Any]]) -> Callable[[User | None], Sequence[tuple[str, Any]]]:
+    return lambda user: choices
 
 
 def _display(source: str, choices: Sequence[tuple[str, Any]]) -> Callable[[dict[str, Any]], Any]:
@@ -63,18 +70,12 @@ def person_column(key: str, label: Any, prefix: str) -> ExportColumn:
     return ExportColumn(key, label, compute=compute, needs=needs)
 
 
-def _people() -> Sequence[tuple[str, str]]:
+def _people(user: User | None) -> Sequence[tuple[str, str]]:
+    """Agents and supervisors to filter by: those ``user`` may see (every one for ops)."""
     users = User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR]).order_by("username")
+    if user is not None:
+        users = scope_queryset(users, user=user, agent_field="")
     return [(str(u.pk), str(u)) for u in users.only("pk", "username", "first_name", "last_name")]
-
-
-def _scoped(qs: QuerySet[Any], user: User | None, prefix: str) -> QuerySet[Any]:
-    """All rows for ops, admins and back office; a supervisor's team; an agent's own."""
-    if user is None or user.is_admin_role or user.is_backoffice:
-        return qs
-    if user.is_supervisor:
-        return qs.filter(team_member_q(user, prefix=prefix))
-    return qs.filter(**{prefix: user})
 
 
 def _minutes_between(start: str, end: str) -> Callable[[dict[str, Any]], float | None]:
@@ -88,23 +89,16 @@ def _minutes_between(start: str, end: str) -> Callable[[dict[str, Any]], float |
     return minutes
 
 
-def _installed(app_label: str) -> Callable[[], bool]:
-    return lambda: apps.is_installed(app_label)
-
-
 # ---------------------------------------------------------------------------------------------
 # Leads
 # ---------------------------------------------------------------------------------------------
+# Every export lists what its app's selector lists for ``user`` (the one role policy, accounts.policy);
+# ``user=None`` is ops (the export_report command): every row.
 def _leads_queryset(user: User | None) -> QuerySet[Any]:
-    from leads.models import Lead
-    from leads.selectors import lead_visible_queryset
-
     return Lead.objects.all() if user is None else lead_visible_queryset(user=user)
 
 
 def _lead_definition() -> ExportDefinition:
-    from leads.models import Classification, LeadStatus, SourceChannel
-
     return ExportDefinition(
         kind="leads",
         label=_("Leads"),
@@ -142,9 +136,6 @@ def _lead_definition() -> ExportDefinition:
 # Conversations
 # ---------------------------------------------------------------------------------------------
 def _conversations_queryset(user: User | None) -> QuerySet[Any]:
-    from conversations.models import Conversation, Message
-    from conversations.selectors import conversation_visible_queryset
-
     qs = Conversation.objects.all() if user is None else conversation_visible_queryset(user=user)
     first_in = (
         Message.objects.filter(conversation=OuterRef("pk"), direction=Message.Direction.IN)
@@ -171,18 +162,15 @@ def _conversations_queryset(user: User | None) -> QuerySet[Any]:
     qs = qs.annotate(first_in_at=Subquery(first_in)).annotate(
         first_reply_at=Subquery(first_reply), tag_names=Subquery(tags, output_field=CharField())
     )
-    if apps.is_installed("sales"):
-        quote_model = apps.get_model("sales", "Quote")
-        quotes = (
-            quote_model.objects.filter(conversation=OuterRef("pk"))
-            .exclude(status="rejected")
-            .order_by()
-            .values("conversation")
-            .annotate(value=Sum("total"))
-            .values("value")
-        )
-        qs = qs.annotate(quote_value=Subquery(quotes))
-    return qs
+    quotes = (
+        Quote.objects.filter(conversation=OuterRef("pk"))
+        .exclude(status="rejected")
+        .order_by()
+        .values("conversation")
+        .annotate(value=Sum("total"))
+        .values("value")
+    )
+    return qs.annotate(quote_value=Subquery(quotes))
 
 
 def _quote_value(row: dict[str, Any]) -> Decimal | None:
@@ -196,9 +184,6 @@ def _resolution_minutes(row: dict[str, Any]) -> float | None:
 
 
 def _conversation_definition() -> ExportDefinition:
-    from conversations.models import Conversation, ProviderChoices
-    from leads.models import LeadStatus
-
     return ExportDefinition(
         kind="conversations",
         label=_("Conversations"),
@@ -225,7 +210,7 @@ def _conversation_definition() -> ExportDefinition:
             ExportColumn("outcome", _("outcome"), compute=_display("lead__status", LeadStatus.choices),
                          needs=("lead__status",)),
             ExportColumn("quote_value", _("quote value"), compute=_quote_value,
-                         needs=("quote_value",) if apps.is_installed("sales") else ()),
+                         needs=("quote_value",)),
             ExportColumn("last_message_at", _("last message"), "last_message_at", default=False),
         ),
         filters=(
@@ -237,23 +222,21 @@ def _conversation_definition() -> ExportDefinition:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sales, quotes, agreements (their apps are built alongside; registered when installed)
+# Sales, quotes, agreements
 # ---------------------------------------------------------------------------------------------
 def _sales_queryset(user: User | None) -> QuerySet[Any]:
-    return _scoped(apps.get_model("sales", "Sale").objects.all(), user, "agent")
+    return Sale.objects.all() if user is None else scope_by_agent(Sale.objects.all(), user)
 
 
 def _quotes_queryset(user: User | None) -> QuerySet[Any]:
-    return _scoped(apps.get_model("sales", "Quote").objects.all(), user, "agent")
+    return Quote.objects.all() if user is None else scope_by_agent(Quote.objects.all(), user)
 
 
 def _agreements_queryset(user: User | None) -> QuerySet[Any]:
-    return _scoped(apps.get_model("agreements", "PaymentAgreement").objects.all(), user, "agent")
+    return PaymentAgreement.objects.all() if user is None else agreement_visible_queryset(user=user)
 
 
 def _sale_definition() -> ExportDefinition:
-    from sales.models import Sale, SaleType
-
     return ExportDefinition(
         kind="sales",
         label=_("Sales"),
@@ -285,13 +268,10 @@ def _sale_definition() -> ExportDefinition:
                          _choices(Sale.PaymentMethod.choices)),
             ExportFilter("agent", _("agent"), "agent_id", _people),
         ),
-        is_available=_installed("sales"),
     )
 
 
 def _quote_definition() -> ExportDefinition:
-    from sales.models import Quote, SaleType
-
     return ExportDefinition(
         kind="quotes",
         label=_("Quotes"),
@@ -316,7 +296,6 @@ def _quote_definition() -> ExportDefinition:
             ExportFilter("status", _("status"), "status", _choices(Quote.Status.choices)),
             ExportFilter("agent", _("agent"), "agent_id", _people),
         ),
-        is_available=_installed("sales"),
     )
 
 
@@ -325,8 +304,6 @@ def _outstanding(row: dict[str, Any]) -> Decimal:
 
 
 def _agreement_definition() -> ExportDefinition:
-    from agreements.models import PaymentAgreement
-
     return ExportDefinition(
         kind="agreements",
         label=_("Payment agreements"),
@@ -354,14 +331,11 @@ def _agreement_definition() -> ExportDefinition:
             ExportFilter("state", _("state"), "state", _choices(PaymentAgreement.State.choices)),
             ExportFilter("agent", _("agent"), "agent_id", _people),
         ),
-        is_available=_installed("agreements"),
     )
 
 
 export_register(_lead_definition())
 export_register(_conversation_definition())
-if apps.is_installed("sales"):
-    export_register(_sale_definition())
-    export_register(_quote_definition())
-if apps.is_installed("agreements"):
-    export_register(_agreement_definition())
+export_register(_sale_definition())
+export_register(_quote_definition())
+export_register(_agreement_definition())

@@ -63,12 +63,13 @@ class ExportColumn:
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """A type filter: ``choices()`` gives the allowed values; ``lookup`` the ORM lookup they go to."""
+    """A type filter: ``choices(user)`` gives the values ``user`` may pick (``None``: ops, every value), e.g. only
+    the people a supervisor oversees; ``lookup`` the ORM lookup they go to."""
 
     key: str
     label: str | Promise
     lookup: str
-    choices: Callable[[], Sequence[tuple[str, Any]]]
+    choices: Callable[[User | None], Sequence[tuple[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def export_validate(definition: ExportDefinition, params: ExportParams) -> ExportParams:
-    """The params with the default columns filled in; ``ExportError`` for anything unknown."""
+def export_validate(definition: ExportDefinition, params: ExportParams, *, user: User | None = None) -> ExportParams:
+    """The params with the default columns filled in; ``ExportError`` for anything unknown, or any filter value
+    ``user`` may not pick."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ExportError(_("The start date is after the end date."), code="invalid_dates")
     known = definition.column_map()
@@ -156,7 +158,7 @@ def export_validate(definition: ExportDefinition, params: ExportParams) -> Expor
         spec = filters.get(key)
         if spec is None:
             raise ExportError(_("Unknown filter “%(key)s”.") % {"key": key}, code="invalid_filter")
-        if value and str(value) not in {str(v) for v, _label in spec.choices()}:
+        if value and str(value) not in {str(v) for v, _label in spec.choices(user)}:
             raise ExportError(
                 _("“%(value)s” is not a valid %(filter)s.") % {"value": value, "filter": spec.label},
                 code="invalid_filter",

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from reports.exports import ExportDefinition, ExportParams, export_registry
 
 
@@ -24,14 +25,14 @@ class ExportForm(forms.Form):
     date_to = forms.DateField(label=_("To (included)"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.definitions: dict[str, ExportDefinition] = export_registry()
         self.fields["kind"].choices = [(kind, d.label) for kind, d in self.definitions.items()]
         for kind, definition in self.definitions.items():
             for spec in definition.filters:
                 self.fields[filter_field(kind, spec.key)] = forms.ChoiceField(
-                    label=spec.label, required=False, choices=[("", "—"), *spec.choices()]
+                    label=spec.label, required=False, choices=[("", "—"), *spec.choices(user)]
                 )
             self.fields[column_field(kind)] = forms.MultipleChoiceField(
                 label=_("Columns"), required=False, widget=forms.CheckboxSelectMultiple,

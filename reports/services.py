@@ -51,7 +51,7 @@ def export_run(
     """Write the ``kind`` export into ``handle`` and record it. Agents are refused."""
     export_check_allowed(user=actor)
     definition = export_get(kind)
-    params = export_validate(definition, params)
+    params = export_validate(definition, params, user=actor)
     rows = export_write(definition, params, user=actor, handle=handle, on_rows=on_rows)
     log = ExportLog.objects.create(user=actor, kind=kind, params=params.as_json(), row_count=rows, source=source)
     export_audit(actor=actor, log=log)

@@ -9,29 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Model, Prefetch, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import team_member_q
+from accounts.policy import scope_queryset
 from sales.models import Commission, Quote, QuoteLine, Sale, SaleLine
 
-
-def _agent_visibility_q(user: User) -> Q | None:
-    """``None`` means no restriction; an empty ``Q(pk__in=[])`` means nothing."""
-    if user.is_admin_role or user.is_backoffice:
-        return None
-    if user.is_supervisor:
-        return team_member_q(user, prefix="agent")
-    if user.is_agent:
-        return Q(agent=user)
-    return Q(pk__in=[])
+M = TypeVar("M", bound=Model)
 
 
-def scope_by_agent(qs: QuerySet, user: User) -> QuerySet:
-    q = _agent_visibility_q(user)
-    return qs if q is None else qs.filter(q)
+def scope_by_agent(qs: QuerySet[M], user: User) -> QuerySet[M]:
+    """Quotes, sales and commissions (or anything with an ``agent``) ``user`` may see, by the one role
+    policy: a sale always has its agent, so there is no unassigned queue."""
+    return scope_queryset(qs, user=user, agent_field="agent")
 
 
 @dataclass(frozen=True)

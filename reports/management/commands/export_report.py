@@ -66,7 +66,7 @@ class Command(BaseCommand):
         try:
             export_check_allowed(user=actor)
             if opts["list_columns"]:
-                self._list(kind)
+                self._list(kind, actor)
                 return
             if kind == "monthly":
                 self._monthly(actor, opts)
@@ -75,13 +75,13 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
 
-    def _list(self, kind: str) -> None:
+    def _list(self, kind: str, actor: User | None) -> None:
         definition = export_get(kind)
         for column in definition.columns:
             mark = "*" if column.default else " "
             self.stdout.write(f"{mark} {column.key:<28} {column.label}")
         for spec in definition.filters:
-            values = ", ".join(str(v) for v, _label in spec.choices())
+            values = ", ".join(str(v) for v, _label in spec.choices(actor))
             self.stdout.write(f"  --filter {spec.key}=…  ({values})")
 
     def _export(self, kind: str, actor: User | None, opts: dict[str, object]) -> None:
@@ -100,7 +100,7 @@ class Command(BaseCommand):
             columns=tuple(c.strip() for c in str(opts["columns"]).split(",") if c.strip()),
         )
         definition = export_get(kind)
-        total = export_queryset(definition, export_validate(definition, params), user=actor).count()
+        total = export_queryset(definition, export_validate(definition, params, user=actor), user=actor).count()
         output = Path(str(opts["output"] or export_filename(kind)))
         try:
             with output.open("wb") as handle, tqdm(total=total, unit="row", disable=bool(opts["no_progress"]),
