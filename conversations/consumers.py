@@ -16,7 +16,7 @@ from django.http import Http404
 
 from conversations.selectors import conversation_get_for_user, user_role_groups
 from core.params import parse_id
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, session_tag
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, conversation_group, session_tag
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
 
@@ -164,7 +164,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id is None or not await _may_see_conversation(self.scope["user"], conversation_id):
             await self.send_json({"type": "subscribe.refused", "conversation": raw_id})
             return
-        self.conversation_group = f"conversation.{conversation_id}"
+        self.conversation_group = conversation_group(conversation_id)
         self.conversation_id = conversation_id
         await self.channel_layer.group_add(self.conversation_group, self.channel_name)
         await self.send_json({"type": "subscribed", "conversation": conversation_id})

@@ -14,18 +14,17 @@ from typing import Any
 from django.db import connection, transaction
 
 from conversations.models import Conversation, ConversationEvent, Message
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, publish_many_on_commit, user_group
+from core.realtime import (
+    EVERYTHING_GROUP,
+    QUEUE_GROUP,
+    conversation_group,
+    publish_many_on_commit,
+    team_group,
+    user_group,
+)
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "conversation_groups", "publish_conversation_event",
            "publish_message_event", "publish_message_with_conversation"]
-
-
-def team_group(team_id: int) -> str:
-    return f"team.{team_id}"
-
-
-def conversation_group(conversation_id: int) -> str:
-    return f"conversation.{conversation_id}"
 
 
 def conversation_groups(conversation: Conversation) -> list[str]:

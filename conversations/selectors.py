@@ -18,7 +18,7 @@ from accounts.policy import Queue, Reach, overseen_team_ids, role_reach, scope_q
 from accounts.selectors import assignable_users_list
 from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
 from core.params import parse_id
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, user_group
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, team_group, user_group
 from integrations.base import Provider
 
 # Unassigned conversations are a queue agents take from: every rung sees it.
@@ -178,7 +178,7 @@ def user_role_groups(user: User) -> list[str]:
         return [*groups, EVERYTHING_GROUP]
     if sees_queue(user, CONVERSATION_QUEUE):
         groups.append(QUEUE_GROUP)
-    return groups + [f"team.{team_id}" for team_id in overseen_team_ids(user=user)]
+    return groups + [team_group(team_id) for team_id in overseen_team_ids(user=user)]
 
 
 def events_since(*, user: User, since: int | None, limit: int = CATCHUP_LIMIT) -> CatchUp:

@@ -93,8 +93,23 @@ def publish_many_on_commit(
     transaction.on_commit(lambda: publish_many(groups, events))
 
 
+# Every group name of the channel layer is built here, and only here.
+QUEUE_GROUP = "queue.unassigned"  # agents who take from the unassigned queue
+EVERYTHING_GROUP = "role.all"  # admins and back office: every event
+
+
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def team_group(team_id: int) -> str:
+    """The supervisors of a team hear what its people do."""
+    return f"team.{team_id}"
+
+
+def conversation_group(conversation_id: int) -> str:
+    """The people looking at one conversation."""
+    return f"conversation.{conversation_id}"
 
 
 def session_tag(session_key: str) -> str:
@@ -123,6 +138,3 @@ def _sockets_close_or_log(*, user_id: int, session_key: str | None) -> None:
     except Exception:  # noqa: BLE001 - a layer that is down must not fail the logout; sockets re-check the session
         logger.warning("could not tell user %s's sockets that the session ended", user_id, exc_info=True)
 
-
-QUEUE_GROUP = "queue.unassigned"
-EVERYTHING_GROUP = "role.all"

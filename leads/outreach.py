@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from django.apps import apps
-from django.db.models import Count
 from django.utils import timezone
 
 from ai.services import write_reply
 from leads.models import Contact
+from leads.purchases import purchases
 from leads.rfm import PROFILE_NAMES, Profile, outreach_profile, purchase_summary, rfm_score
 
 CATEGORY_WORDS = {
@@ -130,18 +129,9 @@ def outreach_facts(*, contact: Contact, now: datetime | None = None) -> Outreach
     rfm = rfm_score(summary, now=now)
     favourites: tuple[str, ...] = ()
     last_what = ""
-    if summary.count and apps.is_installed("sales"):
-        line_model = apps.get_model("sales", "SaleLine")
-        validated = line_model.objects.filter(sale__contact=contact, sale__status="validated")
-        favourites = tuple(
-            row["product__category"]
-            for row in validated.exclude(product__isnull=True)
-            .values("product__category")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "product__category")[:2]
-        )
-        last = validated.order_by("-sale__sold_at", "-sale_id", "pk").values_list("description", flat=True).first()
-        last_what = last or ""
+    if summary.count:
+        favourites = purchases().favourite_categories(contact.pk, limit=2)
+        last_what = purchases().last_purchase_description(contact.pk)
     interest = ""
     if not favourites:
         lead = contact.leads.exclude(service_type="").order_by("-created_at").values_list("service_type", flat=True)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from accounts.models import User
 from core.errors import PermissionDeniedError
 from core.params import parse_id
 from leads.models import Classification, Lead, LeadStatus
+from leads.purchases import purchases
 from leads.selectors import lead_visible_queryset
 from leads.services import lead_set_status
 
@@ -90,20 +90,8 @@ def pipeline_queryset(*, user: User, filters: PipelineFilters) -> QuerySet[Lead]
 
 
 def _pending_quotes_by_status(leads: QuerySet[Lead]) -> dict[str, Decimal]:
-    """Sum of pending quotes per lead status (only when the sales app is installed)."""
-    if not apps.is_installed("sales"):
-        return {}
-    try:
-        quote_model = apps.get_model("sales", "Quote")
-    except LookupError:
-        return {}
-    rows = (
-        quote_model.objects.filter(status="pending", lead__in=leads.order_by().values("pk"))
-        .values("lead__status")
-        .annotate(total=Sum("total"))
-        .order_by()
-    )
-    return {row["lead__status"]: row["total"] or Decimal("0") for row in rows}
+    """Sum of pending quotes per lead status (from the selling app's registered source)."""
+    return purchases().pending_quote_totals_by_lead_status(leads)
 
 
 def pipeline_board(

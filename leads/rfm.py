@@ -35,13 +35,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import scope_queryset
+from leads.purchases import purchases
 
 RECENT_DAYS = 30
 DORMANT_DAYS = 180
@@ -194,40 +192,19 @@ def outreach_profile(summary: PurchaseSummary, *, now: datetime | None = None) -
 # ---------------------------------------------------------------------------------------------
 # Reading the purchases
 # ---------------------------------------------------------------------------------------------
-def sales_installed() -> bool:
-    return apps.is_installed("sales")
-
-
-def _validated_sales() -> Any:
-    return apps.get_model("sales", "Sale").objects.filter(status="validated")
-
-
 def purchase_summaries(contact_ids: list[int], *, now: datetime | None = None) -> dict[int, PurchaseSummary]:
-    """{contact id: summary} for many contacts in one query (contacts without sales are left out)."""
-    if not contact_ids or not sales_installed():
+    """{contact id: summary} for many contacts in one query (contacts without sales are left out).
+
+    The validated sales come from the selling app's registered source (``leads.purchases``)."""
+    if not contact_ids:
         return {}
     now = now or timezone.now()
-    recent_from = now - timedelta(days=RECENT_DAYS)
-    dormant_from = now - timedelta(days=DORMANT_DAYS)
-    rows = (
-        _validated_sales()
-        .filter(contact_id__in=contact_ids)
-        .order_by()
-        .values("contact_id")
-        .annotate(
-            n=Count("pk"),
-            total=Sum("total"),
-            first_at=Min("sold_at"),
-            last_at=Max("sold_at"),
-            recent=Count("pk", filter=Q(sold_at__gte=recent_from)),
-            middle=Count("pk", filter=Q(sold_at__lt=recent_from, sold_at__gte=dormant_from)),
-            old=Count("pk", filter=Q(sold_at__lt=dormant_from)),
-        )
-    )
+    rows = purchases().purchase_rows(contact_ids, recent_from=now - timedelta(days=RECENT_DAYS),
+                                     dormant_from=now - timedelta(days=DORMANT_DAYS))
     return {
-        row["contact_id"]: PurchaseSummary(
-            count=row["n"], total=row["total"] or Decimal("0"), first_at=row["first_at"], last_at=row["last_at"],
-            recent_count=row["recent"], middle_count=row["middle"], old_count=row["old"],
+        row.contact_id: PurchaseSummary(
+            count=row.count, total=row.total, first_at=row.first_at, last_at=row.last_at,
+            recent_count=row.recent_count, middle_count=row.middle_count, old_count=row.old_count,
         )
         for row in rows
     }
@@ -257,15 +234,5 @@ def segment_and_profile(summary: PurchaseSummary, *, now: datetime | None = None
 
 
 def contact_sales_and_quotes(*, user: Any, contact_id: int, limit: int = 20) -> tuple[list[Any], list[Any]]:
-    """The contact's latest sales and quotes that ``user`` may see (agents: their own; supervisors: team)."""
-    if not sales_installed():
-        return [], []
-
-    def scoped(qs: Any) -> Any:
-        return scope_queryset(qs, user=user, agent_field="agent")
-
-    sale_model = apps.get_model("sales", "Sale")
-    quote_model = apps.get_model("sales", "Quote")
-    sales = scoped(sale_model.objects.filter(contact_id=contact_id)).select_related("agent")
-    quotes = scoped(quote_model.objects.filter(contact_id=contact_id)).select_related("agent")
-    return (list(sales.order_by("-sold_at", "-pk")[:limit]), list(quotes.order_by("-created_at", "-pk")[:limit]))
+    """The contact's latest sales and quotes that ``user`` may see (the role policy, by agent)."""
+    return purchases().contact_sales_and_quotes(user=user, contact_id=contact_id, limit=limit)

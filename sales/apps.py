@@ -10,7 +10,10 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, as in every ready(): services load only once the apps registry is ready.
         from core import events
+        from leads.purchases import purchase_source_register
+        from sales.purchases import SalesPurchases
         from sales.subscribers import message_received_accept_quote, sale_validated_send_receipt
 
         events.subscribe("message.received", message_received_accept_quote, order=10)
         events.subscribe("sale.validated", sale_validated_send_receipt, order=10)
+        purchase_source_register(SalesPurchases())  # leads' RFM, outreach and pipeline read sales through it

@@ -38,13 +38,23 @@ def flaky(event: events.Event) -> None:
         raise RuntimeError("provider down")
 
 
+def _eager(value: bool):
+    was = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = value
+    yield
+    current_app.conf.task_always_eager = was
+
+
 @pytest.fixture
 def with_worker():
     """As with a Celery worker: retries are queued (not run at once, as in embedded mode)."""
-    was = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = False
-    yield
-    current_app.conf.task_always_eager = was
+    yield from _eager(False)
+
+
+@pytest.fixture
+def embedded():
+    """Embedded mode: no worker, tasks run in the caller."""
+    yield from _eager(True)
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +178,7 @@ def test_events_command_prints_each_event_with_its_subscribers_in_order(capsys):
         assert name in out
 
 
-def test_embedded_mode_logs_a_failure_without_a_retry_loop(clean_calls, caplog):
+def test_embedded_mode_logs_a_failure_without_a_retry_loop(clean_calls, caplog, embedded):
     clean_calls("call.ended", flaky)
     failures["left"] = 1
     with caplog.at_level(logging.ERROR, logger="core.events"):

@@ -13,6 +13,7 @@ from ai.types import Analysis
 from conversations.events import publish_conversation_event
 from conversations.models import Conversation, Message
 from conversations.services.assistant.turn import CustomerTurn, turn_compose
+from core import events
 from leads.models import Lead
 from leads.services import lead_apply_analysis
 from operators.models import Operator, Product
@@ -91,6 +92,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         if lead is not None and conversation.lead_id != lead.pk:
             conversation.lead = lead
             fields.append("lead")
+        escalated = composed.is_handover and not conversation.needs_human
         if composed.is_handover:
             conversation.needs_human = True
             urgent = composed.decision.reason in ("complaint", "negative_sentiment")
@@ -99,4 +101,6 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         conversation.save(update_fields=fields)
         if composed.is_handover:
             publish_conversation_event(conversation, "conversation.updated")
+        if escalated:
+            events.emit("conversation.escalated", conversation_id=conversation.pk, reason=composed.decision.reason)
     return AppliedTurn(conversation=conversation, composed=composed)
