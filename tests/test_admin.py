@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from leads.models import Lead
 from leads.services import lead_create
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from sales.models import Quote
-from tests.factories import ContactFactory, OperatorFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_date_and_time_before_1970_is_a_400_not_an_answer_iso_8601_cannot_write(
     from agreements.models import Payment
     from agreements.services import agreement_create
     from tests.agreements.factories import DebtFactory
-    from tests.factories import LeadFactory
+    from tests.leads.factories import LeadFactory
 
     client = api_client_for(admin_user)
     agreement = agreement_create(actor=admin_user, debt=DebtFactory(), discount_percent=Decimal("0"), installments=2,

@@ -19,7 +19,8 @@ from reports.models import ExportLog
 from sales.models import Sale
 from sales.services.quotes import quote_create
 from sales.services.sales import sale_cancel, sale_create, sale_reject, sale_validate
-from tests.factories import ContactFactory, LeadFactory, ProductFactory
+from tests.leads.factories import ContactFactory, LeadFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pass-for-tests-123"

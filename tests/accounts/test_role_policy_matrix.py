@@ -38,7 +38,7 @@ from leads.models import Contact, Lead
 from reports.models import ExportLog
 from sales.models import Commission, Quote, Sale
 from tests.agreements.factories import DebtFactory
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import make_quote, make_sale
 
 pytestmark = pytest.mark.django_db

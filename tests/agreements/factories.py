@@ -10,7 +10,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from agreements.models import Debt
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 
 class DebtFactory(DjangoModelFactory):

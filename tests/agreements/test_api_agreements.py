@@ -11,7 +11,7 @@ from django.utils import timezone
 from agreements.models import Debt, Payment, PaymentAgreement
 from agreements.services import agreement_create
 from tests.agreements.factories import DebtFactory
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from ai import catalog_source
 from ai.types import CatalogItem
-from tests.factories import OperatorFactory, ProductFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from accounts.two_factor.services import totp_device_begin, totp_device_confirm
 from accounts.two_factor.testing import totp_code
 from conftest import make_user
 from leads.services import lead_create
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from conversations.models import Conversation, FollowUpTask
 from conversations.services.followups import followups_run_due
 from tests.conversations import test_followups
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

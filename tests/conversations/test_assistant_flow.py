@@ -11,7 +11,7 @@ from conversations.models import Conversation, Message, WebhookEvent
 from conversations.services.inbound import webhook_event_process
 from leads.models import Lead
 from tests.conversations.conftest import drain, twilio_params
-from tests.factories import OperatorFactory, ProductFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 _sids = itertools.count(1)

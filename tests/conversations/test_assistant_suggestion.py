@@ -9,7 +9,7 @@ import pytest
 from conversations.models import ChannelAccount, Conversation, Message
 from conversations.services.assistant import conversation_suggest_reply, message_assist
 from leads.models import Contact, Lead
-from tests.factories import ProductFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from conversations.services.followups import (
 from conversations.services.outbound import message_deliver, message_send
 from core.errors import ApplicationError, PermissionDeniedError
 from tests.conversations.conftest import PHONE_NUMBER_ID
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 SEND_PATH = f"/{PHONE_NUMBER_ID}/messages"

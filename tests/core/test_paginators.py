@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.paginators import EstimatedCountPaginator
 from leads.models import Lead
-from tests.factories import LeadFactory
+from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

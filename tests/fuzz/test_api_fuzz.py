@@ -40,8 +40,9 @@ from conversations.models import ChannelAccount, Conversation, Message, Note
 from sales.services.quotes import quote_create
 from sales.services.sales import sale_create
 from tests.agreements.factories import DebtFactory
-from tests.factories import ContactFactory, LeadFactory, OperatorFactory, ProductFactory
 from tests.fuzz.conftest import FIGURES
+from tests.leads.factories import ContactFactory, LeadFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 

@@ -2,7 +2,7 @@ import pytest
 
 from leads.models import Contact
 from leads.services import lead_create
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

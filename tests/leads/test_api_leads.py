@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from leads.models import Lead
 from leads.services import lead_create
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

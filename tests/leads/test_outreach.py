@@ -17,7 +17,8 @@ from leads.outreach import outreach_message_build, time_ago, whatsapp_url
 from leads.rfm import Profile, Segment, outreach_profile, purchase_summary, rfm_score, segment_for
 from operators.models import Category
 from tests.ai.test_openai_provider import CHAT, completion
-from tests.factories import ContactFactory, LeadFactory, ProductFactory
+from tests.leads.factories import ContactFactory, LeadFactory
+from tests.operators.factories import ProductFactory
 from tests.reports.conftest import make_quote, make_sale
 
 pytestmark = pytest.mark.django_db

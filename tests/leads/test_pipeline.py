@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from leads.models import Classification, Lead, LeadStatus
 from leads.pipeline import PipelineFilters, pipeline_board
-from tests.factories import LeadFactory, OperatorFactory
+from tests.leads.factories import LeadFactory
+from tests.operators.factories import OperatorFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/panel/pipeline/"

@@ -12,7 +12,7 @@ from leads.outreach import outreach_facts
 from leads.pipeline import pipeline_board
 from leads.rfm import contact_sales_and_quotes, purchase_summary
 from sales.purchases import SalesPurchases
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import make_quote, make_sale
 
 pytestmark = pytest.mark.django_db

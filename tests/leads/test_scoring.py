@@ -6,7 +6,8 @@ from django.core.management import call_command
 from leads.models import Classification, Lead, ScoringFactor, ScoringRule, ScoringSettings
 from leads.scoring import LeadFacts, ScoringTable, load_scoring_table, score_facts
 from leads.services import lead_create, leads_rescore
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

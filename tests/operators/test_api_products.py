@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from operators.models import Product
-from tests.factories import ProductFactory
+from tests.operators.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

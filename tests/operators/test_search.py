@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from operators.models import Category
 from operators.selectors import ProductFilters, product_list, product_search
-from tests.factories import OperatorFactory, ProductFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

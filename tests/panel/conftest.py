@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import ChannelAccount, Conversation, Message
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from channels.layers import get_channel_layer
 from accounts.models import Role, Team
 from conftest import make_user
 from conversations.models import Conversation, Message, Note, Tag
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 from tests.panel.conftest import add_message
 
 pytestmark = pytest.mark.django_db

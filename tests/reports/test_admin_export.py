@@ -6,7 +6,7 @@ import pytest
 
 from leads.models import LeadStatus
 from reports.models import ExportLog
-from tests.factories import LeadFactory
+from tests.leads.factories import LeadFactory
 from tests.reports.conftest import read_xlsx, response_bytes
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from leads.models import LeadStatus
 from reports.models import ExportLog
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import aware, make_quote, make_sale, read_xlsx
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from leads.models import LeadStatus
 from reports.exports import ExportError, ExportParams, export_get, export_registry
 from reports.models import ExportLog
 from reports.services import export_run
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import aware, read_xlsx
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from leads.pipeline import pipeline_board
 from reports.exports import ExportParams
 from reports.services import export_run
 from tests.agreements.factories import DebtFactory
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import aware, make_quote, make_sale, read_xlsx
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from tests.conversations.conftest import (  # noqa: F401 - fixtures shared with 
     wa_payload,
     wa_text,
 )
-from tests.factories import OperatorFactory, ProductFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 
 SEND_PATH = f"/{PHONE_NUMBER_ID}/messages"
 

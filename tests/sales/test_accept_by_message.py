@@ -87,7 +87,7 @@ def test_yes_to_a_quote_never_sent_accepts_nothing(conversation, agent, phone, p
 
 def test_button_for_another_customers_quote_accepts_nothing(sent_quote, agent, phone, post_meta,
                                                             django_capture_on_commit_callbacks):
-    from tests.factories import ContactFactory
+    from tests.leads.factories import ContactFactory
 
     stranger = quote_create(actor=agent, contact=ContactFactory(), lines=[{"product": phone, "quantity": 1}])
     customer_says(post_meta, django_capture_on_commit_callbacks, "wamid.BTN", button=f"quote_accept:{stranger.pk}")

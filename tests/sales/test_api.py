@@ -7,7 +7,7 @@ import pytest
 from sales.models import Commission, CommissionRule, Quote, Sale
 from sales.services.quotes import quote_create
 from sales.services.sales import sale_create, sale_validate
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 from tests.sales.conftest import pdf_text
 
 pytestmark = pytest.mark.django_db

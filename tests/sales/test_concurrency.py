@@ -10,7 +10,8 @@ from core.errors import ApplicationError
 from operators.models import Category, Product
 from sales.models import Sale
 from sales.services.sales import sale_cancel, sale_create, sale_validate
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 
 
 @pytest.mark.postgres

@@ -24,7 +24,8 @@ from sales.services.quotes import (
     quotes_expire,
     quotes_remind,
 )
-from tests.factories import ContactFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import ProductFactory
 from tests.sales.conftest import drain, pdf_text
 
 pytestmark = pytest.mark.django_db

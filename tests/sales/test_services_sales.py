@@ -21,7 +21,8 @@ from sales.services.sales import (
     sale_set_installation,
     sale_validate,
 )
-from tests.factories import ContactFactory, OperatorFactory, ProductFactory
+from tests.leads.factories import ContactFactory
+from tests.operators.factories import OperatorFactory, ProductFactory
 from tests.sales.conftest import drain, pdf_text
 
 pytestmark = pytest.mark.django_db

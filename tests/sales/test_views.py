@@ -8,7 +8,7 @@ from django.urls import reverse
 from sales.models import Commission, CommissionRule, Quote, Sale
 from sales.services.quotes import quote_create
 from sales.services.sales import sale_create, sale_validate
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

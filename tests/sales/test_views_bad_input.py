@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from sales.models import Quote, Sale
 from sales.services.quotes import quote_create
-from tests.factories import ContactFactory
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from conversations.models import (
 from reports.models import ExportLog
 from sales.models import Commission, DiscountLimit
 from tests.agreements.factories import DebtFactory
-from tests.factories import ContactFactory, LeadFactory
+from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import make_quote, make_sale
 
 pytestmark = pytest.mark.django_db

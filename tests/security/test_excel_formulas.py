@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.factories import LeadFactory
+from tests.leads.factories import LeadFactory
 from tests.reports.conftest import response_bytes
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""factory_boy factories with Spanish fake data."""
+"""factory_boy factories of the catalog (operators app), with Spanish fake data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from leads.models import Contact, Lead
 from operators.models import Category, Operator, Product
 
 factory.Faker._DEFAULT_LOCALE = "es_ES"
@@ -32,18 +31,3 @@ class ProductFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Plan Móvil {n} GB")
     price = Decimal("39.90")
 
-
-class ContactFactory(DjangoModelFactory):
-    class Meta:
-        model = Contact
-
-    name = factory.Faker("name")
-    phone = factory.Sequence(lambda n: f"+5199{n:07d}")
-    whatsapp_id = factory.LazyAttribute(lambda c: c.phone.lstrip("+"))
-
-
-class LeadFactory(DjangoModelFactory):
-    class Meta:
-        model = Lead
-
-    contact = factory.SubFactory(ContactFactory)
