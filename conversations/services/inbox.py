@@ -138,6 +138,12 @@ def conversation_add_system_note(*, conversation_id: int, text: str) -> Note:
     return Note.objects.create(conversation_id=conversation_id, author=None, text=text)
 
 
+def message_mark_handled(*, message: Message, by: str) -> None:
+    """A customer's message answered by another step (``by``: "quote_accepted"): the AI step leaves it."""
+    message.ai_flags = {**(message.ai_flags or {}), "handled": by}
+    message.save(update_fields=["ai_flags", "updated_at"])
+
+
 @transaction.atomic
 def conversation_set_tags(*, actor: User, conversation: Conversation, names: list[str]) -> list[Tag]:
     clean = sorted({n.strip().lower()[:40] for n in names if n and n.strip()})

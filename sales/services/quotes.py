@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from conversations.models import Conversation, Message
-from conversations.services.inbox import conversation_add_system_note
+from conversations.services.inbox import conversation_add_system_note, message_mark_handled
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
 from core.text import tokens
@@ -195,8 +195,7 @@ def quote_accept(
     if message is not None:
         _confirm_to_customer(quote=quote, sale=sale, conversation=message.conversation)
         # Answered here: the assistant must not answer the same message again (see message_assist).
-        message.ai_flags = {**(message.ai_flags or {}), "handled": "quote_accepted"}
-        message.save(update_fields=["ai_flags", "updated_at"])
+        message_mark_handled(message=message, by="quote_accepted")
     return sale
 
 
