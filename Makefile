@@ -27,7 +27,7 @@ run: $(VENV)/.runtime
 	@echo "  CRM running at http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/, API: /api/docs/)"
 	@echo "  Log in with one of the demo logins above. Stop with Ctrl+C."
 	@echo ""
-	$(BIN)/uvicorn --host 127.0.0.1 --port $(PORT) --no-proxy-headers config.asgi:application
+	EMBEDDED_SCHEDULER=$${EMBEDDED_SCHEDULER:-1} $(BIN)/uvicorn --host 127.0.0.1 --port $(PORT) --no-proxy-headers config.asgi:application
 
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -5,6 +5,7 @@ import os
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 from django.db import connections
 
@@ -22,6 +23,7 @@ from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
 from core.client_ip import TrustedProxyMiddleware  # noqa: E402
 from core.runtime import log_runtime_mode  # noqa: E402
+from core.scheduler import start_embedded_scheduler  # noqa: E402
 
 webhook_app = WebhookApp()
 
@@ -79,3 +81,6 @@ application = TrustedProxyMiddleware(
 )
 
 log_runtime_mode(process="web")
+
+if settings.EMBEDDED_SCHEDULER:
+    start_embedded_scheduler()  # the periodic jobs in this process (embedded mode), one process per checkout

@@ -201,6 +201,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="America/Lima")
+# The embedded mode runs the periodic tasks below in the web process (core/scheduler.py): `make run` turns it on.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False)
 # Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "conversations-followups-due": {

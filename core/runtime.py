@@ -126,4 +126,22 @@ def system_status() -> dict[str, object]:
             "tasks": mode.tasks,
             "storage": mode.storage,
         },
+        "scheduler": scheduler_status(),
     }
+
+
+def scheduler_status() -> dict[str, object]:
+    """Who runs the periodic jobs (``embedded``, ``celery_beat`` or ``off``) and each job's next run."""
+    from core.scheduler import scheduled_jobs, scheduler_state  # reads django-celery-beat's models
+
+    try:
+        jobs = [
+            {"name": job.name, "task": job.task, "enabled": job.enabled,
+             "last_run_at": job.last_run_at.isoformat() if job.last_run_at else None,
+             "next_run_at": job.next_run_at.isoformat() if job.next_run_at else None}
+            for job in scheduled_jobs()
+        ]
+    except Exception as exc:  # noqa: BLE001 - the status page reports, it never fails on a part
+        logger.warning("scheduler status failed: %s", type(exc).__name__)
+        jobs = []
+    return {"state": scheduler_state(), "jobs": jobs}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.test import Client
 
@@ -31,3 +33,24 @@ def _two_factor_cache_forgotten():  # type: ignore[no-untyped-def]
     from accounts.two_factor.services import two_factor_cache_clear
 
     two_factor_cache_clear()
+
+
+@contextlib.contextmanager
+def celery_eager(value: bool):  # type: ignore[no-untyped-def]
+    """Celery's ``task_always_eager`` for one test, then back to what Django's settings say.
+
+    Setting it on ``app.conf`` shadows the setting for good; the shadow is taken away afterwards, so a
+    later ``settings.CELERY_TASK_ALWAYS_EAGER`` change is heard again.
+    """
+    from celery import current_app
+
+    changes = current_app.conf.changes
+    had, old = "task_always_eager" in changes, changes.get("task_always_eager")
+    current_app.conf.task_always_eager = value
+    try:
+        yield
+    finally:
+        if had:
+            changes["task_always_eager"] = old
+        else:
+            changes.pop("task_always_eager", None)

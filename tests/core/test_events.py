@@ -3,12 +3,12 @@
 import logging
 
 import pytest
-from celery import current_app
 from django.core.management import call_command
 from django.db import transaction
 
 from core import events
 from core.tasks import event_subscriber_retry
+from tests.conftest import celery_eager
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,8 @@ def flaky(event: events.Event) -> None:
 
 
 def _eager(value: bool):
-    was = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = value
-    yield
-    current_app.conf.task_always_eager = was
+    with celery_eager(value):
+        yield
 
 
 @pytest.fixture
