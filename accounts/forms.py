@@ -1,3 +1,5 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -11,13 +13,19 @@ class LoginForm(AuthenticationForm):
 
     username = forms.CharField(
         label=_("Username"),
-        widget=forms.TextInput(attrs={"autofocus": True, "class": "form-control", "autocomplete": "username"}),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
         label=_("Password"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's <form> carries ``next``
+        self.helper.layout = Layout(Field("username", wrapper_class="mb-3"), Field("password", wrapper_class="mb-4"))
 
     def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
         """Nobody signs in from an address the IP allowlist does not give their role."""

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "channels",
     "django_celery_beat",
+    "crispy_forms",
+    "crispy_bootstrap5",
     "auditlog",  # before accounts: accounts' admin replaces auditlog's page for the entry model
     "core",
     "accounts",
@@ -201,6 +203,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="America/Lima")
+# Forms render through django-crispy-forms with its Bootstrap 5 pack (the vendored Bootstrap in static/vendor).
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The embedded mode runs the periodic tasks below in the web process (core/scheduler.py): `make run` turns it on.
 EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False)
 # Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
@@ -479,8 +484,12 @@ INSTAGRAM_GRAPH_BASE_URL = env.str("INSTAGRAM_GRAPH_BASE_URL", default="https://
 )
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10)
 # Sends per second per sender number/account (Twilio about 10/s, Meta 80/s per number).
-SEND_RATE_PER_SECOND = {"twilio_whatsapp": 10, "meta_whatsapp": 80, "instagram": 80}
+SEND_RATE_PER_SECOND = {"twilio_whatsapp": 10, "meta_whatsapp": 80, "instagram": 80, "sandbox": 20}
 SEND_MAX_RETRIES = 5
+# The sandbox (/sandbox/): a pretend customer's phone in the browser, through the real inbound path. On by default
+# only in the embedded mode (no REDIS_URL); anyone who can open the page may write as any phone number there.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not REDIS_URL)
+SANDBOX_SESSION_HOURS = env.int("SANDBOX_SESSION_HOURS", default=24)
 
 CELERY_TASK_ROUTES = {
     "conversations.tasks.process_webhook_event": {"queue": "inbound"},

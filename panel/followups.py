@@ -20,7 +20,8 @@ from conversations.models import Conversation, FollowUpTask
 from conversations.selectors import conversation_get_for_user, followup_get_for_user, followup_list
 from conversations.services.followups import followup_cancel, followup_done, followup_schedule
 from core.errors import ApplicationError
-from core.params import parse_datetime, parse_id
+from core.params import parse_id
+from panel.forms import FollowUpForm
 from panel.selectors import template_list
 
 
@@ -28,23 +29,27 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _render(request: HttpRequest, conversation: Conversation, **extra: Any) -> HttpResponse:
+def _form(conversation: Conversation, data: Any = None) -> FollowUpForm:
+    return FollowUpForm(data, templates=list(template_list(conversation=conversation)),
+                        now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+
+
+def _render(request: HttpRequest, conversation: Conversation, *, form: FollowUpForm | None = None,
+            **extra: Any) -> HttpResponse:
     context = {
         "conversation": conversation,
         "followups": list(followup_list(conversation=conversation)[:20]),
-        "followup_templates": list(template_list(conversation=conversation)),
         "followup_error": "",
-        "followup_form": {},
-        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "followup_form": form or _form(conversation),
         **extra,
     }
     return render(request, "panel/_followups.html", context)
 
 
 def _answer(request: HttpRequest, conversation: Conversation, *, error: str = "", ok: str = "",
-            form: dict[str, str] | None = None) -> HttpResponse:
+            form: FollowUpForm | None = None) -> HttpResponse:
     if _is_htmx(request):
-        return _render(request, conversation, followup_error=error, followup_form=form or {})
+        return _render(request, conversation, followup_error=error, form=form)
     if error:
         messages.error(request, error)
     else:
@@ -63,17 +68,18 @@ def followups(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-    form = {k: request.POST.get(k, "") for k in ("due_at", "text", "template", "variables")}
     template = None
-    if form["template"]:
-        template = get_object_or_404(template_list(conversation=conversation), pk=parse_id(form["template"]) or 0)
-    due_at = parse_datetime(form["due_at"])
-    if due_at is None:
-        return _answer(request, conversation, error=_("Say when to send it."), form=form)
-    variables = [v.strip() for v in form["variables"].split("|")] if form["variables"].strip() else []
+    if request.POST.get("template"):  # a template of another number is not found, whatever else is wrong
+        template = get_object_or_404(template_list(conversation=conversation),
+                                     pk=parse_id(request.POST["template"]) or 0)
+    form = _form(conversation, request.POST)
+    if not form.is_valid():
+        return _answer(request, conversation, error=" ".join(e for errors in form.errors.values() for e in errors),
+                       form=form)
     try:
-        followup_schedule(actor=request.user, conversation=conversation, due_at=due_at, text=form["text"],
-                          template=template, variables=variables)
+        followup_schedule(actor=request.user, conversation=conversation, due_at=form.cleaned_data["due_at"],
+                          text=form.cleaned_data["text"], template=template,
+                          variables=form.cleaned_data["variables"])
     except ApplicationError as exc:
         return _answer(request, conversation, error=exc.message, form=form)
     return _answer(request, conversation, ok=_("Follow-up scheduled."))

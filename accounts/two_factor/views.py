@@ -127,7 +127,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not two_factor_enabled(user=user):
         return redirect(_with_next(reverse("two_factor:setup"), "" if pending else next_url))
     credentials = {"username": user.get_username()}
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, help_text=_(
+        "Lost your phone? Type one of your recovery codes instead; each works once."))
     if request.method == "POST":
         if not AxesProxyHandler.is_allowed(request, credentials):
             return _locked_out(request, credentials)
@@ -179,7 +180,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect(_with_next(reverse("two_factor:verify"), "" if pending else next_url))
         return redirect("two_factor:security")
     device = totp_device_begin(user=user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, hide_label=True)
     if request.method == "POST" and form.is_valid():
         enabled = totp_device_confirm(user=user, token=form.cleaned_data["code"])
         if enabled is not None:

@@ -76,7 +76,7 @@ def test_contact_edit_rejects_an_invalid_phone_with_a_spanish_message(client, ag
     response = client.post(f"/panel/c/{conversation.pk}/contact/", {"name": "Rosa", "phone": "12ab"}, headers=HTMX)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "no es un número de teléfono válido" in html and 'data-field="phone"' in html and "is-invalid" in html
+    assert "no es un número de teléfono válido" in html and 'id="id_phone_error"' in html and "is-invalid" in html
     conversation.contact.refresh_from_db()
     assert conversation.contact.phone == before
 
@@ -87,7 +87,7 @@ def test_contact_edit_rejects_a_phone_another_contact_has(client, agent, make_co
     client.force_login(agent)
     response = client.post(f"/panel/c/{conversation.pk}/contact/", {"name": "Rosa", "phone": "+51 911 222 333"},
                            headers=HTMX)
-    assert response.status_code == 400 and 'data-field="phone"' in response.content.decode()
+    assert response.status_code == 400 and 'id="id_phone_error"' in response.content.decode()
 
 
 def test_contact_edit_of_someone_elses_conversation_is_404(client, agent, other_agent, make_conversation):
