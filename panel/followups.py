@@ -74,8 +74,9 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
                                      pk=parse_id(request.POST["template"]) or 0)
     form = _form(conversation, request.POST)
     if not form.is_valid():
-        return _answer(request, conversation, error=" ".join(e for errors in form.errors.values() for e in errors),
-                       form=form)
+        if _is_htmx(request):  # each error shows under its field
+            return _render(request, conversation, form=form)
+        return _answer(request, conversation, error=" ".join(e for errors in form.errors.values() for e in errors))
     try:
         followup_schedule(actor=request.user, conversation=conversation, due_at=form.cleaned_data["due_at"],
                           text=form.cleaned_data["text"], template=template,
