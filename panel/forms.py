@@ -37,6 +37,11 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the sidebar is narrow: an example in the box, not a paragraph under it
+            if field.help_text:
+                field.widget.attrs.setdefault("title", field.help_text)
+                field.help_text = ""
+        self.fields["phone"].widget.attrs.setdefault("placeholder", "+51987654321")
         self.helper = FormHelper()
         self.helper.form_tag = False  # the sidebar's <form> posts through htmx
         self.helper.label_class = "small mb-0 text-truncate d-block"
