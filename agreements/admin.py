@@ -16,9 +16,10 @@ from accounts.admin_filters import AgentFilter, PersonFilter
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
 from agreements.selectors import agreement_visible_queryset, debt_visible_queryset
 from agreements.services import agreement_cancel
-from core.admin_tools import ScopedAdminMixin, badge, excel_response, progress_bar
+from core.admin_tools import ScopedAdminMixin, badge, excel_response, money_column, progress_bar
 from core.errors import ApplicationError
 from core.paginators import EstimatedCountPaginator
+from leads.search import ContactSearchAdminMixin
 
 STATE_COLOURS = {
     PaymentAgreement.State.DRAFT: "secondary",
@@ -48,12 +49,14 @@ class AgreementInline(admin.TabularInline):
 
 
 @admin.register(Debt)
-class DebtAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "contact", "operator", "original_amount", "currency", "due_since", "campaign",
+class DebtAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "contact", "operator", "original_amount_display", "due_since", "campaign",
                     "assignee", "created_at")
+    original_amount_display = money_column("original_amount", _("original amount"))
     list_filter = ("campaign", "operator", PersonFilter, "currency")
     list_select_related = ("contact", "operator", "assignee")
-    search_fields = ("reference", "contact__name", "contact__phone", "campaign")
+    contact_search_prefix = "contact__"  # phone in any format, channel ids, username, email
+    search_fields = ("reference", "contact__name", "campaign")
     autocomplete_fields = ("contact", "operator", "assignee")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -124,12 +127,14 @@ class CampaignFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentAgreement)
-class PaymentAgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "contact", "debt", "agent", "state_badge", "agreed_total", "paid_bar",
+class PaymentAgreementAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "contact", "debt", "agent", "state_badge", "agreed_total_display", "paid_bar",
                     "number_of_installments", "created_at")
+    agreed_total_display = money_column("agreed_total", _("agreed total"))
     list_filter = ("state", CampaignFilter, AgentFilter, "created_at")
     list_select_related = ("debt__contact", "debt__operator", "agent")
-    search_fields = ("debt__reference", "debt__contact__name", "debt__contact__phone")
+    contact_search_prefix = "debt__contact__"
+    search_fields = ("debt__reference", "debt__contact__name")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     ordering = ("-created_at", "-pk")

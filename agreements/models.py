@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
+from core.money import format_money
 
 CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -55,7 +56,7 @@ class Debt(BaseModel):
 
     def __str__(self) -> str:
         label = self.reference or f"#{self.pk}"
-        return f"{label} · {self.currency} {self.original_amount}"
+        return f"{label} · {format_money(self.original_amount, self.currency)}"
 
 
 class PaymentAgreement(BaseModel):

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.policy import Queue, scope_queryset
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
 from core.params import parse_id
+from leads.search import contact_search_q
 
 # Unassigned debts wait for a supervisor to hand them out; an agent sees only the ones they hold.
 DEBT_QUEUE = Queue.SUPERVISORS
@@ -44,10 +45,7 @@ def debt_list(*, user: User, filters: DebtFilters | None = None) -> QuerySet[Deb
     elif (assignee_id := parse_id(filters.assignee)) is not None:
         qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
-        qs = qs.filter(
-            Q(reference__icontains=filters.q) | Q(contact__name__icontains=filters.q)
-            | Q(contact__phone__contains=filters.q)
-        )
+        qs = qs.filter(Q(reference__icontains=filters.q) | contact_search_q(filters.q, prefix="contact__"))
     return qs.order_by("-created_at", "-pk")
 
 

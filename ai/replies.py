@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ai.decide import Action, Decision, Known, decide
 from ai.grounding import as_decimal
 from ai.types import Analysis, CatalogItem, Intent, LeadState, Turn
+from core.money import format_money  # the one money writer; ai.grounding reads its amounts back
 
 MAX_LISTED = 5
 MAX_ALTERNATIVES = 3
@@ -34,31 +35,6 @@ _VARIANT_LABELS = {
     "almacenamiento": "capacidad", "color": "color", "colour": "color", "size": "talla", "talla": "talla",
     "tamaño": "tamaño", "model": "modelo", "modelo": "modelo", "memory": "memoria", "ram": "memoria RAM",
 }
-_NO_DECIMALS = {"CLP", "COP"}
-# currency -> (symbol, thousands separator, decimal mark)
-_FORMATS = {
-    "PEN": ("S/ ", ",", "."),
-    "USD": ("US$ ", ",", "."),
-    "CLP": ("$", ".", ","),
-    "ARS": ("$", ".", ","),
-    "MXN": ("$", ",", "."),
-    "COP": ("$", ".", ","),
-    "EUR": ("€ ", ".", ","),
-}
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """ "S/ 1,299.00" (PEN), "US$ 89.00", "$12.990" (CLP), "$1.299,00" (ARS), "$1,299.00" (MXN), "$89.000" (COP)."""
-    code = (currency or "").upper()
-    symbol, thousands, decimal_mark = _FORMATS.get(code, (f"{code} " if code else "", ",", "."))
-    places = Decimal("1") if code in _NO_DECIMALS else Decimal("0.01")
-    value = Decimal(amount).quantize(places, rounding=ROUND_HALF_UP)
-    text = f"{value:,}"  # "1,299.00" / "12,990"
-    if (thousands, decimal_mark) != (",", "."):
-        text = text.replace(",", "\0").replace(".", decimal_mark).replace("\0", thousands)
-    return f"{symbol}{text}"
-
-
 def _first_name(name: str | None) -> str:
     words = (name or "").strip().split()
     if not words:

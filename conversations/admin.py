@@ -31,6 +31,7 @@ from conversations.services.followups import followups_cancel, followups_send_no
 from conversations.services.replay import REPLAYABLE, webhook_events_replay
 from core.admin_tools import ScopedAdminMixin, badge
 from core.paginators import EstimatedCountPaginator
+from leads.search import ContactSearchAdminMixin
 
 STATE_COLOURS = {"received": "info", "processed": "success", "failed": "danger", "ignored": "secondary",
                  "waiting": "warning"}
@@ -199,13 +200,14 @@ class NoteInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ConversationAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("contact", "channel_account", "status_badge", "priority", "assignee", "needs_human",
                     "unread_count", "last_message_at")
     list_filter = ("status", "priority", "needs_human", "channel_account",
                    PersonFilter)
     list_select_related = ("contact", "channel_account", "assignee")
-    search_fields = ("contact__name", "contact__phone", "last_message_preview")
+    contact_search_prefix = "contact__"  # phone in any format, channel ids, username, email
+    search_fields = ("contact__name", "last_message_preview")
     autocomplete_fields = ("contact", "assignee", "lead")
     readonly_fields = ("last_inbound_at", "last_outbound_at", "last_message_at", "last_message_preview",
                        "unread_count", "created_at")
@@ -363,7 +365,7 @@ class FollowUpDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUpTask)
-class FollowUpTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class FollowUpTaskAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Scheduled follow-ups, read-only: they are written in the panel (with the service's checks); here
     supervisors watch them and cancel or bring forward the scheduled ones."""
 
@@ -372,7 +374,8 @@ class FollowUpTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display_links = ("contact",)
     list_filter = ("state", FollowUpDueFilter, "conversation__channel_account")
     list_select_related = ("conversation__contact", "conversation__channel_account", "created_by", "template")
-    search_fields = ("conversation__contact__name", "conversation__contact__phone", "text")
+    contact_search_prefix = "conversation__contact__"
+    search_fields = ("conversation__contact__name", "text")
     search_help_text = _("Contact name or phone, or words of the message.")
     date_hierarchy = "due_at"
     ordering = ("-due_at", "-pk")

@@ -20,6 +20,7 @@ from conversations.models import Channel, Conversation, ConversationEvent, Follo
 from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, team_group, user_group
 from integrations.base import Provider
+from leads.search import contact_search_q
 
 # Unassigned conversations are a queue agents take from: every rung sees it.
 CONVERSATION_QUEUE = Queue.EVERYONE
@@ -63,11 +64,7 @@ def conversation_list(*, user: User, filters: ConversationFilters | None = None)
     elif (assignee_id := parse_id(filters.assignee)) is not None:
         qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
-        digits = "".join(ch for ch in filters.q if ch.isdigit())
-        search = Q(contact__name__icontains=filters.q) | Q(last_message_preview__icontains=filters.q)
-        if len(digits) >= 4:
-            search |= Q(contact__phone__contains=digits)
-        qs = qs.filter(search)
+        qs = qs.filter(contact_search_q(filters.q, prefix="contact__") | Q(last_message_preview__icontains=filters.q))
     return qs.order_by("-last_message_at", "-pk")
 
 

@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from core.money import format_money_or_empty
+
 BADGE_COLOURS = {
     "danger": "#dc3545",
     "warning": "#fd7e14",
@@ -115,7 +117,23 @@ class AdminsOnlyMixin:
         return self._is_admin(request)
 
 
+def money_column(field: str, description: Any, *, currency_attr: str = "currency") -> Callable[[Any, Any], str]:
+    """A ``list_display`` column writing ``field`` as money ("S/ 4,000.00", ``core.money``), sortable by it.
+
+    The currency is read from ``currency_attr`` of the row (the business currency when empty). Django would
+    otherwise write the number in the UI language's format ("4000,00") and the currency in another column.
+    """
+
+    @admin.display(description=description, ordering=field)
+    def column(modeladmin: Any, obj: Any) -> str:
+        return format_money_or_empty(getattr(obj, field), getattr(obj, currency_attr, None) or None)
+
+    return column
+
+
 Column = tuple[str, Callable[[Any], Any]]
+# Amounts stay numbers in a spreadsheet (sums, filters and charts work); this shows them with two decimals.
+EXCEL_DECIMAL_FORMAT = "#,##0.00"
 
 # Told of every export ``excel_response`` streams, as ``subscriber(filename=..., rows=...)`` once the file is
 # written (accounts records it in the audit log). Higher apps subscribe in ``AppConfig.ready()``.
@@ -128,12 +146,18 @@ def excel_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     openpyxl stores a string that starts with ``=`` as a formula: a WhatsApp profile name such as
     ``=HYPERLINK("http://evil", "Haz clic")`` would open as a live formula in the supervisor's Excel.
     Such text goes in a cell typed as a string, which Excel shows exactly as it was written.
+    A ``Decimal`` (money) stays a number, shown with ``EXCEL_DECIMAL_FORMAT``: Excel writes the
+    separators of the reader's own locale.
     """
     row = []
     for value in values:
         if isinstance(value, str) and value.startswith("="):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
+            value = cell
+        elif isinstance(value, Decimal):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = EXCEL_DECIMAL_FORMAT
             value = cell
         row.append(value)
     return row

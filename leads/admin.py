@@ -27,9 +27,13 @@ from leads.models import (
     ScoringSettings,
     SourceChannel,
 )
+from leads.search import ContactSearchAdminMixin
 from leads.selectors import contact_visible_queryset, lead_visible_queryset
 from leads.services import lead_apply_score, leads_assign, leads_rescore, leads_set_status
 
+CONTACT_SEARCH_HELP = _(
+    "Name, phone in any format, WhatsApp or Instagram id, Instagram user, email or ID document."
+)
 CLASS_COLOURS = {Classification.HOT: "danger", Classification.WARM: "warning", Classification.COLD: "info"}
 STATUS_COLOURS = {
     LeadStatus.NEW: "primary",
@@ -66,11 +70,13 @@ class LeadInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ContactAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = ContactForm
     list_display = ("__str__", "phone", "channel_badges", "customer_type", "city", "zone", "leads", "created_at")
     list_filter = ("customer_type", "marketing_consent", "created_at")
-    search_fields = ("name", "phone", "email", "whatsapp_id", "instagram_username", "document_number")
+    # Phones in any format, channel ids and the username are found by ContactSearchAdminMixin (leads.search).
+    search_fields = ("name", "email", "document_number")
+    search_help_text = CONTACT_SEARCH_HELP
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     inlines = (LeadInline,)
@@ -137,7 +143,7 @@ class StatusForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class LeadAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "contact",
         "contact_phone",
@@ -154,7 +160,9 @@ class LeadAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("classification", "status", "source", "service_type", "operator", AssigneeFilter)
     list_select_related = ("contact", "assignee", "operator", "product")
     list_per_page = 50
-    search_fields = ("contact__name", "contact__phone", "product_interest")
+    contact_search_prefix = "contact__"
+    search_fields = ("contact__name", "product_interest")
+    search_help_text = CONTACT_SEARCH_HELP
     autocomplete_fields = ("contact", "product", "assignee", "operator")
     readonly_fields = ("score", "classification", "breakdown", "closed_at", "created_at", "updated_at")
     paginator = EstimatedCountPaginator

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import PermissionDeniedError
+from core.money import format_money
 from core.params import parse_id
 from leads.models import Classification, Lead, LeadStatus
 from leads.purchases import purchases
@@ -63,6 +64,7 @@ class PipelineColumn:
             "label": self.label,
             "count": self.count,
             "value": _money(self.value),
+            "value_display": format_money(self.value),  # in the business currency, as the page writes it
             "budget_total": _money(self.budget_total),
             "quoted_total": _money(self.quoted_total),
         }

@@ -10,8 +10,8 @@ from django.http import Http404
 from accounts.models import User
 from accounts.policy import Queue, Reach, role_reach, scope_queryset, sees_queue
 from core.params import parse_id
-from core.text import fold
 from leads.models import Contact, Lead
+from leads.search import contact_search_q
 
 # Unassigned leads wait for a supervisor to hand them out; an agent sees only their own (CONTRACT section 6).
 LEAD_QUEUE = Queue.SUPERVISORS
@@ -52,7 +52,7 @@ def lead_list(*, user: User, filters: LeadFilters | None = None) -> QuerySet[Lea
     elif (assignee_id := parse_id(filters.assignee)) is not None:
         qs = qs.filter(assignee_id=assignee_id)
     if filters.q:
-        qs = qs.filter(_contact_search_q(filters.q, prefix="contact__") | Q(product_interest__icontains=filters.q))
+        qs = qs.filter(contact_search_q(filters.q, prefix="contact__") | Q(product_interest__icontains=filters.q))
     return qs
 
 
@@ -74,19 +74,6 @@ def lead_counts_by_classification(*, user: User) -> dict[str, int]:
     return {row["classification"]: row["n"] for row in rows}
 
 
-def _contact_search_q(text: str, *, prefix: str = "") -> Q:
-    text = text.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    q = Q(**{f"{prefix}name__icontains": text}) | Q(**{f"{prefix}email__icontains": text})
-    q |= Q(**{f"{prefix}instagram_username__icontains": text.lstrip("@")})
-    folded = fold(text)
-    if folded != text.lower():
-        q |= Q(**{f"{prefix}name__icontains": folded})
-    if len(digits) >= 4:
-        q |= Q(**{f"{prefix}phone__contains": digits})
-    return q
-
-
 def contact_visible_queryset(*, user: User) -> QuerySet[Contact]:
     reach = role_reach(user)
     if reach is Reach.EVERYTHING:
@@ -104,7 +91,7 @@ def contact_list(*, user: User, q: str = "", customer_type: str = "") -> QuerySe
     if customer_type:
         qs = qs.filter(customer_type=customer_type)
     if q:
-        qs = qs.filter(_contact_search_q(q))
+        qs = qs.filter(contact_search_q(q))
     return qs.order_by("-created_at", "-pk")
 
 

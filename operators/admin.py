@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import badge, excel_response
+from core.money import format_money
 from core.paginators import EstimatedCountPaginator
 from operators.models import Category, Operator, Product
 from operators.selectors import product_search
@@ -106,10 +107,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("final price"))
     def final_price_display(self, obj: Product) -> str:
+        price = format_money(obj.final_price, obj.currency)
         if obj.discount_percent:
-            return format_html("<strong>{} {}</strong> <small>(−{}%)</small>", obj.currency, obj.final_price,
-                               obj.discount_percent.normalize())
-        return f"{obj.currency} {obj.final_price}"
+            return format_html("<strong>{}</strong> <small>(−{}%)</small>", price, obj.discount_percent.normalize())
+        return price
 
     @admin.display(description=_("availability"), ordering="stock")
     def stock_badge(self, obj: Product) -> str:

@@ -21,6 +21,7 @@ from conversations.selectors import (
 from conversations.services.inbox import note_mentioned_usernames
 from core.params import parse_id
 from leads.models import Classification, Contact
+from leads.search import contact_search_q
 from operators.models import Product
 from operators.selectors import product_search
 from sales.models import Quote, Sale
@@ -101,7 +102,8 @@ class InboxFilters:
 def inbox_list(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Conversation]:
     """The conversations ``user`` may see that match ``filters``, newest activity first.
 
-    Search matches the contact's name, their phone (4+ digits) and any message's text.
+    Search finds the contact by anything that identifies them (``leads.search.contact_search_q``: name,
+    phone in any format, WhatsApp or Instagram id, username, email) and matches any message's text.
     """
     filters = filters or InboxFilters()
     assignee = TABS.get(filters.tab, "") or filters.assignee
@@ -112,12 +114,8 @@ def inbox_list(*, user: User, filters: InboxFilters | None = None) -> QuerySet[C
     if filters.tag:
         qs = qs.filter(Exists(Tag.objects.filter(conversations=OuterRef("pk"), name=filters.tag)))
     if filters.q:
-        digits = "".join(ch for ch in filters.q if ch.isdigit())
-        search = (Q(contact__name__icontains=filters.q) | Q(last_message_preview__icontains=filters.q)
-                  | Exists(Message.objects.filter(conversation=OuterRef("pk"), text__icontains=filters.q)))
-        if len(digits) >= 4:
-            search |= Q(contact__phone__contains=digits)
-        qs = qs.filter(search)
+        qs = qs.filter(contact_search_q(filters.q, prefix="contact__") | Q(last_message_preview__icontains=filters.q)
+                       | Exists(Message.objects.filter(conversation=OuterRef("pk"), text__icontains=filters.q)))
     return qs
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts.models import User
+from core.admin_tools import excel_row
 from reports.exports import (
     ExportParams,
     cell_value,
@@ -84,10 +85,10 @@ def monthly_report_write(
     ordered = sorted(totals.items(), key=lambda item: (item[0] is None, names.get(item[0] or 0, "")))
     for pk, values in ordered:
         label = names.get(pk, "") if pk is not None else _("Unassigned")
-        summary.append([label, *[cell_value(values.get(key, 0)) for key, _label in columns]])
+        summary.append(excel_row(summary, [label, *[cell_value(values.get(key, 0)) for key, _label in columns]]))
         for key, _label in columns:
             grand[key] += values.get(key) or 0
-    summary.append([_("Total"), *[cell_value(grand[key]) for key, _label in columns]])
+    summary.append(excel_row(summary, [_("Total"), *[cell_value(grand[key]) for key, _label in columns]]))
     written = len(totals)
     for definition in export_registry().values():
         params = export_validate(definition, ExportParams(date_from=month, date_to=last_day))

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_filters import AgentFilter
-from core.admin_tools import ScopedAdminMixin, badge
+from core.admin_tools import ScopedAdminMixin, badge, money_column
 from core.errors import ApplicationError
 from core.paginators import EstimatedCountPaginator
+from leads.search import ContactSearchAdminMixin
 from sales.models import Commission, CommissionRule, DiscountLimit, Quote, QuoteLine, Sale, SaleLine
 from sales.selectors import scope_by_agent
 from sales.services.sales import sale_reject, sale_validate
@@ -58,11 +59,13 @@ class _ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(_ScopedAdmin):
-    list_display = ("number", "contact", "agent", "status_badge", "total", "currency", "valid_until", "sent_at",
+class QuoteAdmin(ContactSearchAdminMixin, _ScopedAdmin):
+    list_display = ("number", "contact", "agent", "status_badge", "total_display", "valid_until", "sent_at",
                     "created_at")
     list_filter = ("status", "valid_until", "created_at")
-    search_fields = ("number", "contact__name", "contact__phone")
+    total_display = money_column("total", _("total"))
+    contact_search_prefix = "contact__"  # phone in any format, channel ids, username, email
+    search_fields = ("number", "contact__name")
     list_select_related = ("contact", "agent")
     readonly_fields = ("number", "contact", "lead", "conversation", "agent", "status", "currency", "subtotal",
                        "discount_total", "total", "valid_until", "sent_at", "reminded_at", "accepted_at",
@@ -80,11 +83,13 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Sale)
-class SaleAdmin(_ScopedAdmin):
-    list_display = ("number", "contact", "agent", "sale_type", "status_badge", "installation_badge", "total",
-                    "currency", "sold_at")
+class SaleAdmin(ContactSearchAdminMixin, _ScopedAdmin):
+    list_display = ("number", "contact", "agent", "sale_type", "status_badge", "installation_badge",
+                    "total_display", "sold_at")
     list_filter = ("status", "sale_type", "installation_state", "payment_method", "sold_at")
-    search_fields = ("number", "contact__name", "contact__phone", "quote__number")
+    total_display = money_column("total", _("total"))
+    contact_search_prefix = "contact__"
+    search_fields = ("number", "contact__name", "quote__number")
     list_select_related = ("contact", "agent")
     date_hierarchy = "sold_at"
     readonly_fields = ("number", "contact", "lead", "conversation", "quote", "agent", "status", "rejection_reason",
@@ -146,7 +151,8 @@ class CommissionRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Commission)
 class CommissionAdmin(_ScopedAdmin):
-    list_display = ("month", "agent", "sale", "rule", "amount", "currency")
+    list_display = ("month", "agent", "sale", "rule", "amount_display")
+    amount_display = money_column("amount", _("amount"))
     list_filter = ("month", AgentFilter)
     list_select_related = ("agent", "sale", "rule")
     readonly_fields = ("sale", "line", "agent", "rule", "amount", "currency", "month", "created_at")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from conversations.selectors import conversation_get_for_user
 from core.errors import ApplicationError
+from core.money import format_money
 from core.params import parse_date, parse_id, parse_int
 from operators.selectors import product_search
 from sales.models import Quote, Sale, SaleType
@@ -95,11 +96,17 @@ def quote_preview(request: HttpRequest, conversation_id: int) -> JsonResponse:
         totals = lines_totals(priced)
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
+    currency = totals.currency
     return JsonResponse({
-        "currency": totals.currency, "subtotal": str(totals.subtotal), "discount_total": str(totals.discount_total),
+        "currency": currency, "subtotal": str(totals.subtotal), "discount_total": str(totals.discount_total),
         "total": str(totals.total),
+        # the same amounts as the page writes them ("S/ 4,000.00"), for the form to show as they are
+        "subtotal_display": format_money(totals.subtotal, currency),
+        "discount_total_display": format_money(totals.discount_total, currency),
+        "total_display": format_money(totals.total, currency),
         "lines": [{"product": line.product.pk if line.product else None, "unit_price": str(line.unit_price),
-                   "line_total": str(line.line_total)} for line in priced],
+                   "line_total": str(line.line_total), "line_total_display": format_money(line.line_total, currency)}
+                  for line in priced],
     })
 
 
@@ -110,6 +117,7 @@ def product_lookup(request: HttpRequest) -> JsonResponse:
     products = list(product_search(query=query)[:15]) if query else []
     return JsonResponse({"results": [
         {"id": p.pk, "name": p.name, "sku": p.sku, "price": str(p.final_price), "currency": p.currency,
+         "price_display": format_money(p.final_price, p.currency),
          "stock": p.stock, "operator": p.operator.name if p.operator_id else ""}
         for p in products
     ]})

@@ -23,6 +23,7 @@ from agreements.services.common import (
     money,
 )
 from core.errors import ApplicationError
+from core.money import format_money
 
 
 @transaction.atomic
@@ -64,8 +65,8 @@ def payment_record(
     outstanding = sum((i.outstanding for i in unpaid), Decimal("0"))
     if amount > outstanding:
         raise OverpaymentError(
-            _("The payment exceeds what is owed (%(currency)s %(outstanding)s).")
-            % {"currency": agreement.debt.currency, "outstanding": outstanding},
+            _("The payment exceeds what is owed (%(outstanding)s).")
+            % {"outstanding": format_money(outstanding, agreement.debt.currency)},
             extra={"outstanding": str(outstanding)},
         )
 

@@ -20,6 +20,7 @@ from agreements.services.common import (
 from conversations.models import Conversation, Message
 from conversations.services.inbox import conversation_add_note
 from conversations.services.outbound import WindowClosedError, message_send
+from core.money import format_money
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,18 @@ def _reminder_text(installment: Installment, kind: str) -> str:
             "name": (contact.name or "").split(" ")[0] or _("customer"),
             "number": installment.number,
             "count": agreement.number_of_installments,
-            "currency": agreement.debt.currency,
-            "amount": installment.outstanding,
+            "amount": format_money(installment.outstanding, agreement.debt.currency),
             "date": formats.date_format(installment.due_date, "SHORT_DATE_FORMAT"),
         }
         if kind == InstallmentReminder.Kind.OVERDUE:
             return _(
                 "Hello %(name)s, instalment %(number)s of %(count)s of your payment agreement "
-                "(%(currency)s %(amount)s) was due on %(date)s and is still unpaid. Reply to this message "
+                "(%(amount)s) was due on %(date)s and is still unpaid. Reply to this message "
                 "and we will help you settle it."
             ) % values
         return _(
             "Hello %(name)s, a reminder: instalment %(number)s of %(count)s of your payment agreement "
-            "(%(currency)s %(amount)s) is due on %(date)s. If you have already paid, send us the voucher here."
+            "(%(amount)s) is due on %(date)s. If you have already paid, send us the voucher here."
         ) % values
 
 

@@ -21,7 +21,7 @@ from conversations.events import publish_message_event, publish_message_with_con
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
 from conversations.services.accounts import channel_account_for_event, client_for_account
 from core import events
-from core.phones import normalize_phone
+from core.phones import provider_phone
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
@@ -117,12 +117,8 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
     found by the check that follows the lock.
     """
     account = channel_account_for_event(provider=event.provider, account_ref=event.account_ref)
-    phone = ""
-    if event.sender_phone:
-        try:
-            phone = normalize_phone(event.sender_phone)
-        except Exception:  # noqa: BLE001 - a number we cannot read is kept out, the message is not lost
-            phone = ""
+    # The provider's number as E.164; one phonenumbers does not know is kept as written, never dropped.
+    phone = provider_phone(event.sender_phone)
     contact = contact_upsert_from_channel(
         channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,

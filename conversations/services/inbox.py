@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -19,6 +18,7 @@ from conversations.models import Conversation, Message, Note, Tag
 from conversations.selectors import transfer_candidates_list
 from core import events
 from core.errors import ApplicationError, PermissionDeniedError
+from core.money import format_money
 from core.realtime import publish_on_commit, user_group
 from leads.services import lead_assign_if_unassigned
 from operators.models import Product
@@ -230,15 +230,10 @@ def conversation_transfer_to_team(
 
 def product_card_text(product: Product) -> str:
     """A product as a short chat message: name, price, stock and its key attributes."""
-    from django.utils.formats import number_format
-
-    def money(amount: Decimal) -> str:
-        return f"{product.currency} {number_format(amount, 2, force_grouping=True)}"
-
     lines = [f"*{product.name}*"]
-    price = money(product.final_price)
+    price = format_money(product.final_price, product.currency)
     if product.discount_percent:
-        price += " " + _("(before %(price)s)") % {"price": money(product.price)}
+        price += " " + _("(before %(price)s)") % {"price": format_money(product.price, product.currency)}
     lines.append(_("Price: %(price)s") % {"price": price})
     if product.stock is not None:
         lines.append(_("In stock: %(n)s") % {"n": product.stock} if product.stock else _("Out of stock"))

@@ -64,7 +64,10 @@ def milliseconds(value: Any, where: str) -> datetime:
 
 
 def e164_or_empty(raw: str) -> str:
-    """E.164 for a phone Meta gave us, or "" when it does not parse (the channel id still identifies the sender)."""
+    """E.164 for a phone a person typed (a shared contact card), or "" when it does not parse.
+
+    A WhatsApp id is read with ``core.phones.provider_phone`` instead: Meta has routed it, so it is kept
+    even when phonenumbers does not know the range."""
     if not raw:
         return ""
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.phones import provider_phone
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
@@ -97,7 +98,7 @@ def _wa_message(message: dict[str, Any], *, account_ref: str, contacts: list[dic
         external_id=external_id,
         sender_id=sender_id,
         timestamp=timestamp,
-        sender_phone=e164_or_empty(phone_id),
+        sender_phone=provider_phone(phone_id),
         sender_name=as_str(profile.get("name")),
         sender_username=as_str(profile.get("username")),
         reply_to_external_id=as_str(context.get("id")),
@@ -185,7 +186,7 @@ def _wa_contacts_summary(cards: Any) -> str:
             phone = obj(phone)
             raw = as_str(phone.get("phone"))
             wa_id = as_str(phone.get("wa_id"))
-            phones.append(e164_or_empty(wa_id) or e164_or_empty(raw) or raw or wa_id)
+            phones.append(provider_phone(wa_id) or e164_or_empty(raw) or raw or wa_id)
         numbers = ", ".join(p for p in phones if p)
         line = f"{name}: {numbers}" if name and numbers else (name or numbers)
         if line:

@@ -5,14 +5,9 @@ Twilio prefixes every WhatsApp address with ``whatsapp:``; without the prefix it
 
 from __future__ import annotations
 
-import re
-
-from core.errors import InvalidPhoneError
-from core.phones import normalize_phone
+from core.phones import provider_phone
 
 WHATSAPP_PREFIX = "whatsapp:"
-
-_INTERNATIONAL = re.compile(r"^\+?[1-9]\d{6,14}$")
 
 
 def strip_channel(address: str) -> str:
@@ -31,19 +26,15 @@ def digits_of(address: str) -> str:
 def to_e164(address: str) -> str:
     """Return ``address`` (E.164, bare digits or ``whatsapp:``-prefixed) as E.164.
 
-    Uses ``core.phones.normalize_phone``; when it rejects a number that is nonetheless written in
-    international form (``+`` and 7-15 digits, e.g. a range newer than the phonenumbers metadata), the
-    number is kept as Twilio wrote it, because Twilio already routed a message to or from it.
+    Uses ``core.phones.provider_phone``: a number phonenumbers rejects that is nonetheless written in
+    international form (7-15 digits after a known country code, e.g. a range newer than the phonenumbers
+    metadata) is kept as Twilio wrote it, because Twilio already routed a message to or from it.
     Raises ``ValueError`` for anything else (the message does not repeat the number).
     """
-    value = strip_channel(address)
-    try:
-        return normalize_phone(value)
-    except InvalidPhoneError:
-        compact = re.sub(r"[\s\-().]", "", value)
-        if compact.startswith("+") and _INTERNATIONAL.match(compact):
-            return compact
-        raise ValueError("not a phone number in international form") from None
+    e164 = provider_phone(strip_channel(address))
+    if not e164:
+        raise ValueError("not a phone number in international form")
+    return e164
 
 
 def whatsapp_address(address: str) -> str:

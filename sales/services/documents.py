@@ -11,9 +11,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from core.money import format_money
 from sales.models import Quote, QuoteLine, Sale, SaleLine
 
-_REPLACEMENTS = {"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "–": "-", "—": "-", "€": "EUR"}
+_REPLACEMENTS = {"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "–": "-", "—": "-", "€": "EUR", "₲": "Gs"}
 
 
 def _latin1(text: str) -> str:
@@ -23,7 +24,8 @@ def _latin1(text: str) -> str:
 
 
 def amount(value: Decimal, currency: str) -> str:
-    return f"{currency} {value:,.2f}"
+    """An amount on a PDF or in the customer's message: "S/ 4,000.00" (``core.money.format_money``)."""
+    return format_money(value, currency)
 
 
 class _Document(FPDF):
@@ -107,7 +109,7 @@ def quote_pdf_render(*, quote: Quote) -> bytes:
     pdf.lines_table(quote.lines.all(), quote.currency)
     pdf.totals([
         (_("Subtotal"), amount(quote.subtotal, quote.currency)),
-        (_("Discount"), "-" + amount(quote.discount_total, quote.currency)),
+        (_("Discount"), amount(-quote.discount_total, quote.currency)),
         (_("Total"), amount(quote.total, quote.currency)),
     ])
     if quote.notes:

@@ -105,7 +105,7 @@ def test_reminder_is_sent_once_through_the_provider_when_the_window_is_open(grap
     assert len(graph.log) == 1
     body = graph.log[0][0].get_json()
     assert body["to"].lstrip("+") == "51987654321"
-    assert "333.33" in body["text"]["body"] and "PEN" in body["text"]["body"]
+    assert "(S/ 333.33)" in body["text"]["body"]  # core.money: the symbol of the debt's currency
     message = Message.objects.get(direction="out")
     assert (message.sender, message.status) == ("system", "sent")
     reminder = InstallmentReminder.objects.get()

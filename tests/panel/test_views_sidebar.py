@@ -212,7 +212,7 @@ def test_product_search_and_send_a_product_card(client, agent, make_conversation
     assert response.status_code == 200 and 'id="product-sent"' in response.content.decode()
     message = Message.objects.get(direction="out")
     assert message.sender == "agent" and message.author == agent
-    for part in ("iPhone 15 128 GB", "PEN 3\xa0999,00", "4", "Apple", "128 GB", "Azul", "pantalla: 6.1 pulgadas"):
+    for part in ("iPhone 15 128 GB", "S/ 3,999.00", "4", "Apple", "128 GB", "Azul", "pantalla: 6.1 pulgadas"):
         assert part in message.text, part
     assert "panel:sent" in response["HX-Trigger"]
 

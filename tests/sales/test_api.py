@@ -114,7 +114,7 @@ def test_sale_lists_are_scoped_and_the_receipt_is_a_pdf(api_client_for, agent, o
     response = api_client_for(agent).get(f"/api/v1/sales/{sale.pk}/receipt.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
-    assert sale.number in text and "Plan Max 39.90" in text and "PEN 39.90" in text
+    assert sale.number in text and "Plan Max 39.90" in text and "S/ 39.90" in text
 
 
 def test_commissions_are_scoped_by_role(api_client_for, agent, other_agent, supervisor, backoffice, plan):

@@ -138,7 +138,7 @@ def test_quote_pdf_parses_back_with_its_lines_and_total(agent, phone, plan):
     assert quote.number in text
     assert "iPhone 15 128GB" in text and "Plan Max 39.90" in text
     assert "Rosa Quispe Ñahui" in text
-    assert f"PEN {quote.total:,.2f}" in text  # 3599.10 + 79.80
+    assert f"S/ {quote.total:,.2f}" in text  # 3599.10 + 79.80
     assert quote.total == Decimal("3678.90")
 
 

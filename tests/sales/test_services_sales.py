@@ -186,7 +186,7 @@ def test_receipt_pdf_parses_back_with_lines_and_total(agent, backoffice, phone, 
     text = pdf_text(sale_receipt_render(sale=sale))
     assert sale.number in text
     assert "iPhone 15 128GB" in text and "Plan Max 39.90" in text and "José Pérez" in text
-    assert "PEN 3,678.90" in text
+    assert "S/ 3,678.90" in text
 
 
 def test_validated_receipt_is_sent_once_to_the_customer_as_a_document(graph, conversation, agent, backoffice,

@@ -83,13 +83,13 @@ def test_commission_page_shows_own_for_agents_and_the_team_for_supervisors(clien
     client.force_login(agent)
     page = client.get(reverse("sales:commissions")).content.decode()
     assert "commission-chart" in page and "Agente" in page and "Otro_agente" not in page
-    assert "PEN 15,00" in page and "30,00" not in page  # Spanish decimal comma
+    assert "S/ 15.00" in page and "30.00" not in page  # Peruvian soles: "S/", decimal point (core.money)
     client.force_login(supervisor)
     page = client.get(reverse("sales:commissions")).content.decode()
     assert "Agente" in page and "Otro_agente" not in page
     client.force_login(backoffice)
     page = client.get(reverse("sales:commissions")).content.decode()
-    assert "Agente" in page and "Otro_agente" in page and "30,00" in page  # the month's bar: both agents
+    assert "Agente" in page and "Otro_agente" in page and "S/ 30.00" in page  # the month's bar: both agents
 
 
 def test_admin_bulk_validate_and_reject_with_a_reason(client, admin_user, agent, plan):

@@ -18,7 +18,7 @@
       const col = board.querySelector('.pipeline-column[data-status="' + c.status + '"]');
       if (!col) return;
       col.querySelector('[data-role="count"]').textContent = c.count;
-      col.querySelector('[data-role="value"]').textContent = Number(c.value).toLocaleString(undefined, {minimumFractionDigits: 2});
+      col.querySelector('[data-role="value"]').textContent = c.value_display;
     });
   }
 

@@ -17,7 +17,7 @@
     const row = document.createElement("tr");
     row.dataset.product = product.id;
     const name = document.createElement("td");
-    name.textContent = product.name + " (" + product.currency + " " + product.price + ")";
+    name.textContent = product.name + " (" + product.price_display + ")";
     const hidden = document.createElement("input");
     hidden.type = "hidden"; hidden.name = "product"; hidden.value = product.id;
     name.appendChild(hidden);
@@ -42,10 +42,10 @@
       .then(function (r) { return r.json(); })
       .then(function (json) {
         if (json.error) { totalEl.textContent = "—"; discountEl.textContent = json.error; return; }
-        totalEl.textContent = json.currency + " " + json.total;
-        discountEl.textContent = json.discount_total !== "0.00" ? "−" + json.currency + " " + json.discount_total : "";
+        totalEl.textContent = json.total_display;
+        discountEl.textContent = json.discount_total !== "0.00" ? "−" + json.discount_total_display : "";
         body.querySelectorAll("tr").forEach(function (row, i) {
-          if (json.lines[i]) row.querySelector(".line-total").textContent = json.lines[i].line_total;
+          if (json.lines[i]) row.querySelector(".line-total").textContent = json.lines[i].line_total_display;
         });
       });
   }
@@ -60,7 +60,7 @@
           json.results.forEach(function (p) {
             const item = document.createElement("button");
             item.type = "button"; item.className = "list-group-item list-group-item-action";
-            item.textContent = p.name + " · " + p.currency + " " + p.price + (p.stock !== null ? " · stock " + p.stock : "");
+            item.textContent = p.name + " · " + p.price_display + (p.stock !== null ? " · stock " + p.stock : "");
             item.addEventListener("click", function () { addRow(p); results.innerHTML = ""; search.value = ""; });
             results.appendChild(item);
           });
