@@ -31,7 +31,7 @@ class PurchaseRow:
 
 class PurchaseSource(Protocol):
     def purchase_rows(
-        self, contact_ids: list[int], *, recent_from: datetime, dormant_from: datetime
+        self, contact_ids: list[int] | QuerySet[Any], *, recent_from: datetime, dormant_from: datetime
     ) -> list[PurchaseRow]: ...
 
     def favourite_categories(self, contact_id: int, *, limit: int = 2) -> tuple[str, ...]: ...
@@ -47,7 +47,7 @@ class NoPurchases:
     """The answers when no app sells (sales not installed)."""
 
     def purchase_rows(
-        self, contact_ids: list[int], *, recent_from: datetime, dormant_from: datetime
+        self, contact_ids: list[int] | QuerySet[Any], *, recent_from: datetime, dormant_from: datetime
     ) -> list[PurchaseRow]:
         return []
 

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -192,13 +193,7 @@ def outreach_profile(summary: PurchaseSummary, *, now: datetime | None = None) -
 # ---------------------------------------------------------------------------------------------
 # Reading the purchases
 # ---------------------------------------------------------------------------------------------
-def purchase_summaries(contact_ids: list[int], *, now: datetime | None = None) -> dict[int, PurchaseSummary]:
-    """{contact id: summary} for many contacts in one query (contacts without sales are left out).
-
-    The validated sales come from the selling app's registered source (``leads.purchases``)."""
-    if not contact_ids:
-        return {}
-    now = now or timezone.now()
+def _summaries(contact_ids: list[int] | QuerySet[Any], now: datetime) -> dict[int, PurchaseSummary]:
     rows = purchases().purchase_rows(contact_ids, recent_from=now - timedelta(days=RECENT_DAYS),
                                      dormant_from=now - timedelta(days=DORMANT_DAYS))
     return {
@@ -208,6 +203,29 @@ def purchase_summaries(contact_ids: list[int], *, now: datetime | None = None) -
         )
         for row in rows
     }
+
+
+def purchase_summaries(contact_ids: list[int], *, now: datetime | None = None) -> dict[int, PurchaseSummary]:
+    """{contact id: summary} for many contacts in one query (contacts without sales are left out).
+
+    The validated sales come from the selling app's registered source (``leads.purchases``)."""
+    if not contact_ids:
+        return {}
+    return _summaries(contact_ids, now or timezone.now())
+
+
+def contacts_with_profile(contacts: QuerySet[Any], profile: str, *, now: datetime | None = None) -> QuerySet[Any]:
+    """``contacts`` narrowed to those whose outreach profile is ``profile`` (a ``Profile`` value).
+
+    One aggregate over the validated sales of ``contacts`` (a subquery, however many they are), then
+    the rules above in Python: one row per buyer. ``new_customer`` is everyone without a purchase.
+    """
+    now = now or timezone.now()
+    summaries = _summaries(contacts.order_by().values("pk"), now)
+    if profile == Profile.NEW_CUSTOMER:
+        return contacts.exclude(pk__in=list(summaries))
+    return contacts.filter(pk__in=[pk for pk, summary in summaries.items()
+                                   if outreach_profile(summary, now=now) == profile])
 
 
 def purchase_summary(contact_id: int, *, now: datetime | None = None) -> PurchaseSummary:

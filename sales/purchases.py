@@ -18,8 +18,9 @@ from sales.models import Quote, Sale, SaleLine
 
 class SalesPurchases:
     def purchase_rows(
-        self, contact_ids: list[int], *, recent_from: datetime, dormant_from: datetime
+        self, contact_ids: list[int] | QuerySet[Any], *, recent_from: datetime, dormant_from: datetime
     ) -> list[PurchaseRow]:
+        """One row per contact among ``contact_ids`` (ids, or a query of them) with validated sales."""
         rows = (
             Sale.objects.filter(status=Sale.Status.VALIDATED, contact_id__in=contact_ids)
             .order_by()

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from core.api.fields import DateTimeInRangeField, IdField, IdOrKeywordField
 from leads.models import Classification, Contact, CustomerType, Lead, LeadStatus, SourceChannel
+from leads.rfm import Profile
 from operators.models import Category, Operator, Product
 
 
@@ -67,6 +68,13 @@ class LeadFilterSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=SourceChannel.choices, required=False, allow_blank=True, default="")
     assignee = IdOrKeywordField(keywords=("me", "none"))
     operator = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
+
+
+class ContactProfileFilterSerializer(serializers.Serializer):
+    """``?profile=`` of the contacts list: one outreach profile (``leads.rfm.Profile``)."""
+
+    profile = serializers.ChoiceField(choices=[p.value for p in Profile], required=False, allow_blank=True,
+                                      default="")
 
 
 class SegmentSerializer(serializers.Serializer):

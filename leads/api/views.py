@@ -15,6 +15,7 @@ from leads.api.serializers import (
     ContactDetailSerializer,
     ContactInputSerializer,
     ContactListSerializer,
+    ContactProfileFilterSerializer,
     LeadCreateInputSerializer,
     LeadFilterSerializer,
     LeadOutputSerializer,
@@ -23,7 +24,7 @@ from leads.api.serializers import (
 )
 from leads.models import Contact, Lead
 from leads.outreach import outreach_message_build
-from leads.rfm import contact_sales_and_quotes, purchase_summaries, purchase_summary
+from leads.rfm import contact_sales_and_quotes, contacts_with_profile, purchase_summaries, purchase_summary
 from leads.selectors import (
     LeadFilters,
     contact_get_for_user,
@@ -93,11 +94,20 @@ class ContactListCreateApi(generics.ListAPIView):
         return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Contact]:
-        return contact_list(
+        contacts = contact_list(
             user=self.request.user,
             q=self.request.query_params.get("q", "")[:100],
             customer_type=self.request.query_params.get("customer_type", "")[:10],
         )
+        params = ContactProfileFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        if params.validated_data["profile"]:
+            contacts = contacts_with_profile(contacts, params.validated_data["profile"])
+        return contacts
+
+    @extend_schema(parameters=[ContactProfileFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ContactInputSerializer, responses={201: ContactDetailSerializer})
     def post(self, request: Request) -> Response:

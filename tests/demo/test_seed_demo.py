@@ -1,52 +1,70 @@
+"""``seed_demo`` runs again without adding anything, and ``--reset`` starts over (what the demo holds is in
+``test_seed_demo_contents.py``)."""
+
+from __future__ import annotations
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from accounts.two_factor.testing import client_two_factor_pass
+from agreements.models import Debt, Installment, Payment, PaymentAgreement
+from ai.models import AIRequest
+from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message, Note
+from demo.seed.conversations import STORIES
 from leads.models import Contact, Lead
 from operators.models import Operator, Product
+from sales.models import Commission, Quote, Sale
+from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
+MODELS = (User, Operator, Product, ChannelAccount, Contact, Lead, Conversation, Message, Note, FollowUpTask,
+          AIRequest, Quote, Sale, Commission, Debt, PaymentAgreement, Installment, Payment)
+
 
 def counts() -> dict[str, int]:
-    return {
-        "users": User.objects.count(),
-        "operators": Operator.objects.count(),
-        "products": Product.objects.count(),
-        "contacts": Contact.objects.count(),
-        "leads": Lead.objects.count(),
-    }
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def stock() -> dict[str, int | None]:
+    return dict(Product.objects.values_list("sku", "stock"))
 
 
 def test_seed_demo_twice_gives_the_same_counts(capsys):
-    call_command("seed_demo", "--contacts", "60")
+    call_command("seed_demo", "--contacts", "20")
     first = counts()
-    call_command("seed_demo", "--contacts", "60")
-    assert counts() == first
-    assert first["contacts"] == first["leads"] == 60
-    assert first["operators"] == 4
     out = capsys.readouterr().out
+    call_command("seed_demo", "--contacts", "20")
+    assert counts() == first
+    assert first["Contact"] == 20 + len(STORIES)
+    assert first["Operator"] == 4 and 40 <= first["Conversation"] <= 60
+    assert "Stories: 0 of" in capsys.readouterr().out
+    assert "Conversations:" in out and "Outreach profiles:" in out
     assert "supervisor" in out and "supervisor-demo-2026" in out
     assert "two-step verification" in out
 
 
-def test_seed_demo_spreads_leads_over_every_temperature_and_has_the_catalog():
-    call_command("seed_demo", "--contacts", "60")
-    assert set(Lead.objects.values_list("classification", flat=True)) == {"HOT", "WARM", "COLD"}
-    assert set(Operator.objects.values_list("name", flat=True)) == {"Claro", "Movistar", "Entel", "Bitel"}
-    names = set(Product.objects.values_list("name", flat=True))
-    assert {"Internet Hogar 50 Mbps Claro", "Internet Hogar 200 Mbps Bitel", "Plan Móvil 20 GB Entel",
-            "iPhone 15 Pro 512 GB Titanio Natural", "Cargador USB-C 20W"} <= names
-    assert set(User.objects.values_list("role", flat=True)) == {"agent", "backoffice", "supervisor", "admin"}
-
-
-def test_seeded_supervisor_logs_in_and_reaches_admin(client):
+def test_seed_demo_reset_deletes_the_demo_and_seeds_it_again(capsys):
+    someone = ContactFactory(name="Cliente de verdad")
     call_command("seed_demo", "--contacts", "5")
-    response = client.post("/accounts/login/", {"username": "supervisor", "password": "supervisor-demo-2026",
-                                                 "next": "/admin/"})
-    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/setup/"  # first login
-    supervisor = User.objects.get(username="supervisor")
-    client_two_factor_pass(client, supervisor)  # scan, confirm with a code, then the recovery codes
-    assert client.get("/admin/").status_code == 200
-    assert supervisor.groups.filter(name="supervisor").exists()
+    first, first_stock = counts(), stock()
+    call_command("seed_demo", "--contacts", "5", "--reset")
+    assert counts() == first
+    assert stock() == first_stock  # the units the demo sold went back to stock before being sold again
+    assert Contact.objects.filter(pk=someone.pk).exists()
+    assert "Reset: deleted" in capsys.readouterr().out
+
+
+def test_seed_demo_reset_leaves_nothing_of_the_demo_but_its_catalog_and_logins():
+    from demo.seed.reset import demo_reset
+
+    call_command("seed_demo", "--contacts", "5")
+    before = stock()
+    sold = Sale.objects.filter(status="validated").exists()
+    demo_reset()
+    assert sold and stock() != before  # validated sales took units; the reset gave them back
+    for model in (Contact, Lead, Conversation, Message, Quote, Sale, Commission, Debt, PaymentAgreement):
+        assert not model.objects.exists(), model.__name__
+    assert not AIRequest.objects.filter(subject__startswith="message:").exists()
+    assert not ChannelAccount.objects.filter(name__endswith="Demo").exists()
+    assert User.objects.filter(username="agente1").exists() and Product.objects.exists()
