@@ -78,6 +78,8 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
     channel_account_secrets_changed()  # no secrets remembered from another test's accounts
     settings.AI_PROVIDER = "local"
+    # Its default follows the mode (on without REDIS_URL): off in every run unless a test turns it on.
+    settings.SANDBOX_ENABLED = False
     # No API rate limits unless a test sets them (ids repeat across tests, and the cache outlives a test).
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # never the real service

@@ -32,6 +32,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("conversations.urls")),
+    # A pretend customer's phone through the real inbound path; 404 unless SANDBOX_ENABLED.
+    path("sandbox/", include("conversations.sandbox.urls")),
     path("panel/pipeline/", include("leads.urls")),
     path("panel/", include("panel.urls")),
     path("sales/", include("sales.urls")),

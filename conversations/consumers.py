@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -14,11 +15,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
+from conversations.sandbox.selectors import sandbox_contact_id
 from conversations.selectors import conversation_get_for_user, user_role_groups
+from conversations.services.sandbox import SandboxSession, SandboxTokenError, sandbox_session_read
 from core.params import parse_id
-from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, conversation_group, session_tag
+from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, conversation_group, sandbox_group, session_tag
 
-__all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "role_groups"]
+__all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "EventsConsumer", "SandboxConsumer", "role_groups"]
 
 # How many (conversation, seq) pairs a socket remembers to drop the second copy of an event that
 # reached it through two groups (its user group and the conversation it has open).
@@ -201,3 +204,126 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self._leave_conversation()
             await self.send_json({"type": "subscribe.revoked", "conversation": conversation_id})
+
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox's socket (/ws/sandbox/): the pretend customer's phone hears its own chat, live.
+# ---------------------------------------------------------------------------------------------
+SANDBOX_HELLO_SECONDS = 10  # a socket that has not said who it is by then is closed
+CLOSE_SANDBOX_OFF = 4404
+CLOSE_SANDBOX_TOKEN = 4403
+CLOSE_SANDBOX_NO_HELLO = 4408
+
+
+@database_sync_to_async
+def _sandbox_contact(session: SandboxSession) -> int | None:
+    return sandbox_contact_id(sender_id=session.sender_id, phone=session.phone)
+
+
+def _frame_object(text_data: str | None) -> dict[str, Any] | str:
+    """A frame as a small JSON object, or the code of the reason it is not one."""
+    if text_data is None:
+        return "binary_frame"
+    if len(text_data) > MAX_FRAME_CHARS:
+        return "frame_too_large"
+    try:
+        content = json.loads(text_data)
+    except (ValueError, RecursionError):
+        return "invalid_json"
+    return content if isinstance(content, dict) else "invalid_message"
+
+
+class SandboxConsumer(AsyncJsonWebsocketConsumer):
+    """The sandbox page's socket: a visitor with no user, scoped by the signed session token it presents.
+
+    Refused before accepting when the sandbox is off (4404). The first frame says who it is,
+    ``{"type": "hello", "token": ...}``, within ``SANDBOX_HELLO_SECONDS`` (else it closes 4408); the token goes
+    in a frame rather than the URL so that it stays out of access logs. A bad or expired token is answered
+    ``{"type": "error", "code": "invalid_token" | "expired_token"}`` and the socket closes (4403). Otherwise it
+    joins the one group of the contact behind the token (``core.realtime.sandbox_group``) and says
+    ``{"type": "ready", "joined": true}``; before the customer's first line there is no contact yet
+    (``"joined": false``), and ``{"type": "sync"}`` asks again. The only thing that group hears is what
+    ``conversations.events.publish_to_sandbox`` sends: that customer's sandbox messages, in the customer's view,
+    forwarded unchanged. ``{"type": "ping"}`` -> ``{"type": "pong"}``. No id a frame carries widens the scope.
+    """
+
+    session: SandboxSession | None = None
+    token: str = ""
+    group: str | None = None
+    hello_timer: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        if not settings.SANDBOX_ENABLED:
+            await self.close(code=CLOSE_SANDBOX_OFF)
+            return
+        await self.accept()
+        self.hello_timer = asyncio.create_task(self._close_without_hello())
+
+    async def _close_without_hello(self) -> None:
+        await asyncio.sleep(SANDBOX_HELLO_SECONDS)
+        if self.session is None:
+            await self.close(code=CLOSE_SANDBOX_NO_HELLO)
+
+    async def disconnect(self, code: int) -> None:
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        content = _frame_object(text_data)
+        if isinstance(content, str):
+            await self.send_json({"type": "error", "code": content})
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type")
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "hello" and self.session is None:
+            await self._hello(content.get("token"))
+        elif kind == "sync" and self.session is not None:
+            await self._join()
+        else:
+            await self.send_json({"type": "error", "code": "unexpected_message"})
+
+    async def _hello(self, token: Any) -> None:
+        try:
+            self.session = sandbox_session_read(token=token)
+        except SandboxTokenError as exc:
+            await self._refuse_token(exc)
+            return
+        self.token = token
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        await self._join()
+
+    async def _refuse_token(self, exc: SandboxTokenError) -> None:
+        self.session = None
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        await self.send_json({"type": "error", "code": exc.code, "detail": exc.message})
+        await self.close(code=CLOSE_SANDBOX_TOKEN)
+
+    async def _join(self) -> None:
+        """Join the contact's group if it exists now (once); say whether the socket hears it."""
+        if self.session is not None and self.group is None:
+            contact_id = await _sandbox_contact(self.session)
+            if contact_id is not None:
+                self.group = sandbox_group(contact_id)
+                await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json({"type": "ready", "joined": self.group is not None})
+
+    async def event_forward(self, message: dict[str, Any]) -> None:
+        if self.session is None:
+            return
+        if time.time() - self.session.issued_at > settings.SANDBOX_SESSION_HOURS * 3600:
+            try:
+                sandbox_session_read(token=self.token)  # says why, in the visitor's words
+            except SandboxTokenError as exc:
+                await self._refuse_token(exc)
+                return
+        await self.send_json(message["event"])

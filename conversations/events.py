@@ -14,14 +14,19 @@ from typing import Any
 from django.db import connection, transaction
 
 from conversations.models import Conversation, ConversationEvent, Message
+from conversations.services.accounts import channel_account_provider
 from core.realtime import (
     EVERYTHING_GROUP,
     QUEUE_GROUP,
     conversation_group,
     publish_many_on_commit,
+    publish_on_commit,
+    sandbox_group,
     team_group,
     user_group,
 )
+from integrations.base import Provider
+from integrations.sandbox.webhooks import client_id_of
 
 __all__ = ["EVERYTHING_GROUP", "QUEUE_GROUP", "conversation_groups", "publish_conversation_event",
            "publish_message_event", "publish_message_with_conversation"]
@@ -146,6 +151,7 @@ def publish_message_event(message: Message, event_type: str) -> None:
     groups = ([conversation_group(message.conversation_id)] if event_type == "message.updated"
               else conversation_groups(message.conversation))
     publish_logged(message.conversation_id, groups, event_type, message_event(message))
+    publish_to_sandbox(message, event_type)
 
 
 def publish_conversation_event(conversation: Conversation, event_type: str = "conversation.updated",
@@ -170,3 +176,36 @@ def publish_message_with_conversation(message: Message, conversation: Conversati
     if status_changed:
         events.append(("conversation.updated", state))
     publish_logged_many(conversation.pk, conversation_groups(conversation), events)
+    publish_to_sandbox(message, "message.created")
+
+
+def sandbox_message_event(message: Message) -> dict[str, Any]:
+    """What the sandbox customer's phone shows of a message: its words and ticks, nothing of the back office
+    (no author, error, intent or media URL). ``ref`` is our send's provider id (the page reports it read),
+    ``client_id`` the page's own id of a line the customer typed."""
+    return {
+        "id": message.pk,
+        "ref": message.provider_message_id if message.direction == Message.Direction.OUT else "",
+        "client_id": client_id_of(message.provider_message_id) if message.direction == Message.Direction.IN else "",
+        "direction": message.direction,
+        "sender": message.sender,
+        "type": message.type,
+        "text": message.text,
+        "filename": (message.media_ref or {}).get("filename", "") if message.media else "",
+        "status": message.status,
+        "created_at": message.created_at,
+    }
+
+
+def _on_sandbox(message: Message) -> bool:
+    if Message.channel_account.is_cached(message):
+        return message.channel_account.provider == Provider.SANDBOX
+    return channel_account_provider(message.channel_account_id) == Provider.SANDBOX
+
+
+def publish_to_sandbox(message: Message, event_type: str) -> None:
+    """A message of a sandbox conversation also goes to its customer's sandbox pages, after commit, in the
+    shape they may see (``sandbox_message_event``). Internal lines never do; other channels cost no query."""
+    if message.sender == Message.Sender.SYSTEM or not _on_sandbox(message):
+        return
+    publish_on_commit([sandbox_group(message.conversation.contact_id)], event_type, sandbox_message_event(message))

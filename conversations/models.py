@@ -22,6 +22,7 @@ class ProviderChoices(models.TextChoices):
     TWILIO_WHATSAPP = Provider.TWILIO_WHATSAPP, _("WhatsApp (Twilio)")
     META_WHATSAPP = Provider.META_WHATSAPP, _("WhatsApp (Meta Cloud API)")
     INSTAGRAM = Provider.INSTAGRAM, _("Instagram")
+    SANDBOX = Provider.SANDBOX, _("Sandbox (a pretend phone in the browser)")
 
 
 class Channel(models.TextChoices):

@@ -112,6 +112,11 @@ def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
 
 
+def sandbox_group(contact_id: int) -> str:
+    """The sandbox pages (``/sandbox/``) of one customer: their phone's view of the sandbox messages only."""
+    return f"sandbox.{contact_id}"
+
+
 def session_tag(session_key: str) -> str:
     """What names a session on the channel layer: a digest, never the key itself (it is a credential)."""
     return hashlib.sha256(f"crm-socket-session:{session_key}".encode()).hexdigest()[:32]

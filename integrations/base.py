@@ -16,6 +16,7 @@ class Provider(StrEnum):
     TWILIO_WHATSAPP = "twilio_whatsapp"
     META_WHATSAPP = "meta_whatsapp"
     INSTAGRAM = "instagram"
+    SANDBOX = "sandbox"  # the browser's pretend phone (/sandbox/): nothing leaves the machine
 
 
 class MessageType(StrEnum):

@@ -8,15 +8,19 @@ from django.conf import settings
 from django.db import transaction
 
 from conversations.models import ChannelAccount
+from conversations.services.sandbox import sandbox_statuses_report
 from core.phones import normalize_phone
 from integrations.base import MessagingClient, Provider
 from integrations.errors import PermanentError
 from integrations.meta.client import InstagramClient, WhatsAppCloudClient
+from integrations.sandbox.client import SandboxClient
+from integrations.sandbox.webhooks import ACCOUNT_REF as SANDBOX_ACCOUNT_REF
 from integrations.twilio.client import TwilioClient
 
 
 def channel_accounts_sync_from_env() -> list[ChannelAccount]:
-    """Create (or complete) one account per provider configured through environment variables."""
+    """Create (or complete) one account per provider configured through environment variables, and the
+    sandbox's account when ``SANDBOX_ENABLED`` (the embedded mode's default)."""
     wanted: list[tuple[str, str, dict[str, str]]] = []
     if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_WHATSAPP_FROM:
         number = normalize_phone(settings.TWILIO_WHATSAPP_FROM)
@@ -34,6 +38,8 @@ def channel_accounts_sync_from_env() -> list[ChannelAccount]:
             "name": "Instagram", "access_token": settings.INSTAGRAM_ACCESS_TOKEN or settings.META_ACCESS_TOKEN,
             "app_secret": settings.META_APP_SECRET, "verify_token": settings.META_VERIFY_TOKEN,
         }))
+    if settings.SANDBOX_ENABLED:
+        wanted.append((Provider.SANDBOX, SANDBOX_ACCOUNT_REF, {"name": "Sandbox"}))
     accounts = []
     channel_account_secrets_changed()
     with transaction.atomic():
@@ -81,6 +87,23 @@ def _stored_secrets(provider: str) -> list[str]:
 def channel_account_secrets_changed() -> None:
     """Call after editing an account's credentials (admin does): the next webhook reads them again."""
     _secrets_memo.clear()
+    _provider_memo.clear()
+
+
+# An account's provider, by id: asked for every real-time event of a message (is it the sandbox's?),
+# where the message often comes without its account. A provider does not change once messages use the
+# account; a stale answer would only send a sandbox event to a group nobody hears, or miss one.
+_provider_memo: dict[int, str] = {}
+
+
+def channel_account_provider(account_id: int) -> str:
+    """The provider of account ``account_id`` ("" if there is none), read once per process."""
+    provider = _provider_memo.get(account_id)
+    if provider is None:
+        provider = ChannelAccount.objects.filter(pk=account_id).values_list("provider", flat=True).first() or ""
+        if provider:
+            _provider_memo[account_id] = provider
+    return provider
 
 
 def webhook_secrets(provider: str) -> list[str]:
@@ -108,6 +131,8 @@ def client_for_account(account: ChannelAccount) -> MessagingClient:
 
 def _client_for_account(account: ChannelAccount) -> MessagingClient:
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    if account.provider == Provider.SANDBOX:
+        return SandboxClient(account.account_ref, on_status=sandbox_statuses_report)
     if account.provider == Provider.TWILIO_WHATSAPP:
         return TwilioClient(
             account.account_sid or settings.TWILIO_ACCOUNT_SID,

@@ -239,8 +239,10 @@ def media_public_url(message: Message) -> str:
 
 
 def _send_media(client: object, message: Message, to: str) -> SendResult:
+    # The sandbox's pretend phone shows the file's name and never fetches it: no public link is made for it.
+    on_sandbox = message.channel_account.provider == Provider.SANDBOX
     kwargs: dict[str, object] = {
-        "to": to, "url": media_public_url(message), "kind": MessageType(message.type),
+        "to": to, "url": "" if on_sandbox else media_public_url(message), "kind": MessageType(message.type),
         "filename": message.media_ref.get("filename", ""),
     }
     if message.channel_account.provider == Provider.INSTAGRAM:

@@ -227,7 +227,8 @@
     }
   }
 
-  // The composer: "Use" copies the AI draft; Ctrl+Enter sends; after a send, show our message at once.
+  // The composer: "Use" copies the AI draft; Enter sends (or Ctrl+Enter, as each person prefers); after a send,
+  // show our message at once.
   document.addEventListener("click", function (event) {
     const button = event.target.closest("#use-draft");
     if (!button) return;
@@ -237,13 +238,54 @@
       text.focus();
     }
   });
+
+  // Which key sends, in the composer and the notes box: Enter (Shift+Enter adds a line), or, for whoever turns it
+  // on in the composer's menu, Ctrl+Enter (Enter adds a line). Kept per person in this browser.
+  const SEND_KEY = "panel:send-key:" + (root.dataset.user || "");
+  function ctrlEnterSends() { return window.localStorage.getItem(SEND_KEY) === "ctrl-enter"; }
+
+  function paintSendKey() {
+    const ctrl = ctrlEnterSends();
+    const toggle = document.getElementById("send-with-ctrl");
+    if (toggle) toggle.checked = ctrl;
+    const hint = document.getElementById("composer-hint");
+    if (hint) hint.textContent = ctrl ? hint.dataset.ctrl : hint.dataset.enter;
+    root.dataset.sendKey = ctrl ? "ctrl-enter" : "enter";
+  }
+
+  function sendKeyPressed(event) {
+    // A key that ends an IME composition (Japanese, Chinese, Korean…) is the IME's, never a send.
+    if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return false;
+    if (ctrlEnterSends()) return event.ctrlKey || event.metaKey;
+    return !event.shiftKey && !event.altKey;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.target.id === "composer-text" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      const form = document.getElementById("composer-form");
-      if (form) form.requestSubmit();
+    const box = event.target;
+    const isComposer = box.id === "composer-text";
+    const isNote = box.name === "text" && box.closest && box.closest("#note-form");
+    if (!(isComposer || isNote) || !sendKeyPressed(event)) return;
+    event.preventDefault();
+    if (event.repeat) return; // a held key sends once
+    if (isComposer) {
+      const first = document.querySelector("#quick-list .quick-reply");
+      if (first) { insertQuick(first.dataset.text); return; } // "/hor" + Enter picks the reply, as Tab does
+      if (/^\/[\w-]*$/.test(box.value)) return; // a shortcut whose replies are still on their way: not a message
     }
+    if (!box.value.trim()) return;
+    const form = box.form;
+    if (form) form.requestSubmit();
   });
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "send-with-ctrl") return;
+    if (event.target.checked) window.localStorage.setItem(SEND_KEY, "ctrl-enter");
+    else window.localStorage.removeItem(SEND_KEY);
+    paintSendKey();
+    const text = document.getElementById("composer-text");
+    if (text) text.focus();
+  });
+  document.body.addEventListener("htmx:afterSwap", paintSendKey); // the composer comes back after every send
+  paintSendKey();
   // Quick replies: "/hor" in an empty composer lists the canned replies; click (or Tab) inserts one.
   function quickList() { return document.getElementById("quick-list"); }
   function clearQuick() { const list = quickList(); if (list) list.replaceChildren(); }
