@@ -126,7 +126,15 @@ def client_for_account(account: ChannelAccount) -> MessagingClient:
     try:
         return _client_for_account(account)
     except ValueError as exc:
+        if settings.SANDBOX_ENABLED:
+            # Embedded mode with the sandbox on: an account without credentials (the demo's WhatsApp and
+            # Instagram) delivers locally, so an agent's reply to a demo chat goes out instead of failing.
+            return SandboxClient(account.account_ref, on_status=_no_status_reports)
         raise PermanentError(str(exc), code="not_configured") from exc
+
+
+def _no_status_reports(parsed: object) -> None:
+    """A local delivery on a real channel's account: the message stays at "sent", as no phone reports back."""
 
 
 def _client_for_account(account: ChannelAccount) -> MessagingClient:

@@ -244,3 +244,21 @@ def test_twilio_without_credentials_fails_the_message_instead_of_crashing(post_t
     message.refresh_from_db()
     assert (message.status, message.error_code) == ("failed", "not_configured")
     assert "credenciales" in message.error_message  # told to the agent in Spanish
+
+
+def test_with_the_sandbox_on_an_account_without_credentials_delivers_locally(post_twilio, agent, settings):
+    """make run: the demo's WhatsApp account has no credentials; an agent's reply still goes out (locally)."""
+    from conversations.models import ChannelAccount
+    from tests.conversations.conftest import twilio_params
+
+    post_twilio(twilio_params())
+    drain()
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.TWILIO_AUTH_TOKEN = ""
+    settings.SANDBOX_ENABLED = True
+    ChannelAccount.objects.update(access_token="", account_sid="")
+    message = message_send(conversation=Conversation.objects.get(), text="Hola, te ayudo", actor=agent)
+    assert message_deliver(message_id=message.pk).state == "sent"
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("sent", "")
+    assert message.provider_message_id.startswith("sbx-out-")
