@@ -22,5 +22,6 @@ class CodeForm(forms.Form):
         self.fields["code"].help_text = help_text
         self.helper = FormHelper()
         self.helper.form_tag = False  # the page's <form> carries its id and ``next``
-        self.helper.form_show_labels = not hide_label
+        if hide_label:  # still there for screen readers (and tests that find the box by its label)
+            self.helper.label_class = "visually-hidden"
         self.helper.layout = Layout(Field("code", wrapper_class="mb-3"))
