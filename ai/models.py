@@ -5,6 +5,7 @@ The rest of the ``ai`` package is a library and imports none of this.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,3 +69,74 @@ class LexiconEntry(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.phrase}"
+
+
+class IntentCorrection(models.Model):
+    """An agent's or supervisor's reading of a customer message's intent; ``train_intents`` learns from it.
+
+    The text is copied (the model is trained on it even if the message is later deleted); ``message_id``
+    is a plain number, not a foreign key: ``ai`` sits below ``conversations`` and imports no app.
+    """
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    message_id = models.PositiveBigIntegerField(_("message"), null=True, blank=True)
+    text = models.TextField(_("message text"))
+    intent = models.CharField(_("intent"), max_length=32)
+    predicted_intent = models.CharField(_("intent the AI read"), max_length=32, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("corrected by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("intent correction")
+        verbose_name_plural = _("intent corrections")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_id"], name="intent_correction_one_per_message",
+                                    condition=models.Q(message_id__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predicted_intent or '?'} → {self.intent}"
+
+
+class KnowledgeEntry(BaseModel):
+    """An answer the business keeps (warranty, delivery, hours and address, payment, returns, installation).
+
+    The assistant answers from these and never invents policy: the local provider retrieves the best entry
+    by keywords and similarity, an LLM gets the matching entries as context.
+    """
+
+    class Topic(models.TextChoices):
+        WARRANTY = "warranty", _("Warranty")
+        DELIVERY = "delivery", _("Delivery")
+        HOURS = "hours", _("Store hours and address")
+        PAYMENT = "payment", _("Payment methods")
+        RETURNS = "returns", _("Returns and exchanges")
+        INSTALLATION = "installation", _("Installation times")
+        OTHER = "other", _("Other")
+
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices, default=Topic.OTHER)
+    question = models.CharField(
+        _("question"), max_length=200,
+        help_text=_("How a customer would ask it, e.g. \"¿Hacen delivery a provincias?\""),
+    )
+    answer = models.TextField(_("answer"), help_text=_("What the assistant says, word for word."))
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True,
+        help_text=_("Comma-separated words or phrases that point to this answer, e.g. delivery, envío, despacho."),
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   help_text=_("For the store's address: sent as a location pin on WhatsApp."))
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("knowledge base answer")
+        verbose_name_plural = _("knowledge base")
+        ordering = ["topic", "question"]
+
+    def __str__(self) -> str:
+        return self.question
