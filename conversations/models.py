@@ -303,6 +303,9 @@ class Message(BaseModel):
     media_ref = models.JSONField(_("media reference"), default=dict, blank=True)
     location = models.JSONField(_("location"), default=dict, blank=True)
     interactive_id = models.CharField(_("button or option id"), max_length=200, blank=True)
+    # Rich content: what we offered ({"buttons": [{id, title}]} or {"list": {"button", "rows": [...]}}), or, on a
+    # customer's answer to it, {"reply": {"id", "title", "typed"?}}. A location pin we send lives in ``location``.
+    payload = models.JSONField(_("rich content"), default=dict, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
     reply_to = models.ForeignKey(
         "self", verbose_name=_("reply to"), on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_tools import badge, excel_response
 from core.money import format_money
 from core.paginators import EstimatedCountPaginator
-from operators.models import Category, Operator, Product
+from operators.models import Category, Operator, Product, ProductImage
 from operators.selectors import product_search
 
 CATEGORY_COLOURS = {
@@ -65,8 +65,27 @@ class StockFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
+class ProductImageInline(admin.TabularInline):
+    """The product's photos; the first (lowest position) is the one the assistant sends on WhatsApp."""
+
+    model = ProductImage
+    extra = 1
+    fields = ("thumbnail", "image", "caption", "position")
+    readonly_fields = ("thumbnail",)
+
+    @admin.display(description=_("preview"))
+    def thumbnail(self, obj: ProductImage) -> str:
+        if not obj.pk or not obj.image:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" class="crm-thumb" width="80" height="80" style="object-fit:cover">',
+            obj.image.url, obj.caption or obj.product.name,
+        )
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = (ProductImageInline,)
     list_display = (
         "sku",
         "name",

@@ -3,10 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
 from core.models import BaseModel
 from core.text import tokens
@@ -151,3 +154,51 @@ class Product(BaseModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+# What WhatsApp accepts as an image message (JPEG or PNG, at most 5 MB); a photo outside that would fail at send.
+PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+PRODUCT_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+def validate_product_image(value: UploadedFile) -> None:
+    """A JPEG or PNG of at most 5 MB, read from the file's content (its name and declared type are not trusted)."""
+    size = getattr(value, "size", None)
+    if size is not None and size > PRODUCT_IMAGE_MAX_BYTES:
+        raise ValidationError(
+            _("The photo is too large (at most 5 MB, as WhatsApp accepts)."), code="image_too_large"
+        )
+    image = getattr(value, "image", None)  # set by ImageField's form field after Pillow read the upload
+    image_format = getattr(image, "format", None)
+    if image_format is None:
+        try:
+            value.seek(0)
+            with Image.open(value) as opened:
+                image_format = opened.format
+        except (UnidentifiedImageError, OSError, ValueError):
+            image_format = None
+        finally:
+            value.seek(0)
+    if image_format not in PRODUCT_IMAGE_FORMATS:
+        raise ValidationError(_("Upload a JPEG or PNG photo."), code="image_format")
+
+
+class ProductImage(BaseModel):
+    """A photo of a product; the first (by position) is the one the assistant sends with the product."""
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        _("photo"), upload_to="operators/products/%Y/%m/", validators=[validate_product_image],
+        help_text=_("JPEG or PNG, at most 5 MB."),
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+        ordering = ["product", "position", "pk"]
+        indexes = [models.Index(fields=["product", "position"], name="product_image_order_idx")]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
