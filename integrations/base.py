@@ -154,6 +154,31 @@ class Button:
     title: str
 
 
+@dataclass(frozen=True)
+class ListRow:
+    """One choice of a list message: ``id`` comes back when it is chosen, ``title`` is what the customer sees."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+def numbered_options(body: str, titles: list[str], *, footer: str = "") -> str:
+    """The text fallback of buttons and lists on a channel without them: the options numbered ``1. …``,
+    and a line saying how to answer. The customer's "1" (or the words) is matched back to the option by
+    the caller, which knows what it offered."""
+    options = "\n".join(f"{index}. {title}" for index, title in enumerate(titles, start=1))
+    hint = footer or "Responde con el número de tu opción."
+    return f"{body}\n\n{options}\n\n{hint}" if options else body
+
+
+def location_text(*, latitude: float, longitude: float, name: str = "", address: str = "") -> str:
+    """A place as words and a map link, for a channel without location pins."""
+    label = " — ".join(part for part in (name, address) if part)
+    link = f"https://maps.google.com/?q={latitude:.6f},{longitude:.6f}"
+    return f"📍 {label}\n{link}" if label else f"📍 {link}"
+
+
 class MessagingClient(Protocol):
     """What every provider client offers. ``to`` is the customer's channel id or E.164 phone."""
 
@@ -168,6 +193,12 @@ class MessagingClient(Protocol):
     ) -> SendResult: ...
 
     def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult: ...
+
+    def send_list(self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "") -> SendResult: ...
+
+    def send_location(
+        self, *, to: str, latitude: float, longitude: float, name: str = "", address: str = ""
+    ) -> SendResult: ...
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia: ...
 

@@ -22,7 +22,16 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from integrations import base
-from integrations.base import Button, DownloadedMedia, MediaRef, MessageType, SendResult
+from integrations.base import (
+    Button,
+    DownloadedMedia,
+    ListRow,
+    MediaRef,
+    MessageType,
+    SendResult,
+    location_text,
+    numbered_options,
+)
 from integrations.errors import AmbiguousError, MediaTooLargeError, PermanentError, TransientError
 from integrations.http import make_client, send
 from integrations.media import (
@@ -50,6 +59,12 @@ WHATSAPP_MAX_BUTTONS = 3
 INSTAGRAM_TEXT_MAX_BYTES = 1000
 INSTAGRAM_MAX_QUICK_REPLIES = 13
 BUTTON_TITLE_MAX_CHARS = 20
+WHATSAPP_LIST_MAX_ROWS = 10
+LIST_BUTTON_MAX_CHARS = 20
+LIST_ROW_TITLE_MAX_CHARS = 24
+LIST_ROW_DESCRIPTION_MAX_CHARS = 72
+LIST_ROW_ID_MAX_CHARS = 200
+LIST_SECTION_TITLE_MAX_CHARS = 24
 
 _WHATSAPP_MEDIA = {
     MessageType.IMAGE: "image",
@@ -133,6 +148,24 @@ def _check_buttons(buttons: list[Button], *, maximum: int, what: str) -> None:
             raise ValueError(
                 f"{what}: button titles must be 1-{BUTTON_TITLE_MAX_CHARS} characters, got {button.title!r}"
             )
+
+
+def _check_rows(rows: list[ListRow], *, maximum: int, what: str) -> None:
+    if not 1 <= len(rows) <= maximum:
+        raise ValueError(f"{what}: between 1 and {maximum} rows, got {len(rows)}")
+    ids = [row.id for row in rows]
+    if any(not row_id or len(row_id) > LIST_ROW_ID_MAX_CHARS for row_id in ids) or len(set(ids)) != len(ids):
+        raise ValueError(f"{what}: row ids must be unique and 1-{LIST_ROW_ID_MAX_CHARS} characters")
+    for row in rows:
+        if not 1 <= len(row.title) <= LIST_ROW_TITLE_MAX_CHARS:
+            raise ValueError(f"{what}: row titles must be 1-{LIST_ROW_TITLE_MAX_CHARS} characters, got {row.title!r}")
+        if len(row.description) > LIST_ROW_DESCRIPTION_MAX_CHARS:
+            raise ValueError(f"{what}: row descriptions must be at most {LIST_ROW_DESCRIPTION_MAX_CHARS} characters")
+
+
+def _check_coordinates(latitude: float, longitude: float) -> None:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("a location needs a latitude in [-90, 90] and a longitude in [-180, 180]")
 
 
 class _GraphClient:
@@ -327,6 +360,40 @@ class WhatsAppCloudClient(_GraphClient):
         }
         return self._send_message(to, "interactive", content)
 
+    def send_list(self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "") -> SendResult:
+        """Send a list message: ``button`` (up to 20 characters) opens up to 10 rows (titles up to 24
+        characters, descriptions up to 72) in one section; the choice comes back as INTERACTIVE with
+        ``interactive_id`` = the row id (``list_reply``)."""
+        if not body or len(body) > WHATSAPP_BUTTON_BODY_MAX_CHARS:
+            raise ValueError(f"WhatsApp list text must be 1-{WHATSAPP_BUTTON_BODY_MAX_CHARS} characters")
+        if not 1 <= len(button) <= LIST_BUTTON_MAX_CHARS:
+            raise ValueError(f"WhatsApp list button must be 1-{LIST_BUTTON_MAX_CHARS} characters")
+        if len(section) > LIST_SECTION_TITLE_MAX_CHARS:
+            raise ValueError(f"WhatsApp list section title must be at most {LIST_SECTION_TITLE_MAX_CHARS} characters")
+        _check_rows(rows, maximum=WHATSAPP_LIST_MAX_ROWS, what="WhatsApp list")
+        group: dict[str, Any] = {
+            "rows": [
+                {"id": r.id, "title": r.title, **({"description": r.description} if r.description else {})}
+                for r in rows
+            ]
+        }
+        if section:
+            group = {"title": section, **group}
+        content = {"type": "list", "body": {"text": body}, "action": {"button": button, "sections": [group]}}
+        return self._send_message(to, "interactive", content)
+
+    def send_location(
+        self, *, to: str, latitude: float, longitude: float, name: str = "", address: str = ""
+    ) -> SendResult:
+        """Send a location pin (the store's address, with its name)."""
+        _check_coordinates(latitude, longitude)
+        content: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if name:
+            content["name"] = name
+        if address:
+            content["address"] = address
+        return self._send_message(to, "location", content)
+
     def mark_read(self, message_id: str) -> None:
         """Tell the customer we read their message ``message_id`` (blue ticks); earlier ones count as read too."""
         if not message_id:
@@ -468,6 +535,27 @@ class InstagramClient(_GraphClient):
             "quick_replies": [{"content_type": "text", "title": b.title, "payload": b.id} for b in buttons],
         }
         return self._send_message(to, message, human_agent=human_agent)
+
+    def send_list(
+        self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "", human_agent: bool = False
+    ) -> SendResult:
+        """Instagram has no list messages: the rows go as quick replies when they fit (up to 13, titles up to
+        20 characters), else as numbered text."""
+        _check_rows(rows, maximum=WHATSAPP_LIST_MAX_ROWS, what="list")
+        if all(len(r.title) <= BUTTON_TITLE_MAX_CHARS for r in rows):
+            return self.send_buttons(to=to, body=body, buttons=[Button(r.id, r.title) for r in rows],
+                                     human_agent=human_agent)
+        text = numbered_options(body, [r.title for r in rows])
+        return self.send_text(to=to, body=text, human_agent=human_agent)
+
+    def send_location(
+        self, *, to: str, latitude: float, longitude: float, name: str = "", address: str = "",
+        human_agent: bool = False,
+    ) -> SendResult:
+        """Instagram has no location messages: the place's name, address and a map link as text."""
+        _check_coordinates(latitude, longitude)
+        text = location_text(latitude=latitude, longitude=longitude, name=name, address=address)
+        return self.send_text(to=to, body=text, human_agent=human_agent)
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia:
         """GET an attachment's CDN URL (signed, so without our token: it must not leak to a CDN), on

@@ -17,6 +17,7 @@ from integrations.base import (
     Button,
     DeliveryStatus,
     DownloadedMedia,
+    ListRow,
     MediaRef,
     MessageType,
     ParsedWebhook,
@@ -70,6 +71,14 @@ class SandboxClient:
 
     def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult:
         return self._deliver(to, "buttons")
+
+    def send_list(self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "") -> SendResult:
+        return self._deliver(to, "list")
+
+    def send_location(
+        self, *, to: str, latitude: float, longitude: float, name: str = "", address: str = ""
+    ) -> SendResult:
+        return self._deliver(to, "location")
 
     def download_media(self, media: MediaRef, *, kind: MessageType) -> DownloadedMedia:
         raise PermanentError("The sandbox sends no files to download", code="no_media")

@@ -26,9 +26,12 @@ from integrations.base import (
     Button,
     DeliveryStatus,
     DownloadedMedia,
+    ListRow,
     MediaRef,
     MessageType,
     SendResult,
+    location_text,
+    numbered_options,
 )
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 from integrations.media import check_media_type, open_media, read_media, twilio_policy
@@ -218,9 +221,25 @@ class TwilioClient:
         Without one the customer answers by typing the number or the words, which arrive as an
         ordinary text message (no ``interactive_id``).
         """
-        options = "\n".join(f"{index}. {button.title}" for index, button in enumerate(buttons, start=1))
-        text = f"{body}\n\n{options}" if options else body
-        return self._post_message(to=to, fields={"Body": text})
+        return self._post_message(to=to, fields={"Body": numbered_options(body, [b.title for b in buttons])})
+
+    def send_list(self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "") -> SendResult:
+        """Send ``body`` and the rows numbered ``1. title — description``, as plain text (a Twilio list picker,
+        like buttons, needs a Content template); ``button`` and ``section`` have no place in text."""
+        titles = [f"{r.title} — {r.description}" if r.description else r.title for r in rows]
+        return self._post_message(to=to, fields={"Body": numbered_options(body, titles)})
+
+    def send_location(
+        self, *, to: str, latitude: float, longitude: float, name: str = "", address: str = ""
+    ) -> SendResult:
+        """Send a location pin: ``PersistentAction=geo:<lat>,<long>|<label>``, with the place in words (and a map
+        link, for a client that shows no pin) as ``Body``."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("a location needs a latitude in [-90, 90] and a longitude in [-180, 180]")
+        label = name or address
+        action = f"geo:{latitude:.6f},{longitude:.6f}" + (f"|{label}" if label else "")
+        body = location_text(latitude=latitude, longitude=longitude, name=name, address=address)
+        return self._post_message(to=to, fields={"Body": body, "PersistentAction": action})
 
     # -- media ----------------------------------------------------------------------------------
     def _auth_for(self, url: httpx.URL | str) -> httpx.BasicAuth | None:

@@ -230,7 +230,7 @@ def test_send_buttons_sends_numbered_options_as_text_when_no_content_template(ht
     )
 
     form = posted(httpserver).form
-    assert form["Body"] == "¿Cuándo le visitamos?\n\n1. Mañana\n2. Tarde"
+    assert form["Body"] == "¿Cuándo le visitamos?\n\n1. Mañana\n2. Tarde\n\nResponde con el número de tu opción."
     assert "ContentSid" not in form
 
 
