@@ -255,6 +255,8 @@ COUNTRY_HINTS: dict[str, str] = {
     "ahorita": "MX", "colonia": "MX", "lana": "MX", "padrisimo": "MX", "orale": "MX", "parce": "CO",
     "parcero": "CO", "bacano": "CO", "berraco": "CO", "chimba": "CO",
     "mijo": "CO", "pues si": "CO", "sumerce": "CO", "vaina": "CO",
+    "peru": "PE", "chile": "CL", "argentina": "AR", "mexico": "MX", "colombia": "CO", "po": "CL", "wom": "CL",
+    "luquitas": "AR", "buenos aires": "AR", "capital federal": "AR", "caba": "AR",
 }
 # The ISO currency of each country, for "pesos" and a bare "$".
 COUNTRY_CURRENCY: dict[str, str] = {"PE": "PEN", "CL": "CLP", "AR": "ARS", "MX": "MXN", "CO": "COP"}

@@ -9,9 +9,16 @@ Currency, decided from the words (``country`` is the hint the analyzer found, ""
   100.000 or more written with dots is taken as CLP (the CRM's largest peso market).
 * ``lucas``: slang for a thousand pesos in Chile and Argentina -> x1000, ARS with an Argentine hint, else
   CLP. In Peru a "luca" is one sol, so with a Peruvian hint ``10 lucas`` is 10 PEN.
-* ``palos`` (a million, CL/CO) -> x1,000,000 in the hinted currency. ``mangos`` (AR) -> ARS.
+* ``palos`` (a million, AR/CL/CO) -> x1,000,000 in the hinted currency; "un palo y medio" is 1,500,000,
+  "medio palo" 500,000 (the same for "millón" and "luca"). ``mangos`` (AR) -> ARS.
 * A bare number is a budget only after a cue ("presupuesto", "hasta", "máximo", "no más de", "tengo S/")
-  and then takes the hinted currency or "".
+  and then takes the hinted currency or "". A number grouped in thousands ("1.800.000") is one after
+  "tengo", "cuento con", "dispongo de" too.
+
+Digits: a group of three after a mark is thousands ("1.800.000", "1,800", "1.500"), one or two digits
+are decimals ("39.90", "39,90", "1,8 palos"); with both marks the last one is the decimal mark
+("1.800,50" in AR/CL/CO, "1,800.50" in MX/PE). Before a multiplier ("1,500 palos") three digits after
+the country's decimal mark (the comma in AR/CL/CO, the dot in MX/PE) are decimals.
 """
 
 from __future__ import annotations
@@ -37,11 +44,17 @@ _CURRENCY_BEFORE = r"us\$|u\$s|usd|s/\.?|\$|clp|ars|mxn|cop|pen"
 _MULT = r"mil|k|lucas|luca|lukas|luquitas|millones|millon|palos|palo"
 _CURRENCY_AFTER = (r"soles|sol|dolares|dolar|usd|pesos|peso|lucas|luca|lukas|luquitas|mangos|palos|palo|mxn|clp"
                    r"|ars|cop|pen")
-_BEFORE = re.compile(rf"(?<![a-z0-9])(?P<cur>{_CURRENCY_BEFORE})\s*(?P<num>{_NUM})(?:\s*(?P<mult>{_MULT})\b)?")
+_HALF = r"(?:\s+y\s+medi[oa])"
+_BEFORE = re.compile(rf"(?<![a-z0-9])(?P<cur>{_CURRENCY_BEFORE})\s*(?P<num>{_NUM})(?:\s*(?P<mult>{_MULT})\b"
+                     rf"(?P<half>{_HALF})?)?")
 _AFTER = re.compile(
-    rf"(?<![a-z0-9$/.,])(?P<num>{_NUM}|{_WORDS})\s*(?:(?P<mult>{_MULT})\s*)?(?:de\s+)?(?P<cur>{_CURRENCY_AFTER})?"
-    rf"(?![a-z0-9])"
+    rf"(?<![a-z0-9$/.,])(?P<num>{_NUM}|{_WORDS}|medi[oa])\s*(?:(?P<mult>{_MULT})(?P<half>{_HALF})?\s*)?(?:de\s+)?"
+    rf"(?P<cur>{_CURRENCY_AFTER})?(?P<curhalf>{_HALF})?(?![a-z0-9])"
 )
+# "tengo 1.800.000": an amount grouped in thousands after a word of having or paying.
+_HAVE = re.compile(r"(?:tengo|tendria|cuento con|dispongo de|llego a|puedo poner|junte|ahorre)\s+(?:como\s+|unos\s+)?"
+                   r"(?P<num>\d{1,3}(?:[.,]\d{3})+)(?![\d.,]*\d)(?!\s*(?:gb|gigas?|megas?|mb|mbps|lineas?|%))")
+_DECIMAL_MARK = {"AR": ",", "CL": ",", "CO": ",", "MX": ".", "PE": "."}
 _CUE = re.compile(
     r"(?:presupuesto|hasta|maximo|max|tope|dejas en|deja en|dejamelo en|dejarias en|no mas de|menos de"
     r"|no mayor a|pagar|gastar|alrededor de|unos|como)"
@@ -51,14 +64,24 @@ _CUE = re.compile(
 )
 _MULTIPLIERS = {"mil": 1000, "k": 1000, "lucas": 1000, "luca": 1000, "lukas": 1000, "luquitas": 1000,
                 "millones": 1_000_000, "millon": 1_000_000, "palos": 1_000_000, "palo": 1_000_000}
+_SCALING_CURRENCIES = frozenset({"lucas", "luca", "lukas", "luquitas", "palos", "palo"})
 
 
-def parse_number(raw: str) -> Decimal | None:
-    """``"1.500"``/``"1,500"`` -> 1500, ``"39.90"`` -> 39.90, ``"1.200.000"`` -> 1200000, words too."""
+def parse_number(raw: str, *, country: str = "", before_multiplier: bool = False) -> Decimal | None:
+    """``"1.500"``/``"1,500"`` -> 1500, ``"39.90"`` -> 39.90, ``"1.200.000"`` -> 1200000, words too.
+
+    ``before_multiplier``: a multiplier follows ("1,500 palos"); then three digits after the decimal mark
+    of ``country`` are decimals (1.5), not thousands.
+    """
     raw = raw.strip()
     if not raw:
         return None
+    if raw in {"medio", "media"}:
+        return Decimal("0.5")
     if raw[0].isdigit():
+        single = re.fullmatch(r"(\d{1,3})([.,])(\d{3})", raw)
+        if single and (raw.startswith("0") or before_multiplier and single.group(2) == _DECIMAL_MARK.get(country)):
+            return Decimal(f"{single.group(1)}.{single.group(3)}")
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
             return Decimal(re.sub(r"[.,]", "", raw))
         grouped = re.fullmatch(r"(\d{1,3}(?:[.,]\d{3})+)[.,](\d{1,2})", raw)
@@ -103,11 +126,11 @@ def _currency(cur: str, amount: Decimal, country: str, raw_num: str) -> tuple[De
     if cur in {"lucas", "luca", "lukas", "luquitas"}:
         if country == "PE":
             return amount, "PEN"
-        return amount * 1000, "ARS" if country == "AR" else "CLP"
+        return amount * 1000, COUNTRY_CURRENCY.get(country, "CLP")
     if cur == "mangos":
         return amount, "ARS"
     if cur in {"palos", "palo"}:
-        return amount * 1_000_000, COUNTRY_CURRENCY.get(country, "") if country in {"CL", "CO"} else ""
+        return amount * 1_000_000, COUNTRY_CURRENCY.get(country, "") if country in {"AR", "CL", "CO"} else ""
     if cur in {"pesos", "peso"}:
         return amount, COUNTRY_CURRENCY.get(country, "") if country != "PE" else ""
     if cur == "$":
@@ -125,11 +148,13 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
     """The first budget in ``folded`` (a folded message, punctuation kept), or ``None``."""
     found: list[tuple[int, Money]] = []
     for match in _BEFORE.finditer(folded):
-        amount = parse_number(match.group("num"))
-        if amount is None:
-            continue
         mult = match.group("mult")
         cur = match.group("cur")
+        amount = parse_number(match.group("num"), country=country, before_multiplier=bool(mult))
+        if amount is None:
+            continue
+        if match.group("half"):
+            amount += Decimal("0.5")
         if mult in {"lucas", "luca", "lukas", "luquitas"}:
             value, currency = _currency("lucas", amount, country, match.group("num"))
             found.append((match.start(), Money(value, currency)))
@@ -145,9 +170,14 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
         raw_num = match.group("num")
         if mult == "mil" and not cur and not raw_num[0].isdigit() and raw_num.strip() == "mil":
             continue
-        amount = parse_number(raw_num)
+        scaled = bool(mult) or cur in _SCALING_CURRENCIES
+        if raw_num in {"medio", "media"} and not scaled:
+            continue
+        amount = parse_number(raw_num, country=country, before_multiplier=scaled)
         if amount is None or amount <= 0:
             continue
+        if match.group("half") or (match.group("curhalf") and cur in _SCALING_CURRENCIES):
+            amount += Decimal("0.5")  # "un palo y medio", "dos lucas y media"
         if mult in {"lucas", "luca", "lukas", "luquitas"} or (cur in {"lucas", "luca", "lukas", "luquitas"}):
             value, currency = _currency("lucas", amount, country, raw_num)
             found.append((match.start(), Money(value, currency)))
@@ -160,6 +190,11 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
             continue  # "dos mil" is an amount; "dos" alone is not
         value, currency = _currency(cur or "", amount, country, raw_num)
         found.append((match.start(), Money(value, currency)))
+    if not found:
+        for match in _HAVE.finditer(folded):
+            amount = parse_number(match.group("num"), country=country)
+            if amount is not None and amount >= 1000:
+                found.append((match.start(), Money(*_currency("", amount, country, match.group("num")))))
     if not found:
         for match in _CUE.finditer(folded):
             amount = parse_number(match.group("num"))
