@@ -4,6 +4,12 @@ An item's *core* words are its name without units, colours and its capacity ("iP
 Titanio Negro" -> iphone, 15, pro). Items are ranked by (same category as the message, share of core
 words present, number of core words present); the best rank wins, then capacity, colour, speed, data and
 operator found in the message narrow the set when some item has them.
+
+The kind of thing asked for outranks a brand or model word: "cargador para iphone" names a charger, "case
+para samsung" a case, "mica para el 15 pro" a screen protector. When the message names a kind (charger,
+case, protector, cable, headphones) that some catalog items are, only those items are candidates; the
+brand and model words then rank them (the "iPhone 15 Pro" case before the "iPhone 15" one), and when none
+of them names the brand, all items of that kind are offered.
 """
 
 from __future__ import annotations
@@ -20,6 +26,16 @@ _STOP = frozenset({"de", "a", "con", "y", "el", "la", "gb", "mbps", "mb", "m", "
 _GENERIC = frozenset({"internet", "plan", "movil", "hogar", "tv", "cable", "combo", "digital", "claro",
                       "movistar", "entel", "bitel", "usb", "c", "case", "cargador"})
 _MAX_RESULTS = 12
+# The kinds of accessory a customer asks for, each with the words that name it (folded).
+_KINDS: dict[str, frozenset[str]] = {
+    "charger": frozenset({"cargador", "cargadores", "cargadorcito"}),
+    "case": frozenset({"case", "cases", "funda", "fundas", "carcasa", "carcasas", "estuche", "estuches", "cover"}),
+    "protector": frozenset({"mica", "micas", "protector", "protectores", "templado", "vidrio", "lamina"}),
+    "cable": frozenset({"cable", "cables"}),
+    "headphones": frozenset({"audifonos", "audifono", "auriculares", "auricular", "airpods", "earbuds"}),
+}
+_KIND_WORDS = frozenset().union(*_KINDS.values())
+_ALONG = frozenset({"con", "sin", "trae", "incluye", "viene", "su"})
 
 
 def _pieces(text: str) -> list[str]:
@@ -40,6 +56,12 @@ def match_products(
         present.extend(_PIECES.findall(word))
     present_set = set(present)
     colour_words = set(_PIECES.findall(color)) if color else set()
+    # "el iphone viene con cargador?" asks about the phone: a kind after "con"/"sin"/"trae" is not the ask.
+    kinds_asked = _kinds({w for i, w in enumerate(present) if i == 0 or present[i - 1] not in _ALONG})
+    if kinds_asked:
+        by_kind = _match_kind(present, present_set, catalog, kinds_asked)
+        if by_kind is not None:
+            return by_kind
     ranked: list[tuple[tuple[int, float, int], CatalogItem, set[str]]] = []
     for item in catalog:
         core = []
@@ -52,8 +74,8 @@ def match_products(
             if capacity_value is not None and piece == str(capacity_value):
                 continue
             core.append(piece)
-        if not core:
-            continue
+        if not core or _kinds(set(core)):
+            continue  # an accessory is named by its kind ("cargador"), never by the phone it fits alone
         hit = {p for p in core if p in present_set}
         if not hit or hit <= _GENERIC and len(hit) < 2:
             continue
@@ -81,3 +103,27 @@ def match_products(
     words_hit: set[str] = set().union(*(hit for _item, hit in chosen))
     terms = " ".join(dict.fromkeys(p for p in present if p in words_hit))
     return tuple(item.id for item, _hit in chosen[:_MAX_RESULTS]), terms
+
+
+def _kinds(words: set[str]) -> set[str]:
+    return {kind for kind, names in _KINDS.items() if names & words}
+
+
+def _match_kind(present: list[str], present_set: set[str], catalog: Sequence[CatalogItem], kinds_asked: set[str]
+                ) -> tuple[tuple[str, ...], str] | None:
+    """The items of the kind asked for, best named first; ``None`` when the catalog has none of that kind."""
+    scored: list[tuple[int, int, CatalogItem, set[str]]] = []
+    for position, item in enumerate(catalog):
+        pieces = set(_pieces(item.name))
+        if not _kinds(pieces) & kinds_asked:
+            continue
+        hit = (pieces - _STOP) & present_set
+        scored.append((len(hit - _KIND_WORDS), -position, item, hit))
+    if not scored:
+        return None
+    best = max(score for score, _p, _item, _hit in scored)
+    chosen = sorted(((position, item, hit) for score, position, item, hit in scored if score == best),
+                    key=lambda row: -row[0])
+    words_hit: set[str] = set().union(*(hit for _p, _item, hit in chosen))
+    terms = " ".join(dict.fromkeys(p for p in present if p in words_hit))
+    return tuple(item.id for _p, item, _hit in chosen[:_MAX_RESULTS]), terms
