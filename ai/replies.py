@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
-
+from ai.budget import budget_reply
 from ai.decide import Action, Decision, Known, decide
 from ai.grounding import as_decimal
 from ai.types import Analysis, CatalogItem, Intent, LeadState, Turn
@@ -166,6 +165,13 @@ def handoff(name: str | None = None) -> str:
     return f"{who}Una persona de nuestro equipo te responderá en breve 🙌"
 
 
+def qualified(name: str | None = None) -> str:
+    """The final confirmation of a qualification, by the customer's first name when known."""
+    first = _first_name(name)
+    who = f"¡Gracias, {first}!" if first else "¡Gracias!"
+    return f"{who} Un asesor de ventas te contactará en breve para cerrar los detalles. 🙌"
+
+
 def thanks_goodbye(name: str | None = None) -> str:
     first = _first_name(name)
     who = f"¡Gracias a ti, {first}!" if first else "¡Gracias a ti!"
@@ -259,7 +265,10 @@ def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem
     parts: list[str] = []
     intent = analysis.intent
     in_stock = [i for i in hits if i.stock is None or i.stock > 0]
-    if decision.action == Action.ANSWER:
+    sold = budget_reply(analysis, hits, name=name) if decision.action not in HANDOVER_ACTIONS else ""
+    if sold:
+        parts.append(sold)  # a budget for what was asked: the quote, or the closest fits and the difference
+    elif decision.action == Action.ANSWER:
         if intent == Intent.THANKS_GOODBYE:
             return thanks_goodbye(name)
         if intent == Intent.COVERAGE_QUERY:
@@ -283,7 +292,7 @@ def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem
             else:
                 parts.append(product_list(hits, name=name, wholesale=wholesale))
     elif decision.action == Action.CREATE_OR_UPDATE_LEAD:
-        parts.append(_("Thank you! A sales adviser will contact you shortly to close the details. 🙌"))
+        parts.append(qualified(name))
     if intent == Intent.GREETING and not parts:
         parts.append(greeting(name, disclose_assistant=False))
     if decision.missing:

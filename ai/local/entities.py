@@ -72,6 +72,12 @@ def service_type(norm: Normalized, c: Compiled) -> str:
         found.add(value)
         if value == "device" and match.group(0) not in c.weak_device_words:
             strong_device = True
+    words = set(norm.words)
+    if not _HOME_CUES & words and (
+            not found and (_NEW_LINE_CUES & words or "minutos" in words and words & {"ilimitados", "libres", "gigas"})
+            or "internet_home" in found and found <= {"internet_home", "mobile", "device"}
+            and (_MOBILE_CUES | _PHONE_WORDS) & words):
+        return "mobile"  # "internet pal celu", "plan de internet movil", "me cambio a WOM", "portarme a Entel"
     if not found:
         return ""
     if "internet_home" in found and "tv" in found:
@@ -84,6 +90,18 @@ def service_type(norm: Normalized, c: Compiled) -> str:
                 return "device"
             return value
     return sorted(found)[0]
+
+
+# Words of a mobile line ("movil", "celu", "minutos", WOM: Chile's mobile-only operator, "portarme").
+_MOBILE_CUES = frozenset({"movil", "moviles", "celu", "celus", "minutos", "portabilidad", "portarme", "portarse",
+                          "portar", "portarte", "portarnos", "wom", "chip", "chips", "gigas", "postpago", "prepago",
+                          "esim", "5g", "4g"})
+# Alone, these ask for a mobile line: "me cambio a WOM", "quiero portarme".
+_NEW_LINE_CUES = frozenset({"wom", "portarme", "portarse", "portar", "portarte", "portarnos", "movil", "moviles"})
+_PHONE_WORDS = frozenset({"celular", "celulares", "cel", "telefono", "smartphone"})
+# Words of a home service: with one of them, "internet" stays the home's.
+_HOME_CUES = frozenset({"hogar", "casa", "fibra", "wifi", "fijo", "depa", "departamento", "router", "modem",
+                        "instalacion", "instalar", "instalen", "megas", "mbps", "oficina", "negocio"})
 
 
 def _mobile_is_plan(norm: Normalized) -> bool:

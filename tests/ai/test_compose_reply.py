@@ -43,7 +43,7 @@ CASES = [
      "¡Hola! 👋 ¿En qué te puedo ayudar hoy?\n\n" + replies.ask_for(["interest", "name"])),
     ("hello from a known customer", reading(Intent.GREETING), [], MARIA_IN_MIRAFLORES, 0,
      Action.CREATE_OR_UPDATE_LEAD, "qualified",
-     "¡Gracias! Un asesor de ventas te contactará en breve para cerrar los detalles. 🙌"),
+     "¡Gracias, María! Un asesor de ventas te contactará en breve para cerrar los detalles. 🙌"),
     ("a complaint", reading(Intent.COMPLAINT, sentiment=Sentiment.NEGATIVE, score=-0.8), [], MARIA, 0,
      Action.ESCALATE_TO_HUMAN, "complaint", replies.handoff("María")),
     ("a support issue", reading(Intent.SUPPORT_ISSUE), [], NOBODY, 0,

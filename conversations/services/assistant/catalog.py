@@ -1,8 +1,9 @@
 """The catalog as plain data for the AI library, and the items a customer's turn points at.
 
 Operators' products become ``ai.types.CatalogItem``s (kept in this process while the catalog's
-version holds); ``turn_hits`` finds the items a turn names, and ``with_earlier_products`` narrows
-"el de 256 negro" to the products of the turns before it.
+version holds); ``turn_hits`` finds the items a turn names (and, with a budget below all of them, the
+other items of their kind it covers), and ``with_earlier_products`` narrows "el de 256 negro" (or "tengo
+90 soles") to the products of the turns before it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import replace
 from django.db import connection
 from django.db.models import Count, Max
 
+from ai.budget import price_of
 from ai.types import Analysis, CatalogItem, Intent
 from conversations.models import Conversation, Message
 from core.text import tokens
@@ -73,7 +75,7 @@ def with_earlier_products(analysis: Analysis, conversation: Conversation, before
     e = analysis.entities
     if e.products or e.service_type:
         return analysis
-    follow_up = e.capacity_gb or e.color or analysis.intent in (
+    follow_up = e.capacity_gb or e.color or e.budget or analysis.intent in (
         Intent.PRICE_QUERY, Intent.STOCK_QUERY, Intent.PURCHASE_INTENT, Intent.COMPARISON)
     if not follow_up:
         return analysis
@@ -83,7 +85,13 @@ def with_earlier_products(analysis: Analysis, conversation: Conversation, before
     )
     by_id = {item.id: item for item in catalog}
     for flags in earlier:
-        ids = [i for i in ((flags or {}).get("entities", {}).get("products") or []) if i in by_id]
+        said = (flags or {}).get("entities", {})
+        ids = [i for i in (said.get("products") or []) if i in by_id]
+        if not ids and e.budget and said.get("service_type"):
+            # "quiero internet" then "tengo 90 soles": the budget is for that kind of service
+            ids = [i.id for i in catalog if i.category == said["service_type"]
+                   and (not said.get("operator") or i.operator == said["operator"])
+                   and (not said.get("speed_mbps") or i.attributes.get("speed_mbps") == said["speed_mbps"])]
         if not ids:
             continue
         items = [by_id[i] for i in ids]
@@ -103,7 +111,7 @@ def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") ->
     by_id = {item.id: item for item in catalog}
     hits = [by_id[i] for i in analysis.entities.products if i in by_id]
     if hits:
-        return hits
+        return [*hits, *_budget_alternatives(analysis, hits, catalog)]
     e = analysis.entities
     if e.service_type:
         pool = [i for i in catalog if i.category == e.service_type and (not e.operator or i.operator == e.operator)]
@@ -116,3 +124,15 @@ def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") ->
             pool = [i for i in pool if i.attributes.get("data_gb") == e.data_gb] or pool
         return sorted(pool, key=lambda i: i.price)[:5]
     return []
+
+
+def _budget_alternatives(analysis: Analysis, hits: list[CatalogItem], catalog: list[CatalogItem]
+                         ) -> list[CatalogItem]:
+    """A budget below every item named: the other items of their kind within it (``ai.budget`` picks)."""
+    budget = analysis.entities.budget
+    if budget is None or any(price_of(h) <= budget.amount for h in hits):
+        return []
+    named = {h.id for h in hits}
+    categories = {h.category for h in hits}
+    return [i for i in catalog if i.id not in named and i.category in categories
+            and (not budget.currency or i.currency == budget.currency) and price_of(i) <= budget.amount]

@@ -54,6 +54,15 @@ def _record_analysis(message: Message, analysis: Analysis, burst: list[tuple[int
     message.save(update_fields=["intent", "sentiment", "ai_flags", "updated_at"])
 
 
+def _record_mobile_plan(lead: Lead, analysis: Analysis) -> None:
+    """A turn that asks for a mobile plan ("mejor solo un plan con gigas", "me porto a Entel") moves a lead
+    that had no product chosen from a phone or home internet to mobile: the service asked for last wins."""
+    if analysis.entities.service_type != "mobile" or lead.service_type in ("mobile", "combo") or lead.product_id:
+        return
+    lead.service_type = "mobile"
+    lead.save(update_fields=["service_type", "updated_at"])
+
+
 def conversation_apply_turn(*, conversation: Conversation, message: Message, turn: CustomerTurn) -> AppliedTurn | None:
     """Decide and compose the reply from what was known before the turn, then apply the turn.
 
@@ -86,6 +95,8 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
             message_id=message.pk, source=conversation.channel, create=composed.decision.create_lead,
             product=product, operator=operator, locked=True,
         )
+        if lead is not None:
+            _record_mobile_plan(lead, turn.analysis)
         fields = ["ai_low_confidence_streak", "updated_at"]
         conversation.ai_low_confidence_streak = (
             conversation.ai_low_confidence_streak + 1 if is_unsure(turn.analysis) else 0)
