@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from conversations.events import publish_message_event, publish_message_with_conversation
 from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
 from conversations.services.accounts import channel_account_for_event, client_for_account
+from conversations.services.choices import reply_match
 from core import events
 from core.phones import provider_phone
 from integrations.base import (
@@ -133,18 +134,27 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
     if target:
         reply_to = Message.objects.filter(channel_account=account, provider_message_id=target).first()
     media = event.media[0] if event.media else None
+    kind, text, interactive_id, payload = event.type, _message_text(event, media), event.interactive_id, {}
+    if not event.is_echo and event.type in (MessageType.TEXT, MessageType.INTERACTIVE):
+        # A tap on our buttons or list, or "1" / the option's words typed back: the same structured answer.
+        choice = reply_match(conversation=conversation, text=text, interactive_id=event.interactive_id)
+        if choice is not None:
+            kind, text, interactive_id = MessageType.INTERACTIVE, choice.title, choice.id
+            payload = {"reply": {"id": choice.id, "title": choice.title,
+                                 **({"typed": choice.typed} if choice.typed else {})}}
     message = Message.objects.create(
         conversation=conversation,
         channel_account=account,
         direction=Message.Direction.OUT if event.is_echo else Message.Direction.IN,
         sender=Message.Sender.AGENT if event.is_echo else Message.Sender.CUSTOMER,
-        type=event.type,
-        text=_message_text(event, media),
+        type=kind,
+        text=text,
+        payload=payload,
         media_state=Message.MediaState.PENDING if media and event.type in MEDIA_TYPES else "",
         media_ref=_media_ref_dict(media) if media else {},
         media_mime=media.mime_type if media else "",
         location=_location_dict(event),
-        interactive_id=event.interactive_id,
+        interactive_id=interactive_id,
         provider_message_id=event.external_id,
         reply_to=reply_to,
         reply_to_external_id=target,

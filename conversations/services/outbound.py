@@ -14,7 +14,9 @@ import logging
 import mimetypes
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -37,7 +39,7 @@ from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import events, ratelimit
 from core.errors import ApplicationError
 from core.media import media_signed_query, public_base_url_is_local
-from integrations.base import MessageType, Provider, SendResult
+from integrations.base import Button, ListRow, Location, MessageType, Provider, SendResult
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -101,11 +103,18 @@ def message_send(
     document: File | None = None,
     filename: str = "",
     media_kind: str = Message.Type.DOCUMENT,
+    buttons: Sequence[Button] = (),
+    rows: Sequence[ListRow] = (),
+    list_button: str = "",
+    location: Location | None = None,
 ) -> Message:
     """Queue a message to the customer of ``conversation`` and send it after commit.
 
     With ``document`` (a file, e.g. a PDF quote) the message carries it as media of ``media_kind``
     and ``text`` is its caption; the provider fetches it from ``PUBLIC_BASE_URL`` + the media URL.
+    Rich content: ``buttons`` (reply buttons) or ``rows`` (a list opened by ``list_button``) after the
+    ``text``, or a ``location`` pin (``text`` then only names it). Each channel sends what it supports and
+    words the rest (numbered options, a map link); the customer's choice comes back with the option's id.
     """
     conversation = (
         Conversation.objects.select_for_update(of=("self",)).select_related("channel_account", "assignee")
@@ -117,6 +126,11 @@ def message_send(
         raise ApplicationError(_("Write a message."), code="empty_message")
     if document is not None and template is not None:
         raise ApplicationError(_("A template cannot carry a file."), code="invalid_template")
+    rich = _rich_payload(buttons=buttons, rows=rows, list_button=list_button)
+    if (rich or location is not None) and (template is not None or document is not None):
+        raise ApplicationError(_("Options and locations go in a message of their own."), code="invalid_rich")
+    if rich and not text:
+        raise ApplicationError(_("Write a message."), code="empty_message")
     human_agent = False
     if template is None:
         human_agent = _check_window(conversation=conversation, human=sender == Message.Sender.AGENT)
@@ -136,8 +150,11 @@ def message_send(
         direction=Message.Direction.OUT,
         sender=sender,
         author=actor,
-        type=Message.Type.TEMPLATE if template else (media_kind if document is not None else Message.Type.TEXT),
+        type=_message_type(template=template, document=document, media_kind=media_kind, rich=rich,
+                           location=location),
         text=text,
+        payload=rich,
+        location=_location_payload(location),
         template=template,
         template_variables=variables,
         status=Message.Status.QUEUED,
@@ -168,6 +185,37 @@ def message_send(
 
     transaction.on_commit(lambda: send_message.delay(message.pk))
     return message
+
+
+def _rich_payload(*, buttons: Sequence[Button], rows: Sequence[ListRow], list_button: str) -> dict[str, Any]:
+    if buttons and rows:
+        raise ApplicationError(_("Send buttons or a list, not both."), code="invalid_rich")
+    if buttons:
+        return {"buttons": [{"id": b.id, "title": b.title} for b in buttons]}
+    if rows:
+        return {"list": {"button": list_button or "Ver opciones",
+                         "rows": [{"id": r.id, "title": r.title, "description": r.description} for r in rows]}}
+    return {}
+
+
+def _location_payload(location: Location | None) -> dict[str, Any]:
+    if location is None:
+        return {}
+    return {k: v for k, v in {"latitude": location.latitude, "longitude": location.longitude,
+                              "name": location.name, "address": location.address}.items() if v not in ("", None)}
+
+
+def _message_type(*, template: MessageTemplate | None, document: File | None, media_kind: str,
+                  rich: dict[str, Any], location: Location | None) -> str:
+    if template is not None:
+        return Message.Type.TEMPLATE
+    if document is not None:
+        return media_kind
+    if rich:
+        return Message.Type.INTERACTIVE
+    if location is not None:
+        return Message.Type.LOCATION
+    return Message.Type.TEXT
 
 
 def _render_template(body: str, variables: list[str]) -> str:
@@ -207,6 +255,9 @@ def _call_provider(message: Message) -> SendResult:
             )
         if message.media and message.type in _MEDIA_TYPES:
             return _send_media(client, message, to)
+        rich = _send_rich(client, message, to)
+        if rich is not None:
+            return rich
         reply_to = message.reply_to.provider_message_id if message.reply_to_id else ""
         return client.send_text(
             to=to, body=message.text, reply_to=reply_to, human_agent=bool(message.ai_flags.get("human_agent_tag"))
@@ -251,6 +302,35 @@ def _send_media(client: object, message: Message, to: str) -> SendResult:
     else:
         kwargs["caption"] = message.text
     return client.send_media(**kwargs)  # type: ignore[attr-defined]
+
+
+def _send_rich(client: object, message: Message, to: str) -> SendResult | None:
+    """Buttons, a list or a location pin, through the client (which words what its channel lacks)."""
+    extra: dict[str, object] = {}
+    if message.channel_account.provider == Provider.INSTAGRAM:
+        extra["human_agent"] = bool(message.ai_flags.get("human_agent_tag"))
+    try:
+        return _send_rich_checked(client, message, to, extra)
+    except ValueError as exc:  # options over the channel's limits: refused before anything was sent
+        raise PermanentError(f"rich message refused: {exc}", code="invalid_content") from exc
+
+
+def _send_rich_checked(client: object, message: Message, to: str, extra: dict[str, object]) -> SendResult | None:
+    payload = message.payload or {}
+    if message.type == Message.Type.INTERACTIVE and payload.get("buttons"):
+        buttons = [Button(str(b["id"]), str(b["title"])) for b in payload["buttons"]]
+        return client.send_buttons(to=to, body=message.text, buttons=buttons, **extra)  # type: ignore[attr-defined]
+    if message.type == Message.Type.INTERACTIVE and payload.get("list"):
+        listed = payload["list"]
+        rows = [ListRow(str(r["id"]), str(r["title"]), str(r.get("description") or "")) for r in listed["rows"]]
+        return client.send_list(  # type: ignore[attr-defined]
+            to=to, body=message.text, button=str(listed.get("button") or ""), rows=rows, **extra)
+    if message.type == Message.Type.LOCATION and message.location:
+        place = message.location
+        return client.send_location(  # type: ignore[attr-defined]
+            to=to, latitude=float(place["latitude"]), longitude=float(place["longitude"]),
+            name=str(place.get("name") or ""), address=str(place.get("address") or ""), **extra)
+    return None
 
 
 def message_deliver(*, message_id: int) -> DeliveryOutcome:
@@ -322,7 +402,16 @@ def message_retry(*, actor: User, message: Message) -> Message:
     ):
         raise ApplicationError(_("Only a failed message can be sent again."), code="not_failed")
     media = message.media if message.media and message.type in _MEDIA_TYPES else None
+    payload = message.payload or {}
+    place = message.location if message.type == Message.Type.LOCATION and message.location else None
     return message_send(conversation=message.conversation, text=message.text, actor=actor,
                         template=message.template, variables=message.template_variables,
                         document=media, filename=message.media_ref.get("filename", "") if media else "",
-                        media_kind=message.type)
+                        media_kind=message.type,
+                        buttons=[Button(str(b["id"]), str(b["title"])) for b in payload.get("buttons") or []],
+                        rows=[ListRow(str(r["id"]), str(r["title"]), str(r.get("description") or ""))
+                              for r in (payload.get("list") or {}).get("rows") or []],
+                        list_button=str((payload.get("list") or {}).get("button") or ""),
+                        location=Location(float(place["latitude"]), float(place["longitude"]),
+                                          str(place.get("name") or ""), str(place.get("address") or ""))
+                        if place else None)

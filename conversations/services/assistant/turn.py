@@ -15,6 +15,7 @@ from ai.types import Analysis, CatalogItem, LeadState, Turn
 from conversations.models import Conversation, Message
 from conversations.services.assistant.bursts import burst_text, history_and_burst
 from conversations.services.assistant.catalog import active_catalog, turn_hits, with_earlier_products
+from conversations.services.assistant.options import with_chosen_option
 from leads.models import Contact, CustomerType, Lead
 from leads.services import is_real_name
 
@@ -36,6 +37,7 @@ def turn_read(*, conversation: Conversation, message: Message, subject: str) -> 
     analysis = analyze_text(text, history=history, catalog=catalog,
                             context={"catalog": [i.name for i in catalog][:200]}, subject=subject)
     analysis = with_earlier_products(analysis, conversation, message.pk, catalog, text)
+    analysis = with_chosen_option(analysis, message, catalog)  # a tap on our buttons or list means its option
     return CustomerTurn(text=text, history=history, burst=burst, analysis=analysis,
                         hits=turn_hits(analysis, catalog, text))
 

@@ -1,0 +1,230 @@
+"""Rich WhatsApp replies through the real, signed webhook path: reply buttons on a greeting, a list of variants,
+the product's photo, the store's pin; a tap (or a typed "2") coming back as the option it chose, which the
+assistant acts on. Meta's Graph API and Twilio's REST API are local fakes that record what they receive."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from werkzeug import Response
+
+from conversations.models import Conversation, Message
+from operators.models import ProductImage
+from tests.conversations.conftest import PHONE_NUMBER_ID, drain, now_ts, twilio_params, wa_payload, wa_text
+from tests.operators.factories import OperatorFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+_ids = itertools.count(1)
+GRAPH_SEND = f"/{PHONE_NUMBER_ID}/messages"
+
+
+def png_bytes(colour: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def graph(httpserver, settings):
+    """A fake Graph API: every send accepted with a fresh wamid; ``graph.sent()`` the JSON bodies, in order."""
+    settings.META_GRAPH_BASE_URL = httpserver.url_for("").rstrip("/")
+
+    def accept(_request):
+        return Response(json.dumps({"messaging_product": "whatsapp", "messages": [{"id": f"wamid.OUT{next(_ids)}"}]}),
+                        content_type="application/json")
+
+    httpserver.expect_request(GRAPH_SEND, method="POST").respond_with_handler(accept)
+    httpserver.sent = lambda: [request.get_json() for request, _ in httpserver.log]
+    return httpserver
+
+
+@pytest.fixture
+def twilio_api(httpserver, settings):
+    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
+
+    def accept(_request):
+        return Response(f'{{"sid": "SMf{next(_ids):031d}", "status": "queued"}}', status=201,
+                        content_type="application/json")
+
+    httpserver.expect_request("/2010-04-01/Accounts/AC" + "1" * 32 + "/Messages.json",
+                              method="POST").respond_with_handler(accept)
+    httpserver.forms = lambda: [request.form for request, _ in httpserver.log]
+    return httpserver
+
+
+def wa_button_reply(button_id: str, title: str, *, context: str = "") -> dict:
+    message = {"from": "51987654321", "id": f"wamid.IN{next(_ids)}", "timestamp": now_ts(), "type": "interactive",
+               "interactive": {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}}
+    if context:
+        message["context"] = {"from": "51940111222", "id": context}
+    return message
+
+
+def wa_list_reply(row_id: str, title: str, description: str = "") -> dict:
+    return {"from": "51987654321", "id": f"wamid.IN{next(_ids)}", "timestamp": now_ts(), "type": "interactive",
+            "interactive": {"type": "list_reply",
+                            "list_reply": {"id": row_id, "title": title, "description": description}}}
+
+
+@pytest.fixture
+def iphones(media_root):
+    apple = OperatorFactory(name="Apple", slug="apple")
+    black = ProductFactory(operator=apple, category="device", name="iPhone 15 128 GB negro", brand="Apple",
+                           capacity_gb=128, color="negro", price=Decimal("3899.00"), stock=4)
+    blue = ProductFactory(operator=apple, category="device", name="iPhone 15 256 GB azul", brand="Apple",
+                          capacity_gb=256, color="azul", price=Decimal("4399.00"), stock=2)
+    ProductImage.objects.create(product=blue, image=SimpleUploadedFile("iphone-azul.png", png_bytes("blue")))
+    return black, blue
+
+
+def test_greeting_gets_reply_buttons_on_whatsapp_cloud_api(post_meta, graph):
+    post_meta(wa_payload(wa_text("wamid.IN-hello", "Hola")))
+    drain()
+
+    [body] = graph.sent()
+    assert body["type"] == "interactive" and body["to"] == "51987654321"
+    assert body["interactive"]["type"] == "button"
+    assert "Hola" in body["interactive"]["body"]["text"]
+    assert body["interactive"]["action"] == {"buttons": [
+        {"type": "reply", "reply": {"id": "menu:products", "title": "Ver productos"}},
+        {"type": "reply", "reply": {"id": "menu:agent", "title": "Hablar con un asesor"}},
+    ]}
+    sent = Message.objects.get(direction="out")
+    assert sent.type == "interactive" and sent.payload["buttons"][1]["id"] == "menu:agent"
+
+
+def test_hablar_con_un_asesor_tap_comes_back_structured_and_hands_over(post_meta, graph):
+    post_meta(wa_payload(wa_text("wamid.IN-hello2", "Hola")))
+    drain()
+    offered = Message.objects.get(direction="out")
+
+    answer = post_meta(wa_payload(wa_button_reply("menu:agent", "Hablar con un asesor",
+                                                  context=offered.provider_message_id)))
+    assert answer.status_code == 200
+    drain()
+
+    tap = Message.objects.filter(direction="in").latest("pk")
+    assert (tap.type, tap.interactive_id, tap.text) == ("interactive", "menu:agent", "Hablar con un asesor")
+    assert tap.payload == {"reply": {"id": "menu:agent", "title": "Hablar con un asesor"}}
+    assert tap.reply_to_id == offered.pk
+    assert tap.ai_flags.get("intent") == "human_request" or tap.intent == "human_request"
+    assert Conversation.objects.get().needs_human
+    last = graph.sent()[-1]
+    assert last["type"] == "text" and "persona" in last["text"]["body"]
+
+
+def test_ver_productos_tap_answers_with_a_list_of_the_catalog(post_meta, graph, iphones):
+    post_meta(wa_payload(wa_text("wamid.IN-hello3", "Hola")))
+    drain()
+    post_meta(wa_payload(wa_button_reply("menu:products", "Ver productos")))
+    drain()
+
+    last = graph.sent()[-1]
+    assert last["type"] == "interactive" and last["interactive"]["type"] == "list"
+    assert last["interactive"]["action"]["button"] == "Ver categorías"
+    rows = last["interactive"]["action"]["sections"][0]["rows"]
+    assert {"id": "category:device", "title": "Equipos"} in rows
+
+
+def test_several_variants_are_offered_as_a_list_and_the_chosen_row_gets_its_photo(post_meta, graph, iphones, client):
+    black, blue = iphones
+    post_meta(wa_payload(wa_text("wamid.IN-ask", "Hola, tienen el iphone 15?")))
+    drain()
+
+    offer = graph.sent()[-1]
+    assert offer["type"] == "interactive" and offer["interactive"]["type"] == "list"
+    assert offer["interactive"]["action"]["button"] == "Ver opciones"
+    assert offer["interactive"]["action"]["sections"] == [{"rows": [
+        {"id": f"product:{black.pk}", "title": "iPhone 15 128 GB negro", "description": "iPhone 15 128 GB negro · S/ 3,899.00"},
+        {"id": f"product:{blue.pk}", "title": "iPhone 15 256 GB azul", "description": "iPhone 15 256 GB azul · S/ 4,399.00"},
+    ]}]
+
+    before = len(graph.sent())
+    post_meta(wa_payload(wa_list_reply(f"product:{blue.pk}", "iPhone 15 256 GB azul", "S/ 4,399.00")))
+    drain()
+
+    choice = Message.objects.filter(direction="in").latest("pk")
+    assert (choice.type, choice.interactive_id) == ("interactive", f"product:{blue.pk}")
+    answer, photo = graph.sent()[before:]
+    assert answer["type"] == "text" and "4,399.00" in answer["text"]["body"]
+    assert photo["type"] == "image"
+    assert photo["image"]["caption"] == "iPhone 15 256 GB azul: S/ 4,399.00"
+    link = urlsplit(photo["image"]["link"])
+    assert f"{link.scheme}://{link.netloc}" == "https://crm.example.com"
+    # The link Meta fetches works without a session, and is the photo.
+    fetched = client.get(f"{link.path}?{link.query}", secure=True)
+    assert fetched.status_code == 200 and fetched["Content-Type"] == "image/png"
+    assert b"".join(fetched.streaming_content) == png_bytes("blue")
+    stored = Message.objects.filter(direction="out", type="image").get()
+    assert stored.sender == "ai" and stored.media_state == "stored"
+
+
+def test_a_photo_without_a_public_address_is_left_out_rather_than_failing(post_meta, graph, iphones, settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    black, blue = iphones
+    post_meta(wa_payload(wa_list_reply(f"product:{blue.pk}", "iPhone 15 256 GB azul")))
+    drain()
+
+    assert [body["type"] for body in graph.sent()] == ["text"]
+    assert not Message.objects.filter(status="failed").exists()
+
+
+def test_twilio_gets_numbered_options_and_a_typed_number_is_the_choice(post_twilio, twilio_api):
+    post_twilio(twilio_params(MessageSid="SM" + "1" * 32, Body="Hola"))
+    drain()
+
+    [offer] = twilio_api.forms()
+    assert offer["Body"].endswith("\n\n1. Ver productos\n2. Hablar con un asesor\n\nResponde con el número de tu opción.")
+    assert "ContentSid" not in offer
+
+    post_twilio(twilio_params(MessageSid="SM" + "2" * 32, Body="2"))
+    drain()
+
+    typed = Message.objects.filter(direction="in").latest("pk")
+    assert (typed.type, typed.interactive_id, typed.text) == ("interactive", "menu:agent", "Hablar con un asesor")
+    assert typed.payload["reply"]["typed"] == "2"
+    assert Conversation.objects.get().needs_human
+
+
+def test_twilio_quick_reply_button_payload_comes_back_structured(post_twilio, twilio_api):
+    post_twilio(twilio_params(MessageSid="SM" + "3" * 32, Body="Hablar con un asesor", MessageType="button",
+                              ButtonText="Hablar con un asesor", ButtonPayload="menu:agent"))
+    drain()
+
+    tap = Message.objects.get(direction="in")
+    assert (tap.type, tap.interactive_id) == ("interactive", "menu:agent")
+    assert Conversation.objects.get().needs_human
+
+
+def test_twilio_photo_goes_as_media_url_with_the_caption(post_twilio, twilio_api, iphones, client):
+    black, blue = iphones
+    post_twilio(twilio_params(MessageSid="SM" + "4" * 32, Body="precio del iphone 15 256 GB azul"))
+    drain()
+
+    photo = twilio_api.forms()[-1]
+    assert photo["Body"] == "iPhone 15 256 GB azul: S/ 4,399.00"
+    link = urlsplit(photo["MediaUrl"])
+    assert link.netloc == "crm.example.com"
+    assert client.get(f"{link.path}?{link.query}", secure=True).status_code == 200
+
+
+def test_a_number_without_options_offered_stays_plain_text(post_twilio, twilio_api):
+    post_twilio(twilio_params(MessageSid="SM" + "5" * 32, Body="2"))
+    drain()
+
+    typed = Message.objects.get(direction="in")
+    assert (typed.type, typed.interactive_id, typed.payload) == ("text", "", {})
+
