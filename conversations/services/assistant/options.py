@@ -79,12 +79,16 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _product_row(item: CatalogItem) -> ListRow:
+    """The name as the title; the price as the description, after the full name when the title cut it."""
+    price = format_money(item.price, item.currency)
+    title = _clip(item.name, ROW_TITLE_MAX)
+    description = price if title == item.name else _clip(f"{item.name} · {price}", ROW_DESCRIPTION_MAX)
+    return ListRow(f"product:{item.id}", title, description)
+
+
 def _product_rows(items: list[CatalogItem]) -> tuple[ListRow, ...]:
-    return tuple(
-        ListRow(f"product:{item.id}", _clip(item.name, ROW_TITLE_MAX),
-                _clip(f"{item.name} · {format_money(item.price, item.currency)}", ROW_DESCRIPTION_MAX))
-        for item in items[:MAX_ROWS]
-    )
+    return tuple(_product_row(item) for item in items[:MAX_ROWS])
 
 
 def _category_rows(catalog: list[CatalogItem]) -> tuple[ListRow, ...]:
