@@ -45,7 +45,7 @@ def _value(item: CatalogItem) -> int:
 @dataclass(frozen=True)
 class BudgetFit:
     budget: Money
-    within: tuple[CatalogItem, ...]  # the items asked for that the budget covers, cheapest first
+    within: tuple[CatalogItem, ...]  # the items asked for that the budget covers, the most value first
     closest: tuple[CatalogItem, ...]  # when none: other items within the budget, the best fit first
     cheapest_over: CatalogItem | None  # when none: the cheapest item asked for
 
@@ -62,18 +62,23 @@ def fit_to_budget(matched: Sequence[CatalogItem], others: Sequence[CatalogItem],
     asked = [i for i in matched if _in_stock(i) and _same_currency(i, budget)]
     if not asked or budget.amount <= 0:
         return None
-    within = sorted((i for i in asked if price_of(i) <= budget.amount), key=price_of)
+    # The most the budget buys first (speed, data, capacity), the cheapest of equal value first.
+    within = sorted((i for i in asked if price_of(i) <= budget.amount), key=lambda i: (-_value(i), price_of(i)))
     if within:
         return BudgetFit(budget, tuple(within), (), None)
     asked_ids = {i.id for i in asked}
     categories = {i.category for i in asked}
     candidates = [i for i in others if i.id not in asked_ids and _in_stock(i) and _same_currency(i, budget)
                   and i.category in categories and price_of(i) <= budget.amount]
-    operators = {i.operator for i in asked if i.operator}
-    # The most value for the money first (speed, data, capacity), the same operator before another, then
-    # the price closest to the budget.
-    closest = sorted(candidates, key=lambda i: (-_value(i), i.operator not in operators, -price_of(i)))
+    closest = rank_fits(asked, candidates)
     return BudgetFit(budget, (), tuple(closest[:MAX_FITS]), min(asked, key=price_of))
+
+
+def rank_fits(asked: Sequence[CatalogItem], candidates: Sequence[CatalogItem]) -> list[CatalogItem]:
+    """``candidates`` the best fit first: the most value (speed, data, capacity), the operator of the items
+    asked for before another, then the price closest to the budget (the highest)."""
+    operators = {i.operator for i in asked if i.operator}
+    return sorted(candidates, key=lambda i: (-_value(i), i.operator not in operators, -price_of(i)))
 
 
 def _line(item: CatalogItem) -> str:

@@ -65,3 +65,8 @@ def test_compose_reply_sells_to_the_budget_instead_of_handing_the_lead_to_an_adv
 def test_the_final_confirmation_uses_the_first_name():
     assert replies.qualified("maría quispe").startswith("¡Gracias, María!")
     assert replies.qualified(None).startswith("¡Gracias!")
+
+
+def test_a_generous_budget_offers_the_most_it_buys_first():
+    fit = fit_to_budget(CATALOG, [], Money(Decimal("115"), "PEN"))
+    assert [i.id for i in fit.within[:3]] == ["bitel-200", "entel-200", "bitel-100"]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from django.db import connection
 from django.db.models import Count, Max
 
-from ai.budget import price_of
+from ai.budget import MAX_FITS, price_of, rank_fits
 from ai.types import Analysis, CatalogItem, Intent
 from conversations.models import Conversation, Message
 from core.text import tokens
@@ -111,7 +111,8 @@ def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") ->
     by_id = {item.id: item for item in catalog}
     hits = [by_id[i] for i in analysis.entities.products if i in by_id]
     if hits:
-        return [*hits, *_budget_alternatives(analysis, hits, catalog)]
+        # the fits within a budget first: a list to choose from shows them before what the budget misses
+        return [*_budget_alternatives(analysis, hits, catalog), *hits]
     e = analysis.entities
     if e.service_type:
         pool = [i for i in catalog if i.category == e.service_type and (not e.operator or i.operator == e.operator)]
@@ -134,5 +135,6 @@ def _budget_alternatives(analysis: Analysis, hits: list[CatalogItem], catalog: l
         return []
     named = {h.id for h in hits}
     categories = {h.category for h in hits}
-    return [i for i in catalog if i.id not in named and i.category in categories
-            and (not budget.currency or i.currency == budget.currency) and price_of(i) <= budget.amount]
+    return rank_fits(hits, [i for i in catalog if i.id not in named and i.category in categories
+                            and (not budget.currency or i.currency == budget.currency)
+                            and price_of(i) <= budget.amount and (i.stock is None or i.stock > 0)])[:MAX_FITS]

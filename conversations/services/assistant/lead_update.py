@@ -3,13 +3,13 @@ services), the conversation's low-confidence streak and, on a hand-over, its pri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 
 from ai.decide import is_unsure
 from ai.replies import ComposedReply
-from ai.types import Analysis
+from ai.types import Analysis, Money
 from conversations.events import publish_conversation_event
 from conversations.models import Conversation, Message
 from conversations.services.assistant.turn import CustomerTurn, turn_compose
@@ -54,6 +54,18 @@ def _record_analysis(message: Message, analysis: Analysis, burst: list[tuple[int
     message.save(update_fields=["intent", "sentiment", "ai_flags", "updated_at"])
 
 
+# The currency of a budget whose words do not tell it ("mi presupuesto es 1.800.000"): the phone's country's.
+_CURRENCY_BY_CALLING_CODE = {"+51": "PEN", "+54": "ARS", "+56": "CLP", "+52": "MXN", "+57": "COP"}
+
+
+def _with_phone_currency(analysis: Analysis, phone: str) -> Analysis:
+    budget = analysis.entities.budget
+    currency = _CURRENCY_BY_CALLING_CODE.get((phone or "")[:3], "")
+    if budget is None or budget.currency or not currency:
+        return analysis
+    return replace(analysis, entities=replace(analysis.entities, budget=Money(budget.amount, currency)))
+
+
 def _record_mobile_plan(lead: Lead, analysis: Analysis) -> None:
     """A turn that asks for a mobile plan ("mejor solo un plan con gigas", "me porto a Entel") moves a lead
     that had no product chosen from a phone or home internet to mobile: the service asked for last wins."""
@@ -91,7 +103,8 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         composed = turn_compose(turn, contact=conversation.contact, lead=conversation.lead,
                                 low_confidence_streak=conversation.ai_low_confidence_streak)
         lead = lead_apply_analysis(
-            contact=conversation.contact, lead=conversation.lead, analysis=turn.analysis, text=turn.text,
+            contact=conversation.contact, lead=conversation.lead,
+            analysis=_with_phone_currency(turn.analysis, conversation.contact.phone), text=turn.text,
             message_id=message.pk, source=conversation.channel, create=composed.decision.create_lead,
             product=product, operator=operator, locked=True,
         )
