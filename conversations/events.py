@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.services.accounts import channel_account_provider
+from conversations.services.choices import message_options
 from core.realtime import (
     EVERYTHING_GROUP,
     QUEUE_GROUP,
@@ -194,7 +195,19 @@ def sandbox_message_event(message: Message) -> dict[str, Any]:
         "filename": (message.media_ref or {}).get("filename", "") if message.media else "",
         "status": message.status,
         "created_at": message.created_at,
+        # Rich content as the phone shows it: the buttons or list rows offered (tapping one sends its title),
+        # and a location pin we sent.
+        "options": [{"title": str(o.get("title", "")), "description": str(o.get("description", "") or "")}
+                    for o in message_options(message)] if message.direction == Message.Direction.OUT else [],
+        "location": _pin(message),
     }
+
+
+def _pin(message: Message) -> dict[str, Any] | None:
+    place = message.location or {}
+    if message.direction != Message.Direction.OUT or "latitude" not in place or "longitude" not in place:
+        return None
+    return {"name": str(place.get("name") or ""), "latitude": place["latitude"], "longitude": place["longitude"]}
 
 
 def _on_sandbox(message: Message) -> bool:

@@ -162,11 +162,55 @@
     return row;
   }
 
+  // Buttons and list rows we were offered: tapping one answers with its title, as a tap on WhatsApp would.
+  // A location pin: its name and a map link.
+  function paintRich(row, m) {
+    const bubble = row.querySelector(".sb-bubble");
+    const meta = row.querySelector(".sb-meta");
+    let options = row.querySelector(".sb-options");
+    if (m.options && m.options.length) {
+      if (!options) {
+        options = document.createElement("div");
+        options.className = "sb-options";
+        bubble.insertBefore(options, meta);
+      }
+      options.replaceChildren.apply(options, m.options.map(function (option) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "sb-option";
+        button.textContent = option.title;
+        if (option.description) button.title = option.description;
+        button.addEventListener("click", function () {
+          text.value = option.title;
+          send();
+        });
+        return button;
+      }));
+    } else if (options) {
+      options.remove();
+    }
+    let place = row.querySelector(".sb-place");
+    if (m.location) {
+      if (!place) {
+        place = document.createElement("a");
+        place.className = "sb-place";
+        place.target = "_blank";
+        place.rel = "noopener noreferrer";
+        bubble.insertBefore(place, meta);
+      }
+      place.href = "https://maps.google.com/?q=" + Number(m.location.latitude) + "," + Number(m.location.longitude);
+      place.textContent = "📍 " + Number(m.location.latitude).toFixed(5) + ", " + Number(m.location.longitude).toFixed(5);
+    } else if (place) {
+      place.remove();
+    }
+  }
+
   function paint(row, m) {
     if (m.id) row.dataset.id = String(m.id);
     if (m.client_id) row.dataset.client = m.client_id;
     if (m.ref) row.dataset.ref = m.ref;
     row.querySelector(".sb-text").textContent = m.text || "";
+    paintRich(row, m);
     const time = row.querySelector("time");
     if (m.created_at) time.dateTime = m.created_at;
     time.textContent = clock(m.created_at);

@@ -229,3 +229,28 @@ def test_a_number_without_options_offered_stays_plain_text(post_twilio, twilio_a
     typed = Message.objects.get(direction="in")
     assert (typed.type, typed.interactive_id, typed.payload) == ("text", "", {})
 
+
+def test_sandbox_phone_shows_the_buttons_and_a_tap_on_one_is_the_choice(client, settings):
+    from conversations.services.accounts import channel_accounts_sync_from_env
+
+    settings.SANDBOX_ENABLED = True
+    channel_accounts_sync_from_env()
+    token = client.post("/sandbox/start/", {"phone": "+51 987 654 321", "name": "Rosa Quispe"},
+                        content_type="application/json").json()["token"]
+    headers = {"X-Sandbox-Token": token}
+    client.post("/sandbox/messages/", {"text": "Hola", "client_id": "line-rich-1"}, content_type="application/json",
+                headers=headers)
+    drain()
+
+    shown = client.get("/sandbox/messages/", headers=headers).json()["messages"]
+    assert shown[-1]["options"] == [{"title": "Ver productos", "description": ""},
+                                    {"title": "Hablar con un asesor", "description": ""}]
+    # The page sends a tapped option's title, as the customer would type it.
+    client.post("/sandbox/messages/", {"text": "Hablar con un asesor", "client_id": "line-rich-2"},
+                content_type="application/json", headers=headers)
+    drain()
+
+    tap = Message.objects.filter(direction="in").latest("pk")
+    assert (tap.type, tap.interactive_id) == ("interactive", "menu:agent")
+    assert Conversation.objects.get().needs_human
+

@@ -186,7 +186,7 @@ def test_the_ai_answers_on_the_sandbox_and_its_reply_is_delivered_then_read(clie
     assert [(m["direction"], m["sender"]) for m in shown] == [("in", "customer"), ("out", "ai")]
     assert shown[1]["ref"] == reply.provider_message_id and shown[1]["status"] == "delivered"
     assert set(shown[1]) == {"id", "ref", "client_id", "direction", "sender", "type", "text", "filename", "status",
-                             "created_at"}  # the phone's view: no author, error or intent
+                             "created_at", "options", "location"}  # the phone's view: no author, error or intent
 
     response = client.post("/sandbox/read/", {"refs": [reply.provider_message_id]}, content_type="application/json",
                            headers={"X-Sandbox-Token": token})
