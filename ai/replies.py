@@ -275,7 +275,8 @@ def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem
             parts.append(coverage_answer(zone) if zone else "")
         elif not hits:
             parts.append(no_match(analysis.entities.product_terms) if analysis.entities.product_terms else "")
-        elif intent == Intent.STOCK_QUERY:
+        elif intent == Intent.STOCK_QUERY and sum(  # several of the items asked for in stock: offer them
+                h.id in analysis.entities.products and _is_available(h) for h in hits) < 2:
             alternatives = [i for i in in_stock if i.id != hits[0].id][:3]
             parts.append(stock_answer(hits[0], alternatives))
         elif intent == Intent.PRICE_QUERY and len(hits) == 1:
@@ -311,6 +312,16 @@ def _base_name(hits: list[CatalogItem]) -> str:
     return " ".join(common) or hits[0].name
 
 
+def _variant_price(hits: list[CatalogItem], key: str, value: object) -> str:
+    """The variant's price as ' (S/ 3,799.00)' when all its items share one, else ''."""
+    items = [h for h in hits if h.attributes.get(key) == value]
+    prices = {(_unit_price(h, wholesale=False), h.currency) for h in items}
+    if len(prices) != 1 or any(h.wholesale_price is not None for h in items):  # a wholesaler's price differs
+        return ""
+    price, currency = prices.pop()
+    return f" ({format_money(price, currency)})"
+
+
 def _variant_options(hits: list[CatalogItem], analysis: Analysis) -> dict[str, list[str]]:
     """When several variants match and the customer did not say which: capacity and colour options."""
     if len(hits) < 2:
@@ -319,7 +330,7 @@ def _variant_options(hits: list[CatalogItem], analysis: Analysis) -> dict[str, l
     capacities = sorted({h.attributes.get("capacity_gb") for h in hits if h.attributes.get("capacity_gb")})
     colours = sorted({h.attributes.get("color") for h in hits if h.attributes.get("color")})
     if len(capacities) > 1 and not analysis.entities.capacity_gb:
-        options["capacidad"] = [f"{c} GB" for c in capacities]
+        options["capacidad"] = [f"{c} GB{_variant_price(hits, 'capacity_gb', c)}" for c in capacities]
     if len(colours) > 1 and not analysis.entities.color:
         options["color"] = colours
     return options

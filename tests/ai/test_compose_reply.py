@@ -70,7 +70,7 @@ CASES = [
      replies.stock_answer(SOLD_OUT, [PHONE]) + "\n\n" + replies.ask_for(["budget"], name="Jorge")),
     ("two capacities, none said", reading(Intent.PRODUCT_QUERY, products=("3", "4")), [IPHONE_128, IPHONE_256],
      WHOLESALER, 0, Action.ANSWER, "product_query",
-     replies.ask_variant("iPhone 15", {"capacidad": ["128 GB", "256 GB"]}) + "\n\n"
+     replies.ask_variant("iPhone 15", {"capacidad": ["128 GB (S/ 3,799.00)", "256 GB (S/ 4,299.00)"]}) + "\n\n"
      + replies.ask_for(["budget"], name="Jorge")),
     ("a product the catalog lacks", reading(Intent.PRODUCT_QUERY, product_terms="xiaomi 14"), [], WHOLESALER, 0,
      Action.ANSWER, "product_query",
