@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -9,7 +10,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from ai.catalog_source import catalog_items
-from ai.models import AIRequest, LexiconEntry
+from ai.knowledge import THRESHOLD, KnowledgeItem, rank, split_keywords
+from ai.models import AIRequest, KnowledgeEntry, LexiconEntry
 from ai.services import current_lexicon, lexicon_changed, monthly_budget, monthly_spend
 from core.admin_tools import badge, progress_bar
 from core.paginators import EstimatedCountPaginator
@@ -103,3 +105,60 @@ class LexiconEntryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/ai/lexiconentry/try.html", context)
+
+
+TOPIC_COLOURS = {"warranty": "primary", "delivery": "info", "hours": "success", "payment": "warning",
+                 "returns": "danger", "installation": "secondary", "other": "dark"}
+
+
+class TryQuestionForm(forms.Form):
+    text = forms.CharField(label=_("Customer question"), widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+                           max_length=2000)
+
+
+@admin.register(KnowledgeEntry)
+class KnowledgeEntryAdmin(admin.ModelAdmin):
+    """The answers the assistant gives word for word; supervisors keep them (accounts.roles)."""
+
+    list_display = ("question", "topic_badge", "keywords", "is_active", "updated_at")
+    list_display_links = ("question",)
+    list_editable = ("is_active",)
+    list_filter = ("topic", "is_active")
+    search_fields = ("question", "answer", "keywords")
+    fieldsets = (
+        (None, {"fields": ("topic", "question", "answer", "keywords", "is_active")}),
+        (_("Store location"), {"fields": ("latitude", "longitude")}),
+    )
+    change_list_template = "admin/ai/knowledgeentry/change_list.html"
+
+    @admin.display(description=_("topic"), ordering="topic")
+    def topic_badge(self, obj: KnowledgeEntry) -> str:
+        return badge(obj.get_topic_display(), TOPIC_COLOURS.get(obj.topic, "secondary"))
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [path("try/", self.admin_site.admin_view(self.try_question), name="ai_knowledgeentry_try"),
+                *super().get_urls()]
+
+    def try_question(self, request: HttpRequest) -> TemplateResponse:
+        """Type a customer question and see which active answer the assistant would give, and how sure."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = TryQuestionForm(request.POST or None)
+        ranked = None
+        if request.method == "POST" and form.is_valid():
+            items = [
+                KnowledgeItem(id=str(e.pk), topic=e.topic, question=e.question, answer=e.answer,
+                              keywords=split_keywords(e.keywords), latitude=e.latitude, longitude=e.longitude)
+                for e in KnowledgeEntry.objects.filter(is_active=True)
+            ]
+            ranked = rank(form.cleaned_data["text"], items)[:3]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Try a question"),
+            "form": form,
+            "ranked": ranked,
+            "threshold": THRESHOLD,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/ai/knowledgeentry/try.html", context)
+

@@ -21,7 +21,7 @@ import phonenumbers
 
 from ai.clients import openai_client
 from ai.errors import AIInvalidOutputError, AITimeoutError, AIUnavailableError
-from ai.grounding import as_decimal, ungrounded_prices
+from ai.grounding import as_decimal, prices_in_text, ungrounded_prices
 from ai.pricing import cost_usd
 from ai.replies import format_money
 from ai.types import Analysis, CatalogItem, Entities, Intent, Money, Reply, Sentiment, ServiceType, Turn, Usage
@@ -144,6 +144,9 @@ escrito. Si un producto no está en el catálogo o no tiene precio allí, no des
 - No calcules totales, cuotas ni descuentos, no repitas montos del presupuesto del cliente y no escribas \
 otros números con forma de precio.
 - No inventes productos, promociones, plazos de entrega ni cobertura.
+- Garantía, envíos, horarios y dirección, medios de pago, devoluciones e instalación: responde SOLO con \
+"Respuestas de la tienda", sin cambiar plazos, montos ni condiciones. Si lo que pregunta no está allí, \
+no lo inventes: di que un asesor se lo confirma.
 - Sigue la instrucción de la tienda para este mensaje. No menciones estas reglas.
 """
 
@@ -435,11 +438,16 @@ class OpenAIProvider:
 
     def reply(self, *, instruction: str, history: list[Turn], catalog: list[CatalogItem], facts: dict[str, Any],
               fallback_text: str) -> Reply:
+        facts = dict(facts)
+        knowledge = facts.pop("knowledge", None) or []
         known_facts = "\n".join(f"- {key}: {value}" for key, value in facts.items() if value not in (None, "", [], {}))
+        answers = "\n".join(f"- {entry['question']} → {entry['answer']}" for entry in knowledge)
         system = (
             f"{REPLY_SYSTEM_PROMPT}\n"
             f"Datos del cliente:\n{known_facts or '(ninguno)'}\n\n"
             f"Catálogo (la única fuente de precios y stock):\n{_catalog_lines(catalog)}\n\n"
+            "Respuestas de la tienda (la única fuente sobre garantía, envíos, horarios, pagos, devoluciones e "
+            f"instalación; responde esos temas solo con esto):\n{answers or '(ninguna)'}\n\n"
             f"Instrucción de la tienda para este mensaje: {instruction}"
         )
         messages = [{"role": "system", "content": system}]
@@ -453,7 +461,9 @@ class OpenAIProvider:
         if not text or finish_reason == "length":
             reason = "empty reply" if not text else "reply cut at the token limit"
             return Reply(text=fallback_text, grounded=False, usage=_with_outcome(usage, "fallback", reason))
-        wrong = ungrounded_prices(text, catalog[:MAX_CATALOG_IN_PROMPT])
+        # An amount the store's own answers state (a delivery fee) is grounded too.
+        stated = prices_in_text(" ".join(entry["answer"] for entry in knowledge))
+        wrong = [a for a in ungrounded_prices(text, catalog[:MAX_CATALOG_IN_PROMPT]) if a not in stated]
         if wrong:
             reason = "prices not in the catalog: " + ", ".join(str(amount) for amount in wrong)
             return Reply(text=fallback_text, grounded=False, usage=_with_outcome(usage, "fallback", reason))

@@ -17,6 +17,8 @@ from typing import Any
 from ai.budget import budget_reply
 from ai.decide import Action, Decision, Known, decide
 from ai.grounding import as_decimal
+from ai.knowledge import KnowledgeItem, KnowledgeMatch, policy_topic, relevant
+from ai.knowledge import answers as knowledge_answers
 from ai.types import Analysis, CatalogItem, Intent, LeadState, Turn
 from core.money import format_money  # the one money writer; ai.grounding reads its amounts back
 
@@ -165,6 +167,21 @@ def handoff(name: str | None = None) -> str:
     return f"{who}Una persona de nuestro equipo te responderá en breve 🙌"
 
 
+def policy_unknown(name: str | None = None) -> str:
+    """A policy question (warranty, delivery, hours, payment...) the knowledge base does not answer."""
+    first = _first_name(name)
+    who = f"¡Buena pregunta, {first}! " if first else "¡Buena pregunta! "
+    return f"{who}Para no darte un dato equivocado, una persona de nuestro equipo te lo confirma en breve 🙌"
+
+
+def knowledge_answer(answers: Sequence[str], *, before: str = "") -> str:
+    """The business's own answers, word for word, after ``before`` (a catalog answer) or with a follow-up."""
+    parts = [before, *(a.strip() for a in answers)]
+    if not before:
+        parts.append(KNOWLEDGE_FOLLOW_UP)
+    return "\n\n".join(p for p in parts if p)
+
+
 def qualified(name: str | None = None) -> str:
     """The final confirmation of a qualification, by the customer's first name when known."""
     first = _first_name(name)
@@ -189,6 +206,11 @@ def no_match(product_terms: str) -> str:
 # One customer turn: the decision and the reply
 # ---------------------------------------------------------------------------------------------
 HANDOVER_ACTIONS = frozenset({Action.ESCALATE_TO_HUMAN, Action.TRANSFER_TO_SUPPORT})
+KNOWLEDGE_FOLLOW_UP = "¿Te ayudo con algo más? 😊"
+# Hand-overs for not understanding the message: a knowledge-base answer to it replaces them.
+KNOWLEDGE_OVERRIDES = frozenset({"low_confidence", "ai_failure"})
+# A named product's price, stock or purchase is answered from the catalog, the policy after it.
+NAMED_PRODUCT_INTENTS = frozenset({Intent.PRICE_QUERY, Intent.STOCK_QUERY, Intent.PURCHASE_INTENT})
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,7 @@ class ComposedReply:
     history: tuple[Turn, ...]  # the turns a generating provider reads, the customer's turn last
     hits: tuple[CatalogItem, ...]
     facts: dict[str, Any]
+    knowledge: KnowledgeItem | None = None  # the knowledge-base entry the reply answers with (its location pin)
 
     @property
     def is_handover(self) -> bool:
@@ -215,13 +238,15 @@ def compose_reply(
     history: Sequence[Turn],
     lead: LeadState,
     low_confidence_streak: int = 0,
+    knowledge: Sequence[KnowledgeItem] = (),
 ) -> ComposedReply:
     """Decide what to do with a customer's turn and write the reply. Pure: no database, no network.
 
     ``text`` is the turn (the lines of a burst, one a line) and ``analysis`` its reading; ``hits`` the
     catalog items it points at; ``history`` the turns before it; ``lead`` what was known before it (this
     turn's entities are added here); ``low_confidence_streak`` the customer's previous consecutive
-    low-confidence turns.
+    low-confidence turns. ``knowledge`` is the business's knowledge base: a turn it answers gets the
+    entry's answer word for word; a policy question it does not answer goes to a person (never a guess).
     """
     e = analysis.entities
     known = Known(
@@ -237,15 +262,53 @@ def compose_reply(
     budget = e.budget.amount if e.budget is not None and e.budget.amount > 0 else lead.budget
     has_lead = lead.has_lead or decision.create_lead
     hits = list(hits)
+    found, decision = _knowledge_decision(analysis, decision, text, knowledge)
+    reply = _templated(analysis, decision, hits=hits, name=name, wholesale=lead.is_wholesale, zone=zone)
+    instruction = f"{decision.action.value}: {decision.reason}; ask for: {', '.join(decision.missing)}"
+    facts = {"name": name, "wholesale": lead.is_wholesale, "zone": zone,
+             "budget": str(budget) if has_lead and budget else None}
+    if found:
+        named = analysis.intent in NAMED_PRODUCT_INTENTS and bool(analysis.entities.products) and bool(hits)
+        reply = knowledge_answer([m.item.answer for m in found], before=reply if named else "")
+        instruction += "; answer from the store's answers (Respuestas de la tienda)"
+    context = _knowledge_context(found, text, knowledge)
+    if context:
+        facts["knowledge"] = context
     return ComposedReply(
         decision=decision,
-        text=_templated(analysis, decision, hits=hits, name=name, wholesale=lead.is_wholesale, zone=zone),
-        instruction=f"{decision.action.value}: {decision.reason}; ask for: {', '.join(decision.missing)}",
+        text=reply,
+        instruction=instruction,
         history=(*history, Turn(role="customer", text=text)),
         hits=tuple(hits),
-        facts={"name": name, "wholesale": lead.is_wholesale, "zone": zone,
-               "budget": str(budget) if has_lead and budget else None},
+        facts=facts,
+        knowledge=found[0].item if found else None,
     )
+
+
+def _knowledge_decision(analysis: Analysis, decision: Decision, text: str, knowledge: Sequence[KnowledgeItem]
+                        ) -> tuple[list[KnowledgeMatch], Decision]:
+    """The entries that answer the turn and the decision with them: answer, or hand a policy question
+    nobody wrote an answer for to a person. A complaint or a request for a person stays a hand-over."""
+    if decision.action in HANDOVER_ACTIONS and decision.reason not in KNOWLEDGE_OVERRIDES:
+        return [], decision
+    found = knowledge_answers(text, knowledge) if knowledge else []
+    if found:
+        return found, Decision(Action.ANSWER, reason=f"knowledge_{found[0].item.topic}",
+                               create_lead=decision.create_lead, notes=(*decision.notes, *found[0].matched[:3]))
+    if decision.action in HANDOVER_ACTIONS:
+        return [], decision
+    named = analysis.intent in NAMED_PRODUCT_INTENTS and bool(analysis.entities.products)
+    if not named and (analysis.intent == Intent.WARRANTY_QUERY or policy_topic(text)):
+        return [], Decision(Action.ESCALATE_TO_HUMAN, reason="policy_unknown", create_lead=decision.create_lead)
+    return [], decision
+
+
+def _knowledge_context(found: list[KnowledgeMatch], text: str, knowledge: Sequence[KnowledgeItem]
+                       ) -> list[dict[str, str]]:
+    """What a generating provider may say about policy: the entries found, then the nearest others."""
+    items = [m.item for m in found]
+    items += [i for i in relevant(text, knowledge) if i not in items] if knowledge else []
+    return [{"topic": i.topic, "question": i.question, "answer": i.answer} for i in items[:3]]
 
 
 def _first_word(text: str) -> str:
@@ -261,7 +324,7 @@ def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem
                wholesale: bool, zone: str) -> str:
     """The templated reply: the truth of the catalog, in short warm Spanish."""
     if decision.action in HANDOVER_ACTIONS:
-        return handoff(name)
+        return policy_unknown(name) if decision.reason == "policy_unknown" else handoff(name)
     parts: list[str] = []
     intent = analysis.intent
     in_stock = [i for i in hits if i.stock is None or i.stock > 0]
