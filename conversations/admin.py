@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_filters import PersonFilter
 from accounts.policy import Queue, scope_queryset, sees_everything
+from ai.models import IntentCorrection
 from conversations.models import (
     ChannelAccount,
     Conversation,
@@ -28,6 +29,7 @@ from conversations.models import (
 from conversations.selectors import conversation_visible_queryset
 from conversations.services.accounts import channel_account_secrets_changed
 from conversations.services.followups import followups_cancel, followups_send_now
+from conversations.services.intents import INTENT_LABELS
 from conversations.services.replay import REPLAYABLE, webhook_events_replay
 from core.admin_tools import ScopedAdminMixin, badge
 from core.paginators import EstimatedCountPaginator
@@ -446,3 +448,64 @@ class FollowUpTaskAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAd
         done = ngettext("%(n)d follow-up will be sent within a minute.",
                         "%(n)d follow-ups will be sent within a minute.", result.changed)
         self._report(request, done % {"n": result.changed}, result.skipped)
+
+
+class IntentLabelFilter(admin.SimpleListFilter):
+    """By the intent a person gave (or the AI read), in words."""
+
+    title = _("intent")
+    parameter_name = "intent"
+    field = "intent"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in INTENT_LABELS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class PredictedIntentFilter(IntentLabelFilter):
+    title = _("intent the AI read")
+    parameter_name = "predicted_intent"
+    field = "predicted_intent"
+
+
+@admin.register(IntentCorrection)
+class IntentCorrectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """What agents and supervisors taught the AI from the panel (``train_intents`` learns from these rows).
+
+    Kept as they made them: nobody edits a correction here (the panel's reading card does, through the
+    service that updates the message too); a wrong one can be deleted. Supervisors see the corrections of
+    the conversations they see.
+    """
+
+    list_display = ("short_text", "intent_change", "corrected_by", "updated_at")
+    list_filter = (IntentLabelFilter, PredictedIntentFilter, "updated_at")
+    list_select_related = ("corrected_by",)
+    search_fields = ("text",)
+    readonly_fields = ("message_id", "text", "predicted_intent", "intent", "corrected_by", "created_at",
+                       "updated_at")
+    date_hierarchy = "updated_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IntentCorrection]:
+        qs = super().get_queryset(request)
+        if sees_everything(request.user):
+            return qs
+        visible = Message.objects.filter(conversation__in=conversation_visible_queryset(user=request.user))
+        return qs.filter(message_id__in=visible.values("pk"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: IntentCorrection | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("message text"))
+    def short_text(self, obj: IntentCorrection) -> str:
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
+
+    @admin.display(description=_("AI read → corrected to"), ordering="intent")
+    def intent_change(self, obj: IntentCorrection) -> str:
+        predicted = str(INTENT_LABELS.get(obj.predicted_intent, obj.predicted_intent)) or "—"
+        corrected = str(INTENT_LABELS.get(obj.intent, obj.intent))
+        return format_html("{} → {}", badge(predicted, "secondary"), badge(corrected, "success"))

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
+from ai.models import IntentCorrection
 from conversations.models import Channel, Conversation, Message, MessageTemplate, Note, Tag
 from conversations.selectors import (
     ConversationFilters,
@@ -203,6 +204,15 @@ def last_inbound_analysis(*, conversation: Conversation) -> Message | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def message_intent_correction(*, message: Message | None) -> IntentCorrection | None:
+    """The person's correction of the intent ``message`` shows, with who made it (None when the AI's reading
+    stands: no query then)."""
+    if message is None or not (message.ai_flags or {}).get("intent_corrected_by"):
+        return None
+    return (IntentCorrection.objects.select_related("corrected_by")
+            .filter(message_id=message.pk, intent=message.intent).first())
 
 
 def contact_purchases(*, user: User, contact: Contact, limit: int = 5) -> dict[str, list[Any]]:

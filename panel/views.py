@@ -30,6 +30,7 @@ from conversations.services.inbox import (
     conversation_transfer,
     conversation_transfer_to_team,
 )
+from conversations.services.intents import INTENT_LABELS, message_correct_intent
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError
 from core.params import parse_datetime, parse_id
@@ -50,6 +51,7 @@ from panel.selectors import (
     mentioned_usernames,
     message_get_for_conversation,
     message_history,
+    message_intent_correction,
     note_list,
     product_card_search,
     tag_list,
@@ -108,7 +110,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
         teams=transfer_team_list(user=user, conversation=conversation),
         assign_candidates=assign_candidates_list(user=user),
         other_conversations=contact_other_conversations(user=user, conversation=conversation),
-        analysis=last_inbound_analysis(conversation=conversation),
+        **_reading_context(conversation),
         purchases=contact_purchases(user=user, contact=conversation.contact),
         contact_form=ContactForm(instance=conversation.contact),
         window_open=conversation.window_open(),
@@ -119,6 +121,14 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
     )
     context.update(extra)
     return context
+
+
+def _reading_context(conversation: Conversation) -> dict[str, Any]:
+    """What the AI reading card shows: the customer's last message, its correction if a person made one, and
+    the intents to choose from."""
+    analysis = last_inbound_analysis(conversation=conversation)
+    return {"analysis": analysis, "intent_correction": message_intent_correction(message=analysis),
+            "intent_choices": [(value, str(label)) for value, label in INTENT_LABELS.items()]}
 
 
 @login_required
@@ -157,6 +167,43 @@ def message_detail(request: HttpRequest, pk: int, message_id: int) -> HttpRespon
     except Message.DoesNotExist as exc:
         raise Http404 from exc
     return render(request, "panel/_message.html", {"m": message})
+
+
+@login_required
+@require_GET
+def ai_reading(request: HttpRequest, pk: int) -> HttpResponse:
+    """The AI reading card as it stands (after a correction, from this or another panel)."""
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    context = _reading_context(conversation)
+    if context["analysis"] is None:
+        raise Http404
+    return render(request, "panel/_ai_reading.html", {"conversation": conversation, **context})
+
+
+@login_required
+@permission_required("conversations.change_conversation", raise_exception=True)
+@require_POST
+def intent_correct(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """A person corrects the intent the AI read in a customer's message; ``train_intents`` learns from it."""
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    try:
+        message = message_get_for_conversation(conversation=conversation, message_id=message_id)
+    except Message.DoesNotExist as exc:
+        raise Http404 from exc
+    error = ""
+    try:
+        message_correct_intent(message=message, intent=request.POST.get("intent", ""), actor=request.user)
+    except ApplicationError as exc:
+        error = exc.message
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Intent corrected. The AI learns from it at its next training."))
+        return redirect("panel:conversation", pk=pk)
+    context = {"conversation": conversation, **_reading_context(conversation), "intent_error": error,
+               "intent_saved": not error}
+    return render(request, "panel/_ai_reading.html", context, status=400 if error else 200)
 
 
 def _composer(request: HttpRequest, conversation: Conversation, **extra: Any) -> HttpResponse:

@@ -100,5 +100,9 @@ class NoteSerializer(serializers.ModelSerializer):
         return str(obj.author) if obj.author_id else None
 
 
+class IntentInputSerializer(serializers.Serializer):
+    intent = serializers.CharField(max_length=40, help_text="One of ai.types.Intent: greeting, product_query, …")
+
+
 class TagsInputSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20)

@@ -6,6 +6,8 @@ urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view(), name="conversation-list"),
     path("conversations/<int:pk>/", views.ConversationDetailApi.as_view(), name="conversation-detail"),
     path("conversations/<int:pk>/messages/", views.ConversationMessagesApi.as_view(), name="conversation-messages"),
+    path("conversations/<int:pk>/messages/<int:message_id>/intent/", views.MessageIntentApi.as_view(),
+         name="message-intent"),
     path("conversations/<int:pk>/assign/", views.ConversationAssignApi.as_view(), name="conversation-assign"),
     path("conversations/<int:pk>/transfer/", views.ConversationTransferApi.as_view(), name="conversation-transfer"),
     path("conversations/<int:pk>/status/", views.ConversationStatusApi.as_view(), name="conversation-status"),

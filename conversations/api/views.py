@@ -14,6 +14,7 @@ from conversations.api.serializers import (
     AssignInputSerializer,
     ConversationFilterSerializer,
     ConversationSerializer,
+    IntentInputSerializer,
     MessageInputSerializer,
     MessageSerializer,
     NoteSerializer,
@@ -37,6 +38,7 @@ from conversations.services.inbox import (
     conversation_set_tags,
     conversation_transfer,
 )
+from conversations.services.intents import message_correct_intent
 from conversations.services.outbound import message_send
 from core.api.permissions import RolePermission
 from core.phones import normalize_phone
@@ -103,6 +105,23 @@ class ConversationMessagesApi(generics.ListAPIView):
         )
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MessageIntentApi(_ConversationApi):
+    """POST ``{intent}``: a person corrects the intent the AI read in a customer's message (``train_intents``
+    learns from it). The message comes back with its new ``intent`` and ``ai.intent_corrected_by``."""
+
+    @extend_schema(request=IntentInputSerializer, responses=MessageSerializer)
+    def post(self, request: Request, pk: int, message_id: int) -> Response:
+        conversation = self.conversation(request, pk)
+        message = message_list(conversation=conversation).filter(pk=message_id).first()
+        if message is None:
+            raise Http404
+        data = IntentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message_correct_intent(message=message, intent=data.validated_data["intent"], actor=request.user)
+        message.refresh_from_db()
+        return Response(MessageSerializer(message).data)
 
 
 class ConversationAssignApi(_ConversationApi):

@@ -12,27 +12,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from conversations.services.intents import INTENT_LABELS
+
 register = template.Library()
 
 SLA_WARN_MINUTES = 15
 SLA_LATE_MINUTES = 60
 
-INTENTS = {
-    "greeting": _("Greeting"),
-    "product_query": _("Product question"),
-    "price_query": _("Price question"),
-    "stock_query": _("Stock question"),
-    "coverage_query": _("Coverage question"),
-    "purchase_intent": _("Wants to buy"),
-    "comparison": _("Comparing"),
-    "price_objection": _("Price objection"),
-    "warranty_query": _("Warranty question"),
-    "complaint": _("Complaint"),
-    "support_issue": _("Support issue"),
-    "human_request": _("Asks for a person"),
-    "thanks_goodbye": _("Thanks / goodbye"),
-    "other": _("Other"),
-}
+INTENTS = INTENT_LABELS
 SENTIMENTS = {"positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative")}
 ENTITY_LABELS = {
     "service_type": _("service"), "operator": _("operator"), "products": _("products"),

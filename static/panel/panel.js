@@ -148,6 +148,10 @@
         break;
       case "message.updated":
         upsertMessage(Number(data.conversation), Number(data.id));
+        // A customer's message changed (a person corrected the intent the AI read): the reading card asks again.
+        if (Number(data.conversation) === openId && data.direction === "in" && document.getElementById("ai-reading")) {
+          document.body.dispatchEvent(new CustomEvent("panel:reading"));
+        }
         break;
       case "conversation.updated":
         refreshRow(Number(data.id), true);
