@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.followuptask": ("view", "change"),
         "ai.airequest": ("view",),
         "ai.lexiconentry": ALL,
+        "ai.knowledgeentry": ALL,  # the answers the assistant gives on warranty, delivery, hours, payment...
         "ai.intentcorrection": ("view", "delete"),  # what the panel's agents taught the AI (conversations' admin)
         "sales.quote": ("view",),
         "sales.sale": ("view", "change"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+from ai.models import KnowledgeEntry
 from conversations.models import QuickReply
 from operators.models import Category, Operator, Product
 from sales.models import CommissionRule, SaleType
@@ -104,6 +105,50 @@ def quick_replies_ensure() -> None:
         ("gracias", "Despedida", "¡Gracias por escribirnos, {nombre}! Cualquier duda, aquí estamos 😊"),
     ):
         QuickReply.objects.get_or_create(shortcut=shortcut, team=None, defaults={"title": title, "text": text})
+
+# The shop's knowledge base: what the assistant answers word for word (topic, question, answer, keywords,
+# and the store's coordinates for the location pin). Keyed on the question.
+KNOWLEDGE = [
+    ("warranty", "¿Los equipos tienen garantía?",
+     "Todos nuestros celulares y equipos tienen 12 meses de garantía de fábrica 🛡️ contra fallas de fabricación "
+     "(no cubre golpes, pantalla rota ni humedad). Si algo falla, tráelo a la tienda con tu boleta y lo "
+     "gestionamos con la marca.", "garantía, falla de fábrica"),
+    ("delivery", "¿Hacen delivery a Lima y provincias?",
+     "¡Sí! 🚚 En Lima Metropolitana el delivery llega en 24 a 48 horas hábiles. A provincias enviamos por Olva "
+     "Courier o Shalom, en 2 a 5 días hábiles según la ciudad; el costo del envío se calcula con tu dirección.",
+     "delivery, envío, despacho, provincia, olva, shalom, courier"),
+    ("hours", "¿Cuál es el horario y dónde queda la tienda?",
+     "Estamos en Av. José Larco 345, Miraflores (a media cuadra del Parque Kennedy) 📍. Atendemos de lunes a "
+     "sábado de 10:00 a 20:00 y domingos de 11:00 a 17:00.",
+     "horario, dirección, tienda, ubicación, local, abren"),
+    ("payment", "¿Qué medios de pago aceptan?",
+     "Puedes pagar con Yape, Plin, tarjetas de crédito o débito (Visa, Mastercard, American Express), "
+     "transferencia bancaria o en efectivo en la tienda 💳. Con tarjeta de crédito hay cuotas sin intereses "
+     "en equipos seleccionados.", "yape, plin, tarjeta, efectivo, transferencia, cuotas, medios de pago"),
+    ("returns", "¿Puedo devolver o cambiar un producto?",
+     "Tienes 7 días calendario desde la compra para cambios o devoluciones 🔄, con el equipo sin uso, en su "
+     "caja sellada y con la boleta. Si el equipo tiene una falla de fábrica, aplica la garantía.",
+     "devolución, devolver, reembolso, cambio de producto"),
+    ("installation", "¿Cuánto demora la instalación del internet o la TV?",
+     "La instalación de internet hogar o TV se agenda entre 24 y 72 horas después de aprobada tu solicitud 🛠️; "
+     "el técnico te llama antes de ir para confirmar el horario.", "instalación, instalar, técnico"),
+]
+STORE_LOCATION = (Decimal("-12.121400"), Decimal("-77.029700"))  # Av. José Larco 345, Miraflores
+
+
+def knowledge_ensure() -> int:
+    """The shop's knowledge-base answers; returns how many were added."""
+    added = 0
+    for topic, question, answer, keywords in KNOWLEDGE:
+        location = STORE_LOCATION if topic == "hours" else (None, None)
+        _, created = KnowledgeEntry.objects.get_or_create(
+            question=question,
+            defaults={"topic": topic, "answer": answer, "keywords": keywords,
+                      "latitude": location[0], "longitude": location[1]},
+        )
+        added += int(created)
+    return added
+
 
 def operators_ensure() -> dict[str, Operator]:
     operators = {}

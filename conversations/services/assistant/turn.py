@@ -15,6 +15,7 @@ from ai.types import Analysis, CatalogItem, LeadState, Turn
 from conversations.models import Conversation, Message
 from conversations.services.assistant.bursts import burst_text, history_and_burst
 from conversations.services.assistant.catalog import active_catalog, turn_hits, with_earlier_products
+from conversations.services.assistant.knowledge import active_knowledge
 from conversations.services.assistant.options import with_chosen_option
 from leads.models import Contact, CustomerType, Lead
 from leads.services import is_real_name
@@ -59,8 +60,10 @@ def lead_state(*, contact: Contact, lead: Lead | None) -> LeadState:
 
 def turn_compose(turn: CustomerTurn, *, contact: Contact, lead: Lead | None,
                  low_confidence_streak: int) -> ComposedReply:
+    """The decision and reply for the turn, from the catalog hits and the business's knowledge base."""
     return compose_reply(analysis=turn.analysis, text=turn.text, hits=turn.hits, history=turn.history,
-                         lead=lead_state(contact=contact, lead=lead), low_confidence_streak=low_confidence_streak)
+                         lead=lead_state(contact=contact, lead=lead), low_confidence_streak=low_confidence_streak,
+                         knowledge=active_knowledge())
 
 
 def reply_write(composed: ComposedReply, *, subject: str) -> str:

@@ -29,7 +29,13 @@ from django.utils import timezone
 from accounts.services import roles_create
 from demo.seed import report
 from demo.seed.agreements import collections_ensure
-from demo.seed.catalog import commission_rules_ensure, operators_ensure, products_ensure, quick_replies_ensure
+from demo.seed.catalog import (
+    commission_rules_ensure,
+    knowledge_ensure,
+    operators_ensure,
+    products_ensure,
+    quick_replies_ensure,
+)
 from demo.seed.channels import demo_channel_accounts_ensure
 from demo.seed.context import SeedContext
 from demo.seed.conversations import STORIES, stories_play, story_phones
@@ -100,6 +106,7 @@ class Command(BaseCommand):
                  + ", ".join(f"{a.name} ({a.provider})" for a in accounts.values())
                  + f"; {len(from_env)} from the environment.")
         quick_replies_ensure()
+        self.say(f"Knowledge base: {knowledge_ensure()} new answers.")
         operators = operators_ensure()
         new_products = products_ensure(operators, random.Random(2026))
         new_rules = commission_rules_ensure()
