@@ -344,6 +344,19 @@ class Message(BaseModel):
         ]
         indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")]
 
+    @property
+    def offered_options(self) -> list[dict[str, str]]:
+        """The options this message offered (its reply buttons, or its list's rows), in order; [] for none."""
+        payload = self.payload or {}
+        if payload.get("buttons"):
+            return list(payload["buttons"])
+        return list((payload.get("list") or {}).get("rows") or [])
+
+    @property
+    def chosen_typed(self) -> str:
+        """What the customer wrote when their choice of an option was read from words ("1"); "" for a tap."""
+        return str(((self.payload or {}).get("reply") or {}).get("typed") or "")
+
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.get_type_display()}: {self.text[:40]}"
 

@@ -32,10 +32,7 @@ class Choice:
 
 def message_options(message: Message) -> list[dict[str, str]]:
     """The options an outbound message offered (its buttons, or its list's rows), in order; [] for none."""
-    payload = message.payload or {}
-    if payload.get("buttons"):
-        return list(payload["buttons"])
-    return list((payload.get("list") or {}).get("rows") or [])
+    return message.offered_options
 
 
 def _offered(conversation: Conversation) -> list[dict[str, str]]:

@@ -200,6 +200,20 @@ def test_twilio_gets_numbered_options_and_a_typed_number_is_the_choice(post_twil
     assert Conversation.objects.get().needs_human
 
 
+def test_panel_shows_the_options_offered_and_the_customers_choice_as_a_chip(post_twilio, twilio_api, client,
+                                                                            supervisor):
+    post_twilio(twilio_params(MessageSid="SM" + "6" * 32, Body="Hola"))
+    drain()
+    post_twilio(twilio_params(MessageSid="SM" + "7" * 32, Body="1"))
+    drain()
+
+    client.force_login(supervisor)
+    page = client.get(f"/panel/c/{Conversation.objects.get().pk}/", secure=True).content.decode()
+    assert 'aria-label="Opciones ofrecidas"' in page or 'aria-label="Options offered"' in page
+    assert 'title="menu:agent">Hablar con un asesor</span>' in page
+    assert "↩ Ver productos" in page and "“1”" in page
+
+
 def test_twilio_quick_reply_button_payload_comes_back_structured(post_twilio, twilio_api):
     post_twilio(twilio_params(MessageSid="SM" + "3" * 32, Body="Hablar con un asesor", MessageType="button",
                               ButtonText="Hablar con un asesor", ButtonPayload="menu:agent"))
