@@ -257,3 +257,34 @@ def test_a_fee_the_shops_answer_states_is_not_taken_for_an_invented_price(httpse
     invented = provider.reply(instruction=composed.instruction, history=list(composed.history), catalog=[],
                               facts=composed.facts, fallback_text=composed.text)
     assert (invented.text, invented.grounded) == (composed.text, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Admin: supervisors keep the answers and try a question
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_a_supervisor_adds_an_answer_in_admin_and_the_try_box_picks_it(client, supervisor):
+    from ai.models import KnowledgeEntry
+
+    client.force_login(supervisor)
+    assert client.get("/admin/ai/knowledgeentry/").status_code == 200
+    added = client.post("/admin/ai/knowledgeentry/add/", {
+        "topic": "delivery", "question": "¿Hacen delivery a provincias?", "answer": "Sí, por Olva y Shalom 🚚.",
+        "keywords": "delivery, envío", "is_active": "on", "latitude": "", "longitude": ""})
+    assert added.status_code == 302, added.content[:2000]
+    entry = KnowledgeEntry.objects.get()
+    assert (entry.topic, entry.keywords, entry.is_active) == ("delivery", "delivery, envío", True)
+
+    listed = client.get("/admin/ai/knowledgeentry/?topic__exact=delivery").content.decode()
+    assert "¿Hacen delivery a provincias?" in listed and "crm-badge" in listed
+    tried = client.post("/admin/ai/knowledgeentry/try/", {"text": "despachan a Piura?"}).content.decode()
+    assert "Sí, por Olva y Shalom 🚚." in tried and "✔" in tried
+    unrelated = client.post("/admin/ai/knowledgeentry/try/", {"text": "quiero un iphone"}).content.decode()
+    assert "✔" not in unrelated
+
+
+@pytest.mark.django_db
+def test_an_agent_cannot_edit_the_answers(client, agent):
+    client.force_login(agent)
+    response = client.get("/admin/ai/knowledgeentry/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
