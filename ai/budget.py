@@ -121,7 +121,8 @@ def budget_answer(fit: BudgetFit, *, name: str | None = None) -> str:
 def budget_reply(analysis: Analysis, hits: Sequence[CatalogItem], *, name: str | None = None) -> str:
     """The turn gives a budget for the products it (or the turns before it) named: the answer to it, else ""."""
     budget = analysis.entities.budget
-    named = set(analysis.entities.products)
+    # the products named, else (a kind of service named: "internet, tengo 90 soles") the items found for it
+    named = set(analysis.entities.products) or ({h.id for h in hits} if analysis.entities.service_type else set())
     if budget is None or not named:
         return ""
     matched = [h for h in hits if h.id in named]

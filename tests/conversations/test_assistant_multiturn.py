@@ -166,3 +166,17 @@ def test_a_budget_without_currency_words_takes_the_currency_of_the_customers_pho
     sofia.say("Hola, quiero el iphone 15 de 128")
     sofia.say("mi presupuesto es 1.800.000")
     assert (sofia.lead.budget, sofia.lead.currency) == (Decimal("1800000"), "ARS")
+
+
+def test_a_kind_of_service_and_a_budget_in_one_line_gets_the_most_it_buys(customer):
+    luis = customer(profile="Luis")
+    reply = luis.say("Hola, soy Luis, quiero internet para mi casa, mi presupuesto es 90 soles")
+    assert "Internet Hogar 100 Mbps Claro: S/ 89" in reply and "cotización" in reply
+    assert "Movistar: S/ 94" not in reply
+
+
+def test_several_variants_in_stock_are_offered_with_their_prices(customer):
+    rosa = customer()
+    reply = rosa.say("hola, tienen el iphone 15?")
+    assert "128 GB (S/ 3,799.00)" in reply and "256 GB (S/ 4,399.00)" in reply
+    assert "¿Qué capacidad prefieres?" in reply

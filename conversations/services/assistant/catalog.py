@@ -123,6 +123,11 @@ def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") ->
             pool = [i for i in pool if i.attributes.get("speed_mbps") == e.speed_mbps] or pool
         if e.data_gb:
             pool = [i for i in pool if i.attributes.get("data_gb") == e.data_gb] or pool
+        budget = e.budget
+        within = [i for i in pool if budget is not None and price_of(i) <= budget.amount
+                  and (not budget.currency or i.currency == budget.currency)]
+        if within:  # "internet, tengo 90 soles": the most the budget buys
+            return rank_fits(pool, within)[:5]
         return sorted(pool, key=lambda i: i.price)[:5]
     return []
 
