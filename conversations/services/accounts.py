@@ -149,6 +149,7 @@ def _client_for_account(account: ChannelAccount) -> MessagingClient:
             base_url=settings.TWILIO_API_BASE_URL,
             status_callback_url=f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/status/",
             timeout=timeout,
+            content_base_url=settings.TWILIO_CONTENT_BASE_URL,
         )
     if account.provider == Provider.META_WHATSAPP:
         return WhatsAppCloudClient(

@@ -10,6 +10,7 @@ to ``PermanentError`` with Twilio's code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import re
@@ -39,7 +40,20 @@ from integrations.twilio.addresses import whatsapp_address
 from integrations.twilio.webhooks import STATUS_MAP
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
+CONTENT_BASE_URL = "https://content.twilio.com"  # the Content API, for real buttons and list pickers
 API_VERSION = "2010-04-01"
+QUICK_REPLY_MAX_BUTTONS = 3
+QUICK_REPLY_TITLE_MAX_CHARS = 20
+LIST_PICKER_MAX_ITEMS = 10
+LIST_PICKER_ITEM_MAX_CHARS = 24
+LIST_PICKER_DESCRIPTION_MAX_CHARS = 72
+LIST_PICKER_BUTTON_MAX_CHARS = 20
+CONTENT_BODY_MAX_CHARS = 1024
+_CONTENT_MEMO_MAX = 512
+
+# Content created per (account, Content API, exact content): the same buttons are sent many times, made once
+# per process. A session-only content (quick reply, list picker) needs no WhatsApp approval.
+_content_memo: dict[tuple[str, str, str], str] = {}
 
 # Extensions mimetypes guesses oddly or not at all for what WhatsApp sends.
 _EXTENSIONS = {
@@ -125,6 +139,7 @@ class TwilioClient:
         base_url: str = DEFAULT_BASE_URL,
         status_callback_url: str = "",
         timeout: float | httpx.Timeout | None = None,
+        content_base_url: str = "",
     ):
         if not account_sid or not auth_token:
             raise ValueError("TwilioClient needs an Account SID and an Auth Token")
@@ -135,6 +150,7 @@ class TwilioClient:
         self.account_sid = account_sid
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.status_callback_url = status_callback_url
+        self.content_base_url = (content_base_url or "").rstrip("/")
         self._auth = httpx.BasicAuth(account_sid, auth_token)
         self._http = http.make_client(timeout=timeout)
         self._media_policy = twilio_policy(self.base_url)
@@ -214,18 +230,62 @@ class TwilioClient:
             )
         return self._post_message(to=to, fields=fields)
 
-    def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult:
-        """Send ``body`` followed by the options numbered ``1. …``, as plain text.
+    # -- rich content -----------------------------------------------------------------------------
+    def _content_sid(self, types: dict[str, object]) -> str:
+        """The ``HX…`` sid of a Content resource with ``types``: created on the Content API
+        (``POST /v1/Content``) the first time, then remembered for this account."""
+        canonical = json.dumps(types, ensure_ascii=False, sort_keys=True)
+        key = (self.account_sid, self.content_base_url, canonical)
+        if key in _content_memo:
+            return _content_memo[key]
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:24]
+        payload = {"friendly_name": f"crm_{digest}", "language": "es", "variables": {}, "types": types}
+        response = http.send(self._http, "POST", f"{self.content_base_url}/v1/Content", json=payload, auth=self._auth)
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        try:
+            sid = str(response.json().get("sid") or "")
+        except (ValueError, AttributeError):
+            sid = ""
+        if not sid.startswith("HX"):
+            raise PermanentError(f"Twilio Content API answered {response.status_code} without a content sid",
+                                 code="no_content_sid", status=response.status_code)
+        if len(_content_memo) >= _CONTENT_MEMO_MAX:
+            _content_memo.clear()
+        _content_memo[key] = sid
+        return sid
 
-        Real WhatsApp buttons through Twilio need a pre-approved Content template (``send_template``).
-        Without one the customer answers by typing the number or the words, which arrive as an
-        ordinary text message (no ``interactive_id``).
-        """
+    def send_buttons(self, *, to: str, body: str, buttons: list[Button]) -> SendResult:
+        """Reply buttons: with the Content API configured (``content_base_url``), a ``twilio/quick-reply``
+        content sent by ``ContentSid`` (a tap comes back with ``ButtonPayload`` = the button id); without it,
+        ``body`` and the options numbered ``1. …`` as plain text (the customer answers with the number or the
+        words, matched back by the caller)."""
+        fits = (
+            self.content_base_url and 1 <= len(buttons) <= QUICK_REPLY_MAX_BUTTONS
+            and 0 < len(body) <= CONTENT_BODY_MAX_CHARS
+            and all(0 < len(b.title) <= QUICK_REPLY_TITLE_MAX_CHARS and b.id for b in buttons)
+        )
+        if fits:
+            sid = self._content_sid({"twilio/quick-reply": {
+                "body": body, "actions": [{"title": b.title, "id": b.id} for b in buttons]}})
+            return self._post_message(to=to, fields={"ContentSid": sid})
         return self._post_message(to=to, fields={"Body": numbered_options(body, [b.title for b in buttons])})
 
     def send_list(self, *, to: str, body: str, button: str, rows: list[ListRow], section: str = "") -> SendResult:
-        """Send ``body`` and the rows numbered ``1. title — description``, as plain text (a Twilio list picker,
-        like buttons, needs a Content template); ``button`` and ``section`` have no place in text."""
+        """A list: with the Content API configured, a ``twilio/list-picker`` (up to 10 items; the choice comes
+        back with ``ListId`` = the row id); without it, ``body`` and the rows numbered ``1. title — description``
+        as plain text. ``section`` has no place in either."""
+        fits = (
+            self.content_base_url and 1 <= len(rows) <= LIST_PICKER_MAX_ITEMS
+            and 0 < len(body) <= CONTENT_BODY_MAX_CHARS and 0 < len(button) <= LIST_PICKER_BUTTON_MAX_CHARS
+            and all(0 < len(r.title) <= LIST_PICKER_ITEM_MAX_CHARS and r.id
+                    and len(r.description) <= LIST_PICKER_DESCRIPTION_MAX_CHARS for r in rows)
+        )
+        if fits:
+            sid = self._content_sid({"twilio/list-picker": {"body": body, "button": button, "items": [
+                # A list-picker item requires a description: the title again when the row has none.
+                {"item": r.title, "id": r.id, "description": r.description or r.title} for r in rows]}})
+            return self._post_message(to=to, fields={"ContentSid": sid})
         titles = [f"{r.title} — {r.description}" if r.description else r.title for r in rows]
         return self._post_message(to=to, fields={"Body": numbered_options(body, titles)})
 

@@ -214,6 +214,32 @@ def test_panel_shows_the_options_offered_and_the_customers_choice_as_a_chip(post
     assert "↩ Ver productos" in page and "“1”" in page
 
 
+def test_twilio_with_the_content_api_sends_real_buttons_and_their_tap_comes_back(post_twilio, twilio_api, settings):
+    from integrations.twilio import client as twilio_client
+
+    twilio_client._content_memo.clear()
+    settings.TWILIO_CONTENT_BASE_URL = twilio_api.url_for("").rstrip("/")
+    twilio_api.expect_request("/v1/Content", method="POST").respond_with_json(
+        {"sid": "HX" + "c" * 32}, status=201)
+    post_twilio(twilio_params(MessageSid="SM" + "8" * 32, Body="Hola"))
+    drain()
+
+    content = next(r.get_json() for r, _ in twilio_api.log if r.path == "/v1/Content")
+    assert content["types"]["twilio/quick-reply"]["actions"] == [
+        {"title": "Ver productos", "id": "menu:products"}, {"title": "Hablar con un asesor", "id": "menu:agent"}]
+    [send] = [r.form for r, _ in twilio_api.log if r.path.endswith("/Messages.json")]
+    assert send["ContentSid"] == "HX" + "c" * 32 and "Body" not in send
+
+    post_twilio(twilio_params(MessageSid="SM" + "9" * 32, Body="Hablar con un asesor", MessageType="button",
+                              ButtonText="Hablar con un asesor", ButtonPayload="menu:agent"))
+    drain()
+    tap = Message.objects.filter(direction="in").latest("pk")
+    assert (tap.type, tap.interactive_id, tap.payload) == (
+        "interactive", "menu:agent", {"reply": {"id": "menu:agent", "title": "Hablar con un asesor"}})
+    assert Conversation.objects.get().needs_human
+    twilio_client._content_memo.clear()
+
+
 def test_twilio_quick_reply_button_payload_comes_back_structured(post_twilio, twilio_api):
     post_twilio(twilio_params(MessageSid="SM" + "3" * 32, Body="Hablar con un asesor", MessageType="button",
                               ButtonText="Hablar con un asesor", ButtonPayload="menu:agent"))
@@ -268,3 +294,20 @@ def test_sandbox_phone_shows_the_buttons_and_a_tap_on_one_is_the_choice(client, 
     assert (tap.type, tap.interactive_id) == ("interactive", "menu:agent")
     assert Conversation.objects.get().needs_human
 
+
+def test_store_address_answer_sends_a_location_pin(post_meta, graph):
+    from ai.models import KnowledgeEntry
+
+    KnowledgeEntry.objects.create(topic="hours", question="¿Dónde está la tienda?",
+                                  answer="Estamos en Av. Larco 345, Miraflores. Atendemos de 9 a 8.",
+                                  keywords="dirección, ubicación, dónde están, tienda",
+                                  latitude=Decimal("-12.121900"), longitude=Decimal("-77.029700"))
+    post_meta(wa_payload(wa_text("wamid.IN-where", "¿Dónde están ubicados?")))
+    drain()
+
+    answer, pin = graph.sent()
+    assert answer["type"] == "text" and "Av. Larco 345" in answer["text"]["body"]
+    assert pin == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "51987654321",
+                   "type": "location",
+                   "location": {"latitude": -12.1219, "longitude": -77.0297, "name": "Nuestra tienda"}}
+    assert Message.objects.filter(direction="out", type="location").count() == 1

@@ -3,8 +3,11 @@ and the text a channel without them gets instead."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from werkzeug import Response
 
 from integrations.base import Button, ListRow, MessageType
 from integrations.meta.client import InstagramClient, WhatsAppCloudClient
@@ -174,3 +177,82 @@ def test_whatsapp_buttons_keep_their_ids_for_the_reply(httpserver, whatsapp):
     whatsapp.send_buttons(to=TO, body="¿En qué te ayudo?", buttons=[
         Button("menu:products", "Ver productos"), Button("menu:agent", "Hablar con un asesor")])
     httpserver.check_assertions()
+
+
+# -- Twilio's Content API: real quick-reply buttons and list pickers ------------------------------------------
+HX = "HXb5b62575e6e4ff6129ad7c8efe1f983e"
+
+
+@pytest.fixture
+def twilio_content(httpserver):
+    from integrations.twilio import client as twilio_client
+
+    twilio_client._content_memo.clear()
+    with TwilioClient(ACCOUNT_SID, AUTH_TOKEN, "+51940111222", base_url=httpserver.url_for("").rstrip("/"),
+                      content_base_url=httpserver.url_for("").rstrip("/"),
+                      timeout=httpx.Timeout(2.0, connect=0.5)) as client:
+        yield client
+    twilio_client._content_memo.clear()
+
+
+def test_twilio_buttons_become_a_quick_reply_content_sent_by_its_sid(httpserver, twilio_content):
+    created = []
+
+    def create(request):
+        created.append(request.get_json())
+        assert request.authorization.username == ACCOUNT_SID and request.authorization.password == AUTH_TOKEN
+        return Response(json.dumps({"sid": HX, "account_sid": ACCOUNT_SID, "types": created[-1]["types"]}),
+                        status=201, content_type="application/json")
+
+    httpserver.expect_request("/v1/Content", method="POST").respond_with_handler(create)
+    expect_twilio(httpserver)
+    buttons = [Button("menu:products", "Ver productos"), Button("menu:agent", "Hablar con un asesor")]
+
+    twilio_content.send_buttons(to=TO, body="¿En qué te ayudo?", buttons=buttons)
+    twilio_content.send_buttons(to=TO, body="¿En qué te ayudo?", buttons=buttons)  # the same content again
+
+    assert len(created) == 1  # made once, sent twice
+    assert created[0]["language"] == "es" and created[0]["friendly_name"].startswith("crm_")
+    assert created[0]["types"] == {"twilio/quick-reply": {"body": "¿En qué te ayudo?", "actions": [
+        {"title": "Ver productos", "id": "menu:products"}, {"title": "Hablar con un asesor", "id": "menu:agent"}]}}
+    sends = [request.form for request, _ in httpserver.log if request.path.endswith("/Messages.json")]
+    assert [form["ContentSid"] for form in sends] == [HX, HX]
+    assert all("Body" not in form and form["To"] == f"whatsapp:{TO}" for form in sends)
+
+
+def test_twilio_list_becomes_a_list_picker_content(httpserver, twilio_content):
+    httpserver.expect_request("/v1/Content", method="POST").respond_with_json({"sid": HX}, status=201)
+    expect_twilio(httpserver)
+
+    twilio_content.send_list(to=TO, body="¿Cuál prefieres?", button="Ver opciones",
+                             rows=[*ROWS, ListRow("product:13", "iPhone 15 Pro")])
+
+    content = httpserver.log[0][0].get_json()
+    assert content["types"] == {"twilio/list-picker": {"body": "¿Cuál prefieres?", "button": "Ver opciones", "items": [
+        {"item": "iPhone 15 128 GB negro", "id": "product:11", "description": "S/ 3,899.00"},
+        {"item": "iPhone 15 256 GB azul", "id": "product:12", "description": "S/ 4,399.00"},
+        {"item": "iPhone 15 Pro", "id": "product:13", "description": "iPhone 15 Pro"},
+    ]}}
+    assert httpserver.log[1][0].form["ContentSid"] == HX
+
+
+def test_twilio_content_api_refusal_is_a_permanent_error_and_nothing_is_sent(httpserver, twilio_content):
+    from integrations.errors import PermanentError
+
+    httpserver.expect_request("/v1/Content", method="POST").respond_with_json(
+        {"code": 20001, "message": "Invalid content", "status": 400}, status=400)
+
+    with pytest.raises(PermanentError) as refused:
+        twilio_content.send_buttons(to=TO, body="Elige", buttons=[Button("a", "Uno")])
+    assert refused.value.code == "20001"
+    assert not [r for r, _ in httpserver.log if r.path.endswith("/Messages.json")]
+
+
+def test_twilio_buttons_over_the_quick_reply_limits_go_as_numbered_text(httpserver, twilio_content):
+    expect_twilio(httpserver)
+    buttons = [Button(f"b{i}", f"Opción {i}") for i in range(4)]  # WhatsApp quick replies: at most 3 here
+
+    twilio_content.send_buttons(to=TO, body="Elige", buttons=buttons)
+
+    [(request, _)] = httpserver.log
+    assert request.path.endswith("/Messages.json") and request.form["Body"].startswith("Elige\n\n1. Opción 0\n")
