@@ -39,7 +39,7 @@ _UNITS = {
     "setecientos": 700, "ochocientos": 800, "novecientos": 900,
 }
 _NUMBER_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))
-_WORDS = rf"(?:(?:{_NUMBER_WORDS}|mil|y)\s+)*(?:{_NUMBER_WORDS}|mil)"
+_WORDS = rf"(?:(?:{_NUMBER_WORDS}|mil|millones|millon|y)\s+)*(?:{_NUMBER_WORDS}|mil)"
 _CURRENCY_BEFORE = r"us\$|u\$s|usd|s/\.?|\$|clp|ars|mxn|cop|pen"
 _MULT = r"mil|k|lucas|luca|lukas|luquitas|millones|millon|palos|palo"
 _CURRENCY_AFTER = (r"soles|sol|dolares|dolar|usd|pesos|peso|lucas|luca|lukas|luquitas|mangos|palos|palo|mxn|clp"
@@ -48,7 +48,8 @@ _HALF = r"(?:\s+y\s+medi[oa])"
 _BEFORE = re.compile(rf"(?<![a-z0-9])(?P<cur>{_CURRENCY_BEFORE})\s*(?P<num>{_NUM})(?:\s*(?P<mult>{_MULT})\b"
                      rf"(?P<half>{_HALF})?)?")
 _AFTER = re.compile(
-    rf"(?<![a-z0-9$/.,])(?P<num>{_NUM}|{_WORDS}|medi[oa])\s*(?:(?P<mult>{_MULT})(?P<half>{_HALF})?\s*)?(?:de\s+)?"
+    rf"(?<![a-z0-9$/.,])(?P<num>{_NUM}|{_WORDS}|medi[oa])\s*(?:(?P<mult>{_MULT})(?P<half>{_HALF})?"
+    rf"(?:\s+(?P<rest>\d{{3}})(?![\d.,]))?\s*)?(?:de\s+)?"
     rf"(?P<cur>{_CURRENCY_AFTER})?(?P<curhalf>{_HALF})?(?![a-z0-9])"
 )
 # "tengo 1.800.000": an amount grouped in thousands after a word of having or paying.
@@ -101,7 +102,11 @@ def _parse_words(words: list[str]) -> Decimal | None:
     for word in words:
         if word == "y":
             continue
-        if word == "mil":
+        if word in {"millon", "millones"}:
+            total += (current or 1) * 1_000_000
+            current = 0
+            seen = True
+        elif word == "mil":
             total += (current or 1) * 1000
             current = 0
             seen = True
@@ -147,6 +152,7 @@ def _currency(cur: str, amount: Decimal, country: str, raw_num: str) -> tuple[De
 def parse_budget(folded: str, *, country: str = "") -> Money | None:
     """The first budget in ``folded`` (a folded message, punctuation kept), or ``None``."""
     found: list[tuple[int, Money]] = []
+    folded = re.sub(r"(?<=\d)'(?=\d{3})", ".", folded)  # "1'500.000": the Colombian mark of millions
     for match in _BEFORE.finditer(folded):
         mult = match.group("mult")
         cur = match.group("cur")
@@ -165,7 +171,7 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
         found.append((match.start(), Money(value, currency)))
     for match in _AFTER.finditer(folded):
         mult, cur = match.group("mult"), match.group("cur")
-        if not (mult or cur):
+        if not (mult or cur or "millon" in match.group("num")):  # "un millon doscientos mil" says its size
             continue
         raw_num = match.group("num")
         if mult == "mil" and not cur and not raw_num[0].isdigit() and raw_num.strip() == "mil":
@@ -178,6 +184,8 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
             continue
         if match.group("half") or (match.group("curhalf") and cur in _SCALING_CURRENCIES):
             amount += Decimal("0.5")  # "un palo y medio", "dos lucas y media"
+        if match.group("rest") and mult == "mil":
+            amount += Decimal(match.group("rest")) / 1000  # "2 mil 500"
         if mult in {"lucas", "luca", "lukas", "luquitas"} or (cur in {"lucas", "luca", "lukas", "luquitas"}):
             value, currency = _currency("lucas", amount, country, raw_num)
             found.append((match.start(), Money(value, currency)))

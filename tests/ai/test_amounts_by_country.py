@@ -45,6 +45,10 @@ from core.text import fold
     ("PE", "ochenta soles", "80", "PEN"),
     ("MX", "dos mil quinientos pesos", "2500", "MXN"),
     ("MX", "hasta dos mil quinientos", "2500", "MXN"),
+    ("AR", "un millón doscientos mil", "1200000", "ARS"),
+    ("CO", "dos millones quinientos mil", "2500000", "COP"),
+    ("MX", "mi presupuesto es de 2 mil 500", "2500", "MXN"),
+    ("CO", "tengo 1'500.000", "1500000", "COP"),  # the apostrophe some Colombians put before the millions
     ("PE", "mi presupuesto es 90 soles", "90", "PEN"),
 ])
 def test_budget_read_the_way_each_country_writes_it(country, text, amount, currency):
