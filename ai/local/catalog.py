@@ -9,7 +9,9 @@ The kind of thing asked for outranks a brand or model word: "cargador para iphon
 para samsung" a case, "mica para el 15 pro" a screen protector. When the message names a kind (charger,
 case, protector, cable, headphones) that some catalog items are, only those items are candidates; the
 brand and model words then rank them (the "iPhone 15 Pro" case before the "iPhone 15" one), and when none
-of them names the brand, all items of that kind are offered.
+of them names the brand, all items of that kind are offered. Kinds are accessories: a message about a
+service ("el cable de claro" is TV) is not read for them, and an accessory is never matched by the name of
+the phone it fits alone.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def match_products(
     colour_words = set(_PIECES.findall(color)) if color else set()
     # "el iphone viene con cargador?" asks about the phone: a kind after "con"/"sin"/"trae" is not the ask.
     kinds_asked = _kinds({w for i, w in enumerate(present) if i == 0 or present[i - 1] not in _ALONG})
-    if kinds_asked:
+    if kinds_asked and service in {"", "accessory", "device"}:  # "el cable de claro" is TV, not a USB cable
         by_kind = _match_kind(present, present_set, catalog, kinds_asked)
         if by_kind is not None:
             return by_kind
@@ -74,7 +76,7 @@ def match_products(
             if capacity_value is not None and piece == str(capacity_value):
                 continue
             core.append(piece)
-        if not core or _kinds(set(core)):
+        if not core or item.category == "accessory" and _kinds(set(core)):
             continue  # an accessory is named by its kind ("cargador"), never by the phone it fits alone
         hit = {p for p in core if p in present_set}
         if not hit or hit <= _GENERIC and len(hit) < 2:
@@ -115,7 +117,7 @@ def _match_kind(present: list[str], present_set: set[str], catalog: Sequence[Cat
     scored: list[tuple[int, int, CatalogItem, set[str]]] = []
     for position, item in enumerate(catalog):
         pieces = set(_pieces(item.name))
-        if not _kinds(pieces) & kinds_asked:
+        if item.category != "accessory" or not _kinds(pieces) & kinds_asked:
             continue
         hit = (pieces - _STOP) & present_set
         scored.append((len(hit - _KIND_WORDS), -position, item, hit))

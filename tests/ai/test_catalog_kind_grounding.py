@@ -23,6 +23,8 @@ CATALOG = [
     _item("CASE-IP15P", "Case de silicona iPhone 15 Pro", 59, "accessory"),
     _item("MICA-IP15", "Protector de pantalla iPhone 15", 29, "accessory"),
     _item("MICA-IP15P", "Mica de vidrio templado iPhone 15 Pro", 39, "accessory"),
+    _item("CABLE-USBC", "Cable USB-C a USB-C 1 m", 39, "accessory"),
+    CatalogItem("TV-CLARO", "TV Cable Digital Claro", Decimal(59), "PEN", None, "tv", "claro"),
 ]
 
 
@@ -38,6 +40,8 @@ def products(text: str) -> list[str]:
     ("funda para iphone 15 pro", ["CASE-IP15P"]),  # the model words rank within the kind
     ("mica para el 15 pro", ["MICA-IP15P"]),
     ("protector de pantalla iphone 15", ["MICA-IP15"]),
+    ("cuánto el cable para iphone", ["CABLE-USBC"]),
+    ("cuanto cuesta el cable de claro", ["TV-CLARO"]),  # a TV service, not a USB cable
 ])
 def test_the_kind_asked_for_outranks_the_brand_or_model_word(text, expected):
     assert sorted(products(text)) == sorted(expected)
