@@ -110,6 +110,11 @@ def turn_hits(analysis: Analysis, catalog: list[CatalogItem], text: str = "") ->
     """The catalog items a turn points at: the products it names, else the cheapest of its service type."""
     by_id = {item.id: item for item in catalog}
     hits = [by_id[i] for i in analysis.entities.products if i in by_id]
+    budget = analysis.entities.budget
+    if budget is not None and len(hits) > 12:  # "quiero internet" then a budget: the whole kind was named
+        within = [h for h in hits if price_of(h) <= budget.amount]
+        over = sorted((h for h in hits if price_of(h) > budget.amount), key=price_of)
+        hits = rank_fits(hits, within)[:9] + over[:3]
     if hits:
         # the fits within a budget first: a list to choose from shows them before what the budget misses
         return [*_budget_alternatives(analysis, hits, catalog), *hits]
