@@ -20,6 +20,7 @@ from core.text import tokens
 # Options are answered soon; an old menu must not turn a later "1" (one phone, one unit) into a choice.
 OPTIONS_FRESH_FOR = timedelta(hours=24)
 _LOOK_BACK = 3  # our last messages searched for the options being answered
+TITLE_MAX_CHARS = 24  # the longest option title a channel takes (a WhatsApp list row)
 _NUMBER = re.compile(r"^\s*(?:opci[oó]n\s*)?#?(\d{1,2})\s*[.)!]?\s*$", re.IGNORECASE)
 
 
@@ -54,12 +55,16 @@ def _words(text: str) -> str:
 
 
 def reply_match(*, conversation: Conversation, text: str, interactive_id: str = "") -> Choice | None:
-    """The option a customer's message chose: by id (a tap), by number or by its title; None otherwise."""
-    options = _offered(conversation) if conversation.pk else []
+    """The option a customer's message chose: by id (a tap), by number or by its title; None otherwise.
+
+    A tap carries its id and title (no query); words are compared with the options we offered only when they
+    could be one (an option's title is at most 24 characters), so a customer's ordinary line costs no read."""
     if interactive_id:
-        title = next((str(o["title"]) for o in options if o.get("id") == interactive_id), text)
-        return Choice(id=interactive_id, title=title or text)
-    if not options or not text.strip():
+        return Choice(id=interactive_id, title=text or interactive_id)
+    if not text.strip() or len(text.strip()) > TITLE_MAX_CHARS or not conversation.pk:
+        return None
+    options = _offered(conversation)
+    if not options:
         return None
     number = _NUMBER.match(text)
     if number:

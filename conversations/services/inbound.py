@@ -135,7 +135,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         reply_to = Message.objects.filter(channel_account=account, provider_message_id=target).first()
     media = event.media[0] if event.media else None
     kind, text, interactive_id, payload = event.type, _message_text(event, media), event.interactive_id, {}
-    if not event.is_echo and event.type in (MessageType.TEXT, MessageType.INTERACTIVE):
+    if not event.is_echo and (event.interactive_id or (not is_new and event.type == MessageType.TEXT)):
         # A tap on our buttons or list, or "1" / the option's words typed back: the same structured answer.
         choice = reply_match(conversation=conversation, text=text, interactive_id=event.interactive_id)
         if choice is not None:
