@@ -202,6 +202,33 @@ def no_match(product_terms: str) -> str:
             "¿Me das más detalles (marca, modelo o capacidad) o te muestro opciones parecidas?")
 
 
+_CLARIFY_OPTIONS = {
+    Intent.PRICE_QUERY: "saber el precio de un plan o producto",
+    Intent.PRODUCT_QUERY: "conocer nuestros planes y productos",
+    Intent.STOCK_QUERY: "saber si tenemos algo disponible",
+    Intent.COVERAGE_QUERY: "saber si llegamos a tu zona",
+    Intent.PURCHASE_INTENT: "comprar o contratar algo",
+    Intent.COMPARISON: "comparar opciones",
+    Intent.PRICE_OBJECTION: "ver opciones más económicas",
+    Intent.WARRANTY_QUERY: "consultar por una garantía",
+    Intent.COMPLAINT: "dejarnos un reclamo",
+    Intent.SUPPORT_ISSUE: "resolver un problema con tu servicio o equipo",
+    Intent.HUMAN_REQUEST: "hablar con un asesor",
+}
+
+
+def clarifying_question(analysis: Analysis, name: str | None = None) -> str:
+    """When the reading is unsure: a short question offering the two likeliest readings."""
+    options = [_CLARIFY_OPTIONS[i] for i in (analysis.intent, *analysis.alternatives) if i in _CLARIFY_OPTIONS]
+    options = list(dict.fromkeys(options))[:2]
+    for default in (_CLARIFY_OPTIONS[Intent.PRICE_QUERY], _CLARIFY_OPTIONS[Intent.SUPPORT_ISSUE]):
+        if len(options) < 2 and default not in options:
+            options.append(default)
+    first = _first_name(name)
+    lead = f"Perdona, {first}, quiero entenderte bien 🙂" if first else "Perdona, quiero entenderte bien 🙂"
+    return f"{lead} ¿Quieres {options[0]} o {options[1]}?"
+
+
 # ---------------------------------------------------------------------------------------------
 # One customer turn: the decision and the reply
 # ---------------------------------------------------------------------------------------------
@@ -325,6 +352,8 @@ def _templated(analysis: Analysis, decision: Decision, *, hits: list[CatalogItem
     """The templated reply: the truth of the catalog, in short warm Spanish."""
     if decision.action in HANDOVER_ACTIONS:
         return policy_unknown(name) if decision.reason == "policy_unknown" else handoff(name)
+    if decision.reason == "clarify_intent":
+        return clarifying_question(analysis, name)
     parts: list[str] = []
     intent = analysis.intent
     in_stock = [i for i in hits if i.stock is None or i.stock > 0]

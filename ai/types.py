@@ -84,6 +84,7 @@ class Analysis:
     provider: str = "local"
     fallback: bool = False  # True when another provider failed and this came from local rules
     notes: tuple[str, ...] = ()  # why: matched phrases, for agents and for tuning
+    alternatives: tuple[Intent, ...] = ()  # the next likeliest readings, best first (for a clarifying question)
 
 
 @dataclass(frozen=True)

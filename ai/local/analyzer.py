@@ -14,16 +14,26 @@ after normalisation; each phrase counts once). Then:
 Confidence grows with the margin between the two best scores and with the strength of the best.
 Other strong intents become ``secondary_intents`` (several questions in one message). ``history``
 (earlier turns) only helps to tell the country, for currencies.
+
+Then the learned model (``ai.local.learned``, word and character n-grams) reads the message too, and
+:func:`combine` decides: the rules keep the last word where they are precise (an explicit ask for a person,
+a strong complaint cue, an intent a supervisor added to the lexicon), the model's calibrated probabilities
+decide otherwise, and a complaint the model finds likely enough wins (a missed complaint is a lost
+customer). ``confidence`` is then the model's calibrated probability of the intent chosen, and
+``alternatives`` the next likeliest readings, for a clarifying question when it is low.
 """
 
 from __future__ import annotations
 
+import re
+
 from ai.local import entities as ent
 from ai.local.catalog import match_products
 from ai.local.compiled import Compiled
+from ai.local.learned import IntentModel, current_model
 from ai.local.lexicon import DEFAULT_LEXICON, Lexicon
 from ai.local.money import parse_budget
-from ai.local.normalize import WORD, Normalized, normalize
+from ai.local.normalize import WORD, Normalized, normalize, phrase_regex
 from ai.types import Analysis, CatalogItem, Entities, Intent, Sentiment, Turn
 from core.text import fold
 
@@ -51,10 +61,12 @@ def bounded(text: str) -> str:
 
 def analyze(
     text: str, *, lexicon: Lexicon = DEFAULT_LEXICON, catalog: list[CatalogItem] | None = None,
-    history: list[Turn] | None = None,
+    history: list[Turn] | None = None, model: IntentModel | None = None, rules_only: bool = False,
 ) -> Analysis:
-    """Read one customer message with the local rules; ``provider="local"``.
+    """Read one customer message with the local rules and the learned model; ``provider="local"``.
 
+    ``model`` defaults to the one this process loaded (:func:`ai.local.learned.current_model`);
+    ``rules_only`` reads with the rules alone (the baseline the evaluation prints).
     A text longer than :data:`MAX_ANALYSED_CHARS` is read by its start and its end (see :func:`bounded`).
     """
     c: Compiled = lexicon.compiled
@@ -68,13 +80,94 @@ def analyze(
         first_at.setdefault("coverage_query", 0)
         notes.append("coverage_query: zone named with an availability word")
     intent, confidence, secondary = _decide(scores, first_at, entities, c)
-    if intent == Intent.COMPLAINT:
-        scores.setdefault("complaint", 0.0)
+    alternatives: tuple[Intent, ...] = ()
+    if not rules_only and _supervised_cue(lexicon, norm):
+        notes.append("rule: a phrase a supervisor edited in the lexicon")
+    elif not rules_only:
+        learned = model if model is not None else current_model()
+        if learned is not None:
+            intent, confidence, secondary, alternatives, why = combine(
+                intent, confidence, secondary, scores, learned.probabilities(text))
+            known = learned.known_fraction(text)
+            if known <= UNKNOWN_WORDS and why.startswith("model"):
+                confidence = round(confidence * known, 2)  # mostly words it never saw: it cannot be sure
+                why += f"; {known:.0%} of the words known"
+            notes.append(why)
     sentiment, sentiment_score = _sentiment(text, norm, c, intent)
     return Analysis(
         intent=intent, confidence=confidence, sentiment=sentiment, sentiment_score=sentiment_score,
         entities=entities, secondary_intents=secondary, provider="local", notes=tuple(notes),
+        alternatives=alternatives,
     )
+
+
+# When the rules keep the last word, and how a likely complaint wins (measured by bench/ai_eval.py on the
+# corpus' cross-validation folds, never on a held-out set).
+HUMAN_REQUEST_CUE = 2.5  # a rule score this strong ("pásame con un asesor") is an explicit ask for a person
+COMPLAINT_CUE = 4.0  # a rule score this strong ("voy a reclamar a OSIPTEL", "pésimo servicio") is a complaint
+COMPLAINT_FLOOR = 0.2  # the model's probability of a complaint from which it wins over any other reading
+ALTERNATIVE_FLOOR = 0.08  # a reading this likely is offered in a clarifying question
+UNKNOWN_WORDS = 0.5  # at most this share of known words: the model's confidence is scaled down by it
+SEVERAL_FLOOR = 0.05  # several intents in one message: the rules' choice wins when the model finds it this likely
+CONFIDENT_RULE = 0.8  # a rules' reading this confident wins when the model finds it at least SEVERAL_FLOOR likely
+
+
+def combine(
+    rule_intent: Intent, rule_confidence: float, rule_secondary: tuple[Intent, ...], scores: dict[str, float],
+    probabilities: dict[str, float],
+) -> tuple[Intent, float, tuple[Intent, ...], tuple[Intent, ...], str]:
+    """The rules' reading and the model's probabilities -> (intent, confidence, secondary, alternatives, note)."""
+    ranked = sorted(probabilities, key=lambda k: -probabilities[k])
+    best = ranked[0]
+    why = f"model: {best} {probabilities[best]:.2f}"
+    if rule_intent.value not in probabilities and rule_intent != Intent.OTHER:
+        chosen, why = rule_intent.value, f"rule: {rule_intent.value} (an intent the model does not know)"
+    elif rule_intent == Intent.HUMAN_REQUEST and scores.get("human_request", 0.0) >= HUMAN_REQUEST_CUE:
+        chosen, why = "human_request", "rule: explicit ask for a person"
+    elif rule_intent == Intent.COMPLAINT and scores.get("complaint", 0.0) >= COMPLAINT_CUE:
+        chosen, why = "complaint", "rule: strong complaint cue"
+    elif probabilities.get("complaint", 0.0) >= COMPLAINT_FLOOR:
+        chosen, why = "complaint", f"model: complaint likely ({probabilities['complaint']:.2f})"
+    elif rule_secondary and (probabilities.get(rule_intent.value, 0.0) >= SEVERAL_FLOOR
+                             or Intent._value2member_map_.get(best) in rule_secondary):
+        chosen, why = rule_intent.value, "rule: several intents, the one that comes first"
+    elif rule_confidence >= CONFIDENT_RULE and probabilities.get(rule_intent.value, 0.0) >= SEVERAL_FLOOR:
+        chosen, why = rule_intent.value, "rule: a confident reading the model finds likely"
+    else:
+        chosen = best
+    if chosen not in Intent._value2member_map_:
+        chosen = Intent.OTHER.value
+    confidence = probabilities.get(chosen, 0.0)
+    if why.startswith("rule"):
+        confidence = max(confidence, rule_confidence)
+    confidence = round(min(0.99, confidence), 2)
+    secondary = tuple(i for i in (rule_intent, *rule_secondary) if i.value != chosen
+                      and (i in rule_secondary or (rule_secondary and i != Intent.OTHER)))
+    alternatives = tuple(Intent(k) for k in ranked if k != chosen and probabilities[k] >= ALTERNATIVE_FLOOR
+                         and k in Intent._value2member_map_)[:2]
+    return Intent(chosen), confidence, secondary, alternatives, why
+
+
+_SUPERVISED: dict[int, tuple[Lexicon, re.Pattern[str] | None]] = {}
+
+
+def _supervised_cue(lexicon: Lexicon, norm: Normalized) -> bool:
+    """True when the message holds an intent phrase a supervisor added, reweighted or removed: their edit
+    of the lexicon is their word on such messages, so the rules' reading stands."""
+    if lexicon is DEFAULT_LEXICON:
+        return False
+    cached = _SUPERVISED.get(id(lexicon))
+    if cached is None or cached[0] is not lexicon:
+        changed: set[str] = set()
+        base = DEFAULT_LEXICON.intent_phrases
+        for intent in set(base) | set(lexicon.intent_phrases):
+            mine, theirs = lexicon.intent_phrases.get(intent, {}), base.get(intent, {})
+            changed |= {p for p in set(mine) | set(theirs) if mine.get(p) != theirs.get(p)}
+        if len(_SUPERVISED) > 32:
+            _SUPERVISED.clear()
+        cached = _SUPERVISED[id(lexicon)] = (lexicon, phrase_regex(sorted(changed)))
+    pattern = cached[1]
+    return pattern is not None and pattern.search(norm.text) is not None
 
 
 def _intent_scores(norm: Normalized, c: Compiled) -> tuple[dict[str, float], dict[str, int], list[str]]:

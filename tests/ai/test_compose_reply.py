@@ -53,7 +53,9 @@ CASES = [
     ("strongly negative", reading(Intent.OTHER, sentiment=Sentiment.NEGATIVE, score=-0.9), [], NOBODY, 0,
      Action.ESCALATE_TO_HUMAN, "negative_sentiment", replies.handoff(None)),
     ("unsure once", reading(Intent.OTHER, confidence=0.2), [], NOBODY, 0,
-     Action.ASK_NEXT_QUESTION, "missing_interest_name", replies.ask_for(["interest", "name"])),
+     Action.ASK_NEXT_QUESTION, "clarify_intent",
+     "Perdona, quiero entenderte bien 🙂 ¿Quieres saber el precio de un plan o producto o resolver un problema "
+     "con tu servicio o equipo?"),
     ("unsure twice in a row", reading(Intent.OTHER, confidence=0.2), [], NOBODY, 1,
      Action.ESCALATE_TO_HUMAN, "low_confidence", replies.handoff(None)),
     ("the provider failed and nothing was read", reading(Intent.OTHER, confidence=0.2, fallback=True), [], NOBODY, 0,
