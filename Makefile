@@ -35,6 +35,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python manage.py train_intents --check
 
 check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
