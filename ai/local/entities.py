@@ -73,6 +73,8 @@ def service_type(norm: Normalized, c: Compiled) -> str:
         if value == "device" and match.group(0) not in c.weak_device_words:
             strong_device = True
     words = set(norm.words)
+    if "tv" in found and not words & _TV_WORDS and words & _PHONE_CABLE_WORDS:
+        found = (found - {"tv"}) | {"accessory"}  # "probé con otro cable" for a phone: a USB cable, not TV
     if not _HOME_CUES & words and (
             not found and (_NEW_LINE_CUES & words or "minutos" in words and words & {"ilimitados", "libres", "gigas"})
             or "internet_home" in found and found <= {"internet_home", "mobile", "device"}
@@ -96,6 +98,10 @@ def service_type(norm: Normalized, c: Compiled) -> str:
 _MOBILE_CUES = frozenset({"movil", "moviles", "celu", "celus", "minutos", "portabilidad", "portarme", "portarse",
                           "portar", "portarte", "portarnos", "wom", "chip", "chips", "gigas", "postpago", "prepago",
                           "esim", "5g", "4g"})
+# "cable" is TV ("internet y cable") unless said of a phone or a charger.
+_TV_WORDS = frozenset({"tv", "television", "canales", "deco", "decodificador", "satelital", "digital", "hd"})
+_PHONE_CABLE_WORDS = frozenset({"celular", "cel", "celu", "telefono", "cargador", "usb", "iphone", "samsung",
+                                "carga", "cargar", "lightning", "tipo"})
 # Alone, these ask for a mobile line: "me cambio a WOM", "quiero portarme".
 _NEW_LINE_CUES = frozenset({"wom", "portarme", "portarse", "portar", "portarte", "portarnos", "movil", "moviles"})
 _PHONE_WORDS = frozenset({"celular", "celulares", "cel", "telefono", "smartphone"})
@@ -184,6 +190,8 @@ def color(norm: Normalized, c: Compiled, name: str, zone: str = "") -> str:
         index = norm.word_at(match.start())
         if word == "natural" and (index == 0 or norm.words[index - 1] not in {"titanio", "color", "en", "pro"}):
             continue
+        if word == "plata" and (index == 0 or norm.words[index - 1] not in {"en", "color", "y", "o"}):
+            continue  # "no llego con esa plata": money, not the colour
         if index > 0 and norm.words[index - 1] in {"luz", "foco", "led", "lucecita", "numeros", "alerta"}:
             continue
         if word == "rosa" and norm.raw[index][:1].isupper() and index > 0 and norm.words[index - 1] in {
