@@ -4,10 +4,15 @@ in admin, and whoever has the conversation open sees it change."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 
 from accounts.models import AuditEntry, AuditKind
+from ai.local import learned
+from ai.local.analyzer import analyze
 from ai.models import IntentCorrection
 from conversations.models import ConversationEvent, Message
 from tests.panel.conftest import add_message
@@ -234,3 +239,35 @@ def test_admin_lists_the_corrections_a_supervisor_may_see(client, supervisor, ag
     # Agents have no admin.
     client.force_login(agent)
     assert client.get("/admin/ai/intentcorrection/").status_code in (302, 403)
+
+
+@pytest.fixture
+def deployment_model(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """``train_intents`` writes the deployment's model here; the process forgets it afterwards."""
+    settings.INTENT_MODEL_PATH = str(tmp_path / "intent_model.joblib")
+    learned.reload_model()
+    yield tmp_path / "intent_model.joblib"
+    learned.reload_model()
+
+
+def test_an_agents_correction_changes_the_next_train_intents_model(client, agent, make_conversation,
+                                                                  deployment_model):
+    text = "oye el chip que me mandaron no agarra ni una rayita de señal en mi depa, ya van tres días así"
+    shipped = learned.IntentModel.load(learned.SHIPPED_PATH)
+    assert shipped is not None  # the model that ships, the one the corpus gives (train_intents --check)
+    before = shipped.predict(text)
+    taught = "support_issue" if before != "support_issue" else "complaint"
+    assert analyze(text).intent != taught
+    conversation = make_conversation(assignee=agent)
+    message = _read(conversation, text=text, intent=before)
+    client.force_login(agent)
+
+    assert _correct(client, message, taught).status_code == 200
+    call_command("train_intents", "--folds", "0", stdout=StringIO())
+
+    retrained = learned.IntentModel.load(deployment_model)
+    assert retrained is not None and retrained.metadata["corrections"] == 1
+    assert retrained.predict(text) == taught != before
+    # The running process reads with the retrained model from then on: the AI's next reading of those words.
+    assert learned.current_model().predict(text) == taught
+    assert analyze(text).intent == taught
