@@ -1,9 +1,9 @@
 """The price-grounding guard: a generated reply may only state prices that are in the catalog hits.
 
 ``prices_in_text`` reads prices the way they are written in Latin American Spanish chats ("S/ 89",
-"S/.89.90", "89 soles", "$1.299", "USD 300", "1,299.00", "3 799", "20 lucas") and ignores numbers that
-are not prices (capacities "256 GB", speeds "200 Mbps", percentages, quantities "2 equipos", phone and
-document numbers, years, model numbers "iPhone 15").
+"S/.89.90", "89 soles", "$1.299", "USD 300", "1,299.00", "3 799", "20 lucas", "1,8 palos", "2 millones")
+and ignores numbers that are not prices (capacities "256 GB", speeds "200 Mbps", percentages, quantities
+"2 equipos", phone and document numbers, years, model numbers "iPhone 15").
 
 A number counts as a price when it has a currency mark before or after it, or when it looks like money
 (two decimals, thousands grouping) or follows a price word ("cuesta", "precio", "vale", "pagas") and is
@@ -39,7 +39,7 @@ _SUFFIXES: list[tuple[str, frozenset[str] | None]] = [
     (r"(?:nuevos\s+)?soles?", frozenset({"PEN"})),
     (r"d[oó]lares?|usd|us\$|d[oó]lar", frozenset({"USD"})),
     (r"pesos?", _PESOS),
-    (r"lucas?", frozenset({"CLP"})),
+    (r"lucas?", frozenset({"CLP", "ARS", "COP"})),
     (r"pen", frozenset({"PEN"})),
     (r"clp", frozenset({"CLP"})),
     (r"ars", frozenset({"ARS"})),
@@ -59,7 +59,9 @@ _NUMBER_RE = re.compile(
     r"(?<![\w])(?<!\d[.,])(?<!\d/)(?:\d{1,3}(?:(?P<sep>[.,]|" + _SPACE + r")\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d{1,2})?"
     r"|\d+(?:[.,]\d{1,2})?)(?![\d])"
 )
-_MULTIPLIER_RE = re.compile(r"^\s+(?:mil|lucas?)\b", re.IGNORECASE)
+_MULTIPLIER_RE = re.compile(r"^\s+(?:mil|lucas?|millones|mill[oó]n|palos?)(?![A-Za-zÁÉÍÓÚáéíóúñÑ])",
+                            re.IGNORECASE)
+_MILLIONS = ("mill", "palo")
 
 # Phone and document numbers: "+51 987 654 321", "987 654 321", "01-234-5678", "987654321".
 _PHONE_RES = [
@@ -170,10 +172,11 @@ def _classify(text: str, start: int, end: int) -> PriceMention | None:
     multiplier = _MULTIPLIER_RE.match(after)
     tail = after
     if multiplier:
-        amount *= 1000
+        word = multiplier.group(0).strip().lower()
+        amount *= 1_000_000 if word.startswith(_MILLIONS) else 1000
         tail = after[multiplier.end():]
-        if multiplier.group(0).strip().lower().startswith("luca"):
-            return PriceMention(amount, frozenset({"CLP"}), start, end + multiplier.end())
+        if word.startswith("luca"):
+            return PriceMention(amount, frozenset({"CLP", "ARS", "COP"}), start, end + multiplier.end())
     has_prefix, prefix_currencies = _prefix_currency(before)
     has_suffix, suffix_currencies = _suffix_currency(tail)
     if has_prefix or has_suffix:
