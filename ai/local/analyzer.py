@@ -86,9 +86,9 @@ def analyze(
     elif not rules_only:
         learned = model if model is not None else current_model()
         if learned is not None:
+            probabilities, known = learned.read(text)
             intent, confidence, secondary, alternatives, why = combine(
-                intent, confidence, secondary, scores, learned.probabilities(text))
-            known = learned.known_fraction(text)
+                intent, confidence, secondary, scores, probabilities)
             if known <= UNKNOWN_WORDS and why.startswith("model"):
                 confidence = round(confidence * known, 2)  # mostly words it never saw: it cannot be sure
                 why += f"; {known:.0%} of the words known"

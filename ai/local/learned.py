@@ -42,6 +42,7 @@ SVM_C = 0.5
 CV_FOLDS = 5
 CORRECTION_WEIGHT = 8  # one agent's correction counts as this many corpus rows
 RECHECK_SECONDS = 60.0
+MODEL_CHARS = 600  # the longest corpus message has 187 characters
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -57,6 +58,16 @@ def prepare(text: str) -> str:
     if "?" in (text or ""):
         extra.append("qmark")
     return " ".join((norm.text.strip(), *extra)).strip()
+
+
+def _head_and_tail(text: str) -> str:
+    """A long message is read by its first and last ``MODEL_CHARS / 2`` characters (who writes and what they
+    want come first, the newest line of a burst last); the rules still read all of it."""
+    text = text or ""
+    if len(text) <= MODEL_CHARS:
+        return text
+    half = MODEL_CHARS // 2
+    return f"{text[:half]}\n{text[-half:]}"
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, str]]:
@@ -132,7 +143,9 @@ class IntentModel:
         return [i + offset for i in indexes], [v / norm for v in values]
 
     def logits(self, text: str) -> np.ndarray:
-        prepared = prepare(text)
+        return self._logits(prepare(_head_and_tail(text)))
+
+    def _logits(self, prepared: str) -> np.ndarray:
         w_idx, w_val = self._block(_word_ngrams(prepared), self.word_vocab, self.word_idf, 0)
         c_idx, c_val = self._block(_char_wb_ngrams(prepared), self.char_vocab, self.char_idf, len(self.word_vocab))
         indexes = w_idx + c_idx
@@ -142,15 +155,26 @@ class IntentModel:
 
     def known_fraction(self, text: str) -> float:
         """The share of the message's words the model has seen in training (1.0 for a message of no words)."""
-        words = _WORD_TOKEN.findall(prepare(text))
+        return self._known_fraction(prepare(_head_and_tail(text)))
+
+    def _known_fraction(self, prepared: str) -> float:
+        words = _WORD_TOKEN.findall(prepared)
         words = [w for w in words if not w.isdigit() and not w.startswith(("emo", "qmark"))]
         if not words:
             return 1.0
         return sum(1 for w in words if w in self.word_vocab) / len(words)
 
+    def read(self, text: str) -> tuple[dict[str, float], float]:
+        """``(probabilities(text), known_fraction(text))``, preparing the text once."""
+        prepared = prepare(_head_and_tail(text))
+        return self._calibrated(self._logits(prepared)), self._known_fraction(prepared)
+
     def probabilities(self, text: str) -> dict[str, float]:
         """{intent: probability}, calibrated, summing to 1."""
-        scaled = self.logits(text) / self.temperature
+        return self._calibrated(self.logits(text))
+
+    def _calibrated(self, logits: np.ndarray) -> dict[str, float]:
+        scaled = logits / self.temperature
         scaled = np.exp(scaled - scaled.max())
         scaled /= scaled.sum()
         return {label: float(p) for label, p in zip(self.labels, scaled, strict=True)}
