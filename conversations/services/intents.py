@@ -68,7 +68,8 @@ def message_correct_intent(*, message: Message, intent: str, actor: User) -> Int
         )
     if not conversation_visible_queryset(user=actor).filter(pk=message.conversation_id).exists():
         raise PermissionDeniedError(_("You cannot correct messages of this conversation."))
-    message = Message.objects.select_for_update().select_related("conversation__assignee").get(pk=message.pk)
+    message = (Message.objects.select_for_update(of=("self",)).select_related("conversation__assignee")
+               .get(pk=message.pk))
     if (message.direction != Message.Direction.IN or message.sender != Message.Sender.CUSTOMER
             or message.is_echo):
         raise ApplicationError(_("Only a customer's message has an intent to correct."), code="not_customer_message")
