@@ -46,7 +46,7 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = (
             "id", "direction", "sender", "author", "author_name", "type", "text", "media", "media_mime",
-            "media_size", "media_state", "location", "interactive_id", "reply_to", "status", "error_code",
+            "media_size", "media_state", "location", "interactive_id", "payload", "reply_to", "status", "error_code",
             "error_message", "intent", "sentiment", "ai", "is_echo", "sent_at", "delivered_at", "read_at",
             "created_at",
         )

@@ -240,6 +240,23 @@ def test_twilio_with_the_content_api_sends_real_buttons_and_their_tap_comes_back
     twilio_client._content_memo.clear()
 
 
+def test_messages_api_gives_the_options_offered_and_the_choice(post_twilio, twilio_api, api_client_for, supervisor):
+    post_twilio(twilio_params(MessageSid="SM" + "a1" * 16, Body="Hola"))
+    drain()
+    post_twilio(twilio_params(MessageSid="SM" + "b2" * 16, Body="ver productos"))
+    drain()
+
+    conversation = Conversation.objects.get()
+    response = api_client_for(supervisor).get(f"/api/v1/conversations/{conversation.pk}/messages/")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    offered = next(m for m in rows if m["direction"] == "out" and m["type"] == "interactive")
+    assert [b["id"] for b in offered["payload"]["buttons"]] == ["menu:products", "menu:agent"]
+    chosen = next(m for m in rows if m["direction"] == "in" and m["interactive_id"])
+    assert chosen["interactive_id"] == "menu:products" and chosen["text"] == "Ver productos"
+    assert chosen["payload"]["reply"] == {"id": "menu:products", "title": "Ver productos", "typed": "ver productos"}
+
+
 def test_twilio_quick_reply_button_payload_comes_back_structured(post_twilio, twilio_api):
     post_twilio(twilio_params(MessageSid="SM" + "3" * 32, Body="Hablar con un asesor", MessageType="button",
                               ButtonText="Hablar con un asesor", ButtonPayload="menu:agent"))
