@@ -17,6 +17,7 @@ from ai.local import analyze, learned
 from ai.models import IntentCorrection
 from ai.replies import compose_reply
 from ai.types import Intent, LeadState
+from tests.conversations.conftest import post_twilio, provider_settings  # noqa: F401  (signed webhook fixtures)
 
 
 @pytest.fixture
@@ -153,3 +154,57 @@ def test_check_fails_when_the_shipped_model_reads_differently_from_a_retrain(tmp
     forged.dump(tmp_path / "model.joblib")
     with pytest.raises(CommandError, match="differently"):
         call_command("train_intents", check=True, corpus=corpus, output=tmp_path / "model.joblib")
+
+
+@pytest.fixture
+def twilio_say(post_twilio, httpserver, settings, deployment_model):  # noqa: F811  (the imported fixture)
+    """Send a customer's line through the signed Twilio webhook and run the queued work; the AI's reply back."""
+    import itertools
+
+    from werkzeug import Response
+
+    from conversations.models import Message
+    from tests.conversations.conftest import drain, twilio_params
+
+    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
+    sids = itertools.count(1)
+    httpserver.expect_request("/2010-04-01/Accounts/AC" + "1" * 32 + "/Messages.json", method="POST"
+                              ).respond_with_handler(lambda _r: Response(
+                                  f'{{"sid": "SMf{next(sids):031d}", "status": "queued"}}', status=201,
+                                  content_type="application/json"))
+    counter = itertools.count(1)
+
+    def _say(text: str, wa_id: str = "51987654321") -> tuple[Message, Message | None]:
+        post_twilio(twilio_params(MessageSid=f"SM{next(counter):032d}", Body=text, ProfileName="🌸",
+                                  From=f"whatsapp:+{wa_id}", WaId=wa_id))
+        drain()
+        inbound = Message.objects.filter(direction="in", text=text).latest("pk")
+        reply = Message.objects.filter(direction="out", conversation=inbound.conversation).order_by("-pk").first()
+        return inbound, reply
+
+    return _say
+
+
+@pytest.mark.django_db
+def test_through_the_webhook_an_opener_is_recorded_as_the_buying_intent_and_a_complaint_goes_to_a_person(
+        twilio_say):
+    inbound, reply = twilio_say("Hola, quiero saber cuánto cuesta el internet")
+    assert inbound.intent == Intent.PRICE_QUERY.value
+    assert reply is not None and reply.sender == "ai"
+
+    complaint, _ = twilio_say("oigan, tres semanas sin internet y nadie me pesca, voy a ir al SERNAC",
+                              wa_id="56987654321")
+    assert complaint.intent == Intent.COMPLAINT.value
+    complaint.conversation.refresh_from_db()
+    assert complaint.conversation.needs_human
+
+
+@pytest.mark.django_db
+def test_through_the_webhook_an_unreadable_line_gets_the_clarifying_question_then_a_person(twilio_say):
+    inbound, reply = twilio_say("xq wrt")
+    assert reply is not None and "Perdona, quiero entenderte bien 🙂 ¿Quieres " in reply.text
+    inbound.conversation.refresh_from_db()
+    assert not inbound.conversation.needs_human
+    second, _ = twilio_say("zzk pfff")
+    second.conversation.refresh_from_db()
+    assert second.conversation.needs_human
