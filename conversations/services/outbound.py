@@ -106,6 +106,7 @@ def message_send(
     buttons: Sequence[Button] = (),
     rows: Sequence[ListRow] = (),
     list_button: str = "",
+    list_section: str = "",
     location: Location | None = None,
 ) -> Message:
     """Queue a message to the customer of ``conversation`` and send it after commit.
@@ -126,7 +127,7 @@ def message_send(
         raise ApplicationError(_("Write a message."), code="empty_message")
     if document is not None and template is not None:
         raise ApplicationError(_("A template cannot carry a file."), code="invalid_template")
-    rich = _rich_payload(buttons=buttons, rows=rows, list_button=list_button)
+    rich = _rich_payload(buttons=buttons, rows=rows, list_button=list_button, list_section=list_section)
     if (rich or location is not None) and (template is not None or document is not None):
         raise ApplicationError(_("Options and locations go in a message of their own."), code="invalid_rich")
     if rich and not text:
@@ -187,14 +188,20 @@ def message_send(
     return message
 
 
-def _rich_payload(*, buttons: Sequence[Button], rows: Sequence[ListRow], list_button: str) -> dict[str, Any]:
+def _rich_payload(*, buttons: Sequence[Button], rows: Sequence[ListRow], list_button: str,
+                  list_section: str = "") -> dict[str, Any]:
     if buttons and rows:
         raise ApplicationError(_("Send buttons or a list, not both."), code="invalid_rich")
     if buttons:
         return {"buttons": [{"id": b.id, "title": b.title} for b in buttons]}
     if rows:
-        return {"list": {"button": list_button or "Ver opciones",
-                         "rows": [{"id": r.id, "title": r.title, "description": r.description} for r in rows]}}
+        listed: dict[str, Any] = {
+            "button": list_button or "Ver opciones",
+            "rows": [{"id": r.id, "title": r.title, "description": r.description} for r in rows],
+        }
+        if list_section:
+            listed["section"] = list_section
+        return {"list": listed}
     return {}
 
 
@@ -324,7 +331,8 @@ def _send_rich_checked(client: object, message: Message, to: str, extra: dict[st
         listed = payload["list"]
         rows = [ListRow(str(r["id"]), str(r["title"]), str(r.get("description") or "")) for r in listed["rows"]]
         return client.send_list(  # type: ignore[attr-defined]
-            to=to, body=message.text, button=str(listed.get("button") or ""), rows=rows, **extra)
+            to=to, body=message.text, button=str(listed.get("button") or ""), rows=rows,
+            section=str(listed.get("section") or ""), **extra)
     if message.type == Message.Type.LOCATION and message.location:
         place = message.location
         return client.send_location(  # type: ignore[attr-defined]
@@ -412,6 +420,7 @@ def message_retry(*, actor: User, message: Message) -> Message:
                         rows=[ListRow(str(r["id"]), str(r["title"]), str(r.get("description") or ""))
                               for r in (payload.get("list") or {}).get("rows") or []],
                         list_button=str((payload.get("list") or {}).get("button") or ""),
+                        list_section=str((payload.get("list") or {}).get("section") or ""),
                         location=Location(float(place["latitude"]), float(place["longitude"]),
                                           str(place.get("name") or ""), str(place.get("address") or ""))
                         if place else None)

@@ -328,3 +328,19 @@ def test_store_address_answer_sends_a_location_pin(post_meta, graph):
                    "type": "location",
                    "location": {"latitude": -12.1219, "longitude": -77.0297, "name": "Nuestra tienda"}}
     assert Message.objects.filter(direction="out", type="location").count() == 1
+
+
+def test_long_product_names_are_listed_by_what_differs_under_what_they_share(post_meta, graph):
+    samsung = OperatorFactory(name="Samsung", slug="samsung")
+    for capacity, price in ((128, "1499.00"), (256, "1699.00")):
+        ProductFactory(operator=samsung, category="device", brand="Samsung", capacity_gb=capacity, stock=3,
+                       name=f"Samsung Galaxy A55 5G {capacity} GB Azul Marino", price=Decimal(price))
+    post_meta(wa_payload(wa_text("wamid.IN-long", "hola, tienen el samsung galaxy a55?")))
+    drain()
+
+    offer = graph.sent()[-1]
+    assert offer["interactive"]["type"] == "list"
+    [section] = offer["interactive"]["action"]["sections"]
+    assert section["title"] == "Samsung Galaxy A55 5G"  # what the rows share, once
+    assert [(row["title"], row["description"]) for row in section["rows"]] == [
+        ("128 GB Azul Marino", "S/ 1,499.00"), ("256 GB Azul Marino", "S/ 1,699.00")]

@@ -62,7 +62,8 @@ def reply_deliver(conversation: Conversation, text: str, *, handover: bool,
     rich = rich or RichReply()
     try:
         message = message_send(conversation=conversation, text=text, sender=Message.Sender.AI,
-                               buttons=rich.buttons, rows=rich.rows, list_button=rich.list_button)
+                               buttons=rich.buttons, rows=rich.rows, list_button=rich.list_button,
+                               list_section=rich.section)
         _rich_send(conversation, rich)
     except WindowClosedError:
         logger.info("AI reply not sent: window closed for conversation %s", conversation.pk)

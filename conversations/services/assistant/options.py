@@ -48,6 +48,7 @@ class RichReply:
     buttons: tuple[Button, ...] = ()
     rows: tuple[ListRow, ...] = ()
     list_button: str = ""
+    section: str = ""  # the list's one section title ("" for none)
     photo: Photo | None = None
     location: Location | None = None
 
@@ -79,16 +80,35 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _product_row(item: CatalogItem) -> ListRow:
-    """The name as the title; the price as the description, after the full name when the title cut it."""
+def _product_row(item: CatalogItem, *, base: str = "") -> ListRow:
+    """The name (without the ``base`` the rows share, when names are too long) as the title; the price as
+    the description, after the full name when the title still had to be cut."""
     price = format_money(item.price, item.currency)
-    title = _clip(item.name, ROW_TITLE_MAX)
-    description = price if title == item.name else _clip(f"{item.name} · {price}", ROW_DESCRIPTION_MAX)
+    name = item.name[len(base):].strip() if base and len(item.name) > ROW_TITLE_MAX else item.name
+    title = _clip(name, ROW_TITLE_MAX)
+    description = price if title == name else _clip(f"{item.name} · {price}", ROW_DESCRIPTION_MAX)
     return ListRow(f"product:{item.id}", title, description)
 
 
-def _product_rows(items: list[CatalogItem]) -> tuple[ListRow, ...]:
-    return tuple(_product_row(item) for item in items[:MAX_ROWS])
+def _shared_words(items: list[CatalogItem]) -> str:
+    """The words every name starts with ("Samsung Galaxy A55 5G"), when each name has more after them."""
+    names = [item.name.split() for item in items]
+    common: list[str] = []
+    for words in zip(*names, strict=False):
+        if len(set(words)) != 1:
+            break
+        common.append(words[0])
+    if len(items) < 2 or any(len(words) <= len(common) for words in names):
+        return ""
+    return " ".join(common)
+
+
+def _product_rows(items: list[CatalogItem]) -> tuple[tuple[ListRow, ...], str]:
+    """The rows, and the section title (the shared words) when long names were shortened to what differs."""
+    items = items[:MAX_ROWS]
+    base = _shared_words(items) if any(len(item.name) > ROW_TITLE_MAX for item in items) else ""
+    section = _clip(base, ROW_TITLE_MAX) if base else ""
+    return tuple(_product_row(item, base=base) for item in items), section
 
 
 def _category_rows(catalog: list[CatalogItem]) -> tuple[ListRow, ...]:
@@ -132,7 +152,8 @@ def rich_reply(*, composed: Any, analysis: Analysis, text: str, chosen: str,
         if rows:
             return RichReply(rows=rows, list_button="Ver categorías", location=location)
     if len(hits) >= 2 and fits and analysis.intent not in (Intent.THANKS_GOODBYE, Intent.COVERAGE_QUERY):
-        return RichReply(rows=_product_rows(hits), list_button="Ver opciones", location=location)
+        rows, section = _product_rows(hits)
+        return RichReply(rows=rows, list_button="Ver opciones", section=section, location=location)
     if len(composed.hits) == 1:
         return RichReply(photo=_photo(composed.hits[0]), location=location)
     if analysis.intent == Intent.GREETING and not composed.hits and fits and location is None:
