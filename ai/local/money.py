@@ -12,8 +12,8 @@ Currency, decided from the words (``country`` is the hint the analyzer found, ""
 * ``palos`` (a million, AR/CL/CO) -> x1,000,000 in the hinted currency; "un palo y medio" is 1,500,000,
   "medio palo" 500,000 (the same for "millón" and "luca"). ``mangos`` (AR) -> ARS.
 * A bare number is a budget only after a cue ("presupuesto", "hasta", "máximo", "no más de", "tengo S/")
-  and then takes the hinted currency or "". A number grouped in thousands ("1.800.000") is one after
-  "tengo", "cuento con", "dispongo de" too.
+  or said as a limit ("solo tengo 90", "90 máximo", "tengo 90 nomás"), and then takes the hinted currency
+  or "". A number grouped in thousands ("1.800.000") is one after "tengo", "cuento con", "dispongo de" too.
 
 Digits: a group of three after a mark is thousands ("1.800.000", "1,800", "1.500"), one or two digits
 are decimals ("39.90", "39,90", "1,8 palos"); with both marks the last one is the decimal mark
@@ -55,6 +55,12 @@ _AFTER = re.compile(
 # "tengo 1.800.000": an amount grouped in thousands after a word of having or paying.
 _HAVE = re.compile(r"(?:tengo|tendria|cuento con|dispongo de|llego a|puedo poner|junte|ahorre)\s+(?:como\s+|unos\s+)?"
                    r"(?P<num>\d{1,3}(?:[.,]\d{3})+)(?![\d.,]*\d)(?!\s*(?:gb|gigas?|megas?|mb|mbps|lineas?|%))")
+# "solo tengo 90", "tengo 90 nomás", "90 máximo": a bare amount said as a limit (and nothing else after it).
+_LIMIT = re.compile(
+    rf"(?:(?:tengo|tendria|cuento con)\s+(?:como\s+|unos\s+|solo\s+|nomas\s+)?(?P<have>{_NUM})"
+    r"(?=\s*(?:$|[.,;:!?)]|nomas|nada mas|no mas|maximo|mensual|al mes|para|pa\b|y\b|pero\b))"
+    rf"|(?<![\d.,])(?P<limit>{_NUM})\s*(?:como\s+)?(?:maximo|max|nomas|nada mas|no mas|de tope|como tope)\b)"
+)
 _DECIMAL_MARK = {"AR": ",", "CL": ",", "CO": ",", "MX": ".", "PE": "."}
 _CUE = re.compile(
     r"(?:presupuesto|hasta|maximo|max|tope|dejas en|deja en|dejamelo en|dejarias en|no mas de|menos de"
@@ -203,6 +209,12 @@ def parse_budget(folded: str, *, country: str = "") -> Money | None:
             amount = parse_number(match.group("num"), country=country)
             if amount is not None and amount >= 1000:
                 found.append((match.start(), Money(*_currency("", amount, country, match.group("num")))))
+    if not found:
+        for match in _LIMIT.finditer(folded):
+            raw_num = match.group("have") or match.group("limit")
+            amount = parse_number(raw_num, country=country)
+            if amount is not None and 10 <= amount < 100_000_000 and len(raw_num) <= 11:  # not a phone number
+                found.append((match.start(), Money(*_currency("", amount, country, raw_num))))
     if not found:
         for match in _CUE.finditer(folded):
             amount = parse_number(match.group("num"))

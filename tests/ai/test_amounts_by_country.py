@@ -50,13 +50,19 @@ from core.text import fold
     ("MX", "mi presupuesto es de 2 mil 500", "2500", "MXN"),
     ("CO", "tengo 1'500.000", "1500000", "COP"),  # the apostrophe some Colombians put before the millions
     ("PE", "mi presupuesto es 90 soles", "90", "PEN"),
+    # A bare amount said as a limit.
+    ("PE", "solo tengo 90", "90", "PEN"),
+    ("PE", "tengo 90 nomás", "90", "PEN"),
+    ("PE", "90 máximo", "90", "PEN"),
+    ("PE", "tengo 90, qué me ofreces?", "90", "PEN"),
 ])
 def test_budget_read_the_way_each_country_writes_it(country, text, amount, currency):
     assert parse_budget(fold(text), country=country) == Money(Decimal(amount), currency)
 
 
 @pytest.mark.parametrize("text", ["me llamo juan y tengo 25 anos", "medio kilo", "internet de 200 megas",
-                                  "tengo 3 lineas", "tengo 1.500 gb"])
+                                  "tengo 3 lineas", "tengo 1.500 gb", "tengo 2 hijos", "tengo 15 dias sin servicio",
+                                  "tengo 200 megas", "tengo 987654321", "quiero 2 maximo"])
 def test_numbers_that_are_not_budgets(text):
     assert parse_budget(fold(text), country="PE") is None
 

@@ -136,11 +136,12 @@ def test_a_mobile_plan_after_a_phone_question_records_the_plan(customer):
     assert camila.lead.service_type == "mobile"
 
 
-def test_a_budget_below_the_catalog_gets_the_closest_fits_and_the_difference(customer):
+@pytest.mark.parametrize("budget_line", ["mi presupuesto es 90 soles", "solo tengo 90", "90 soles máximo"])
+def test_a_budget_below_the_catalog_gets_the_closest_fits_and_the_difference(customer, budget_line):
     ana = customer(profile="Ana")
     ana.say("Hola, quiero internet de 200 Mbps en Surco")
     ana.say("me llamo Ana Torres")
-    reply = ana.say("mi presupuesto es 90 soles")
+    reply = ana.say(budget_line)
     assert "asesor" not in reply  # not handed to a person: sold to the budget
     assert "Internet Hogar 200 Mbps Bitel" in reply and "te faltan S/ 14" in reply  # the cheapest 200 is S/ 104
     assert "Internet Hogar 100 Mbps Claro: S/ 89" in reply  # a lower speed within the budget
