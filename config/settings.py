@@ -511,6 +511,9 @@ OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=8)
 OPENAI_TRANSCRIBE_MODEL = env.str("OPENAI_TRANSCRIBE_MODEL", default="whisper-1")
 AI_MONTHLY_BUDGET_USD = env.str("AI_MONTHLY_BUDGET_USD", default="")
+# The intent model retrained with agents' corrections (manage.py train_intents); absent, the shipped one
+# (ai/data/intent_model.joblib) is used.
+INTENT_MODEL_PATH = env.str("INTENT_MODEL_PATH", default=str(VAR_DIR / "intent_model.joblib"))
 # Under a spike the AI step waits while more than this many webhook events wait for a free inbound
 # worker (new messages reach the agents first), at most AI_YIELD_MAX_SECONDS (core/queues.py).
 AI_YIELD_BACKLOG = env.int("AI_YIELD_BACKLOG", default=0)
