@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ai.types import CatalogItem
 from core.text import fold
@@ -44,6 +45,19 @@ def _pieces(text: str) -> list[str]:
     return _PIECES.findall(fold(text))
 
 
+@lru_cache(maxsize=8192)
+def _name_pieces(name: str) -> tuple[str, ...]:
+    """An item name's folded pieces, read once per process (every message compares against every item)."""
+    return tuple(_pieces(name))
+
+
+@lru_cache(maxsize=8192)
+def _core(name: str, colour: str, capacity: str) -> tuple[str, ...]:
+    """The words that name an item: its name without stop words, its colour and its capacity."""
+    colour_words = set(_PIECES.findall(fold(colour)))
+    return tuple(p for p in _name_pieces(name) if p not in _STOP and p not in colour_words and p != capacity)
+
+
 def _attr(item: CatalogItem, key: str) -> object:
     return item.attributes.get(key) if item.attributes else None
 
@@ -66,16 +80,8 @@ def match_products(
             return by_kind
     ranked: list[tuple[tuple[int, float, int], CatalogItem, set[str]]] = []
     for item in catalog:
-        core = []
         capacity_value = _attr(item, "capacity_gb")
-        item_colour = fold(str(_attr(item, "color") or ""))
-        item_colour_words = set(_PIECES.findall(item_colour))
-        for piece in _pieces(item.name):
-            if piece in _STOP or piece in item_colour_words:
-                continue
-            if capacity_value is not None and piece == str(capacity_value):
-                continue
-            core.append(piece)
+        core = _core(item.name, str(_attr(item, "color") or ""), "" if capacity_value is None else str(capacity_value))
         if not core or item.category == "accessory" and _kinds(set(core)):
             continue  # an accessory is named by its kind ("cargador"), never by the phone it fits alone
         hit = {p for p in core if p in present_set}
@@ -93,8 +99,8 @@ def match_products(
     for wanted, test in (
         (capacity, lambda it: _attr(it, "capacity_gb") == capacity),
         (colour_words, lambda it: colour_words <= set(_PIECES.findall(fold(str(_attr(it, "color") or it.name))))),
-        (speed, lambda it: _attr(it, "speed_mbps") == speed or str(speed) in _pieces(it.name)),
-        (data, lambda it: _attr(it, "data_gb") == data or str(data) in _pieces(it.name)),
+        (speed, lambda it: _attr(it, "speed_mbps") == speed or str(speed) in _name_pieces(it.name)),
+        (data, lambda it: _attr(it, "data_gb") == data or str(data) in _name_pieces(it.name)),
         (operator, lambda it: it.operator == operator),
     ):
         if not wanted:
@@ -116,7 +122,7 @@ def _match_kind(present: list[str], present_set: set[str], catalog: Sequence[Cat
     """The items of the kind asked for, best named first; ``None`` when the catalog has none of that kind."""
     scored: list[tuple[int, int, CatalogItem, set[str]]] = []
     for position, item in enumerate(catalog):
-        pieces = set(_pieces(item.name))
+        pieces = set(_name_pieces(item.name))
         if item.category != "accessory" or not _kinds(pieces) & kinds_asked:
             continue
         hit = (pieces - _STOP) & present_set
