@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "panel",
     "agreements",
     "sales",
+    "calls",
     "reports",
     "demo",
 ]
