@@ -476,6 +476,14 @@ TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio
 # Real reply buttons and list pickers through Twilio's Content API (https://content.twilio.com); unset, they go as
 # numbered text the customer answers by number.
 TWILIO_CONTENT_BASE_URL = env.str("TWILIO_CONTENT_BASE_URL", default="").rstrip("/")
+# Phone calls (Twilio Voice, the calls app). The number customers call and our caller id; unset, the Twilio WhatsApp
+# number without its "whatsapp:" prefix.
+TWILIO_VOICE_NUMBER = env.str("TWILIO_VOICE_NUMBER", default="") or TWILIO_WHATSAPP_FROM.removeprefix("whatsapp:")
+# When people answer the phone, in TIME_ZONE: day ranges and hours, ";" between ranges ("mon-fri 09:00-19:00").
+VOICE_BUSINESS_HOURS = env.str("VOICE_BUSINESS_HOURS", default="mon-fri 09:00-19:00; sat 09:00-13:00")
+VOICE_RING_SECONDS = env.int("VOICE_RING_SECONDS", default=20)  # ring the agents this long, then voicemail
+VOICE_MAX_RECORDING_BYTES = env.int("VOICE_MAX_RECORDING_BYTES", default=50 * 1024 * 1024)
+CALLS_PER_AGENT_PER_HOUR = env.int("CALLS_PER_AGENT_PER_HOUR", default=30)  # click-to-call rate limit
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
 META_ACCESS_TOKEN = env.str("META_ACCESS_TOKEN", default="")

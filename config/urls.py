@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("conversations.api.urls")),
     path("", include("agreements.api.urls")),
     path("", include("sales.api.urls")),
+    path("", include("calls.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("webhooks/", include("conversations.urls")),
+    path("webhooks/", include("calls.webhook_urls")),
+    # A call's recordings, played back to whoever may see the call.
+    path("calls/", include("calls.urls")),
     # A pretend customer's phone through the real inbound path; 404 unless SANDBOX_ENABLED.
     path("sandbox/", include("conversations.sandbox.urls")),
     path("panel/pipeline/", include("leads.urls")),
