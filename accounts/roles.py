@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales.quote": ("view",),
         "sales.sale": ("view",),
         "sales.commission": ("view",),
+        "calls.call": ("view", "change"),  # their own calls' outcome and notes (the panel and the API)
+        "calls.callscript": ("view",),
+        "calls.callscriptstep": ("view",),
     },
     Role.BACKOFFICE: {
         "sales.quote": ("view",),
@@ -47,6 +50,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "conversations.message": ("view",),
         "conversations.note": ("view",),
         "conversations.followuptask": ("view",),
+        "calls.call": ("view", "change"),  # outcome and notes only; the rest is read-only in admin
+        "calls.callrecording": ("view",),
+        "calls.callscript": ("view",),
+        "calls.callscriptstep": ("view",),
+        "calls.watchkeyword": ("view",),
     },
     Role.SUPERVISOR: {
         "operators.operator": ALL,
@@ -80,6 +88,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "agreements.paymentagreement": ("view", "add", "change"),
         "agreements.installment": ("view",),
         "agreements.payment": ("view", "add"),
+        "calls.call": ("view", "change"),  # their teams' calls: outcome and notes only
+        "calls.callrecording": ("view",),
+        "calls.callscript": ALL,
+        "calls.callscriptstep": ALL,
+        "calls.watchkeyword": ALL,  # competitors and cancellation words the call analysis looks for
     },
     # Admins hold every permission of every model (see services.roles_create).
     Role.ADMIN: {},

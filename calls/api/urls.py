@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from calls.api import views
+
+urlpatterns = [
+    path("calls/", views.CallListCreateApi.as_view(), name="call-list"),
+    path("calls/<int:pk>/", views.CallDetailApi.as_view(), name="call-detail"),
+]
