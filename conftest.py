@@ -90,6 +90,20 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     }
 
 
+
+@pytest.fixture(autouse=True)
+def _channel_layer_left_clean():  # type: ignore[no-untyped-def]
+    """A Redis channel layer that a test left mid-receive (a socket not closed before its event loop ended)
+    keeps its receive lock bound to that dead loop, and every later socket test fails on it. Such a layer is
+    dropped after the test, so the next test gets a fresh one; a clean layer is kept (its connections too)."""
+    yield
+    from channels import DEFAULT_CHANNEL_LAYER
+    from channels.layers import channel_layers
+
+    layer = channel_layers.backends.get(DEFAULT_CHANNEL_LAYER)
+    if layer is not None and (getattr(layer, "receive_count", 0) or getattr(layer, "receive_lock", None)):
+        channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+
 def make_user(username: str, role: str, team: Team | None = None) -> User:
     from accounts.services import user_create
 
