@@ -13,8 +13,9 @@ What it measures, each time next to the rules alone (the baseline, same run, sam
   and the combined analyzer reads the held-out fold;
 * ``tests/ai/data/dev.jsonl`` (what the rules were tuned on) and ``tests/ai/data/heldout.jsonl`` (written
   after the rules' tuning stopped; never in the corpus), read with the shipped model;
-* ``tests/ai/data/heldout_blind.jsonl`` when it exists: written by someone else, never read while the
-  corpus or the thresholds were made. Read it last and never tune on it.
+* every ``tests/ai/data/heldout_blind*.jsonl`` that exists (``heldout_blind``, ``heldout_blind2``, …), each its
+  own set named after its file: written by someone else, never read while the corpus or the thresholds were
+  made. Read them last and never tune on them (``--without-blind`` skips them all).
 
 For each: per-intent precision, recall, F1 and support, macro-F1 and accuracy, **complaint recall**, a
 confusion matrix, calibration (expected calibration error of ``confidence``; how many messages fall under
@@ -245,12 +246,21 @@ def long_message_latency(catalog: list[CatalogItem]) -> dict:
     return result
 
 
+def blind_sets() -> list[str]:
+    """Names of the blind held-out sets present (``heldout_blind``, ``heldout_blind2``, …), in natural order."""
+    def key(name: str) -> tuple[int, str]:
+        suffix = name.removeprefix("heldout_blind")
+        return (int(suffix), "") if suffix.isdigit() else (0 if not suffix else 10**9, suffix)
+
+    return sorted((p.stem for p in DATA.glob("heldout_blind*.jsonl")), key=key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", type=int, default=0, help="print the first N misread messages of each set")
     parser.add_argument("--folds", type=int, default=learned.CV_FOLDS, help="cross-validation folds")
     parser.add_argument("--without-blind", action="store_true",
-                        help="leave the blind held-out set unread (while working on the analyzer: never tune on it)")
+                        help="leave the blind held-out sets unread (while working on the analyzer: never tune on it)")
     args = parser.parse_args()
     DEFAULT_LEXICON.compiled  # noqa: B018  (build the regexes before timing)
     model = learned.current_model()
@@ -259,13 +269,14 @@ def main() -> int:
           f"{model.metadata.get('rows') if model else 0} rows, temperature {model.temperature if model else '-'})")
     results: dict = {"catalog_items": len(CATALOG)}
     results["cross_validated"] = cross_validated(args.folds, args.errors)
-    for name in ("dev", "heldout", "heldout_blind"):
+    blind = [] if args.without_blind else blind_sets()
+    for name in ("dev", "heldout", *blind):
         path = DATA / f"{name}.jsonl"
-        if path.exists() and not (args.without_blind and name == "heldout_blind"):
+        if path.exists():
             results[name] = labelled_set(name, path, args.errors)
     results["long_message"] = long_message_latency(CATALOG)
     print("\n=== summary (targets: macro-F1 >= 0.92, complaint recall >= 0.95, p99 <= 10 ms) ===")
-    for name in ("cross_validated", "dev", "heldout", "heldout_blind"):
+    for name in ("cross_validated", "dev", "heldout", *blind):
         if name in results:
             r = results[name]
             print(f"{name:<16} macro-F1 {r['macro_f1']:.3f} (rules only {r['rules_only']['macro_f1']:.3f})  "
