@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import time
+import wave
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
 from ai.clients import openai_client
-from ai.errors import AIInvalidOutputError, AITimeoutError, AIUnavailableError
+from ai.errors import AIError, AIInvalidOutputError, AITimeoutError, AIUnavailableError
 from ai.pricing import transcription_cost_usd
 from ai.types import Usage
 
@@ -46,17 +50,13 @@ def _seconds_and_tokens(response: Any) -> tuple[float | None, int, int]:
         return None, tokens_in, tokens_out
 
 
-def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, base_url: str, model: str = "whisper-1",
-               timeout: float = 30, language: str = "es") -> tuple[str, Usage]:
-    """The text said in ``audio`` (may be "" for silence) and the ``Usage``; cost is 0 when the duration is
-    unknown. ``whisper-*`` models are asked for ``verbose_json`` so the duration comes back."""
+def _request(audio: bytes, *, filename: str, mime_type: str, api_key: str, base_url: str, model: str,
+             timeout: float, options: dict[str, Any]) -> tuple[Any, float]:
+    """POST ``{base_url}/audio/transcriptions``; the response and when it started. Failures raised as ``AIError``."""
     client = openai_client(api_key, base_url, float(timeout))
-    options: dict[str, Any] = {"response_format": "verbose_json" if model.startswith("whisper") else "json"}
-    if language:
-        options["language"] = language
     started = time.perf_counter()
     try:
-        response = client.audio.transcriptions.create(model=model, file=(filename, audio, mime_type), **options)
+        return client.audio.transcriptions.create(model=model, file=(filename, audio, mime_type), **options), started
     except openai.APITimeoutError as exc:
         usage = _usage(model, started, outcome="timeout", error=f"timeout after {timeout}s")
         raise AITimeoutError(f"transcription: no answer within {timeout}s", usage) from exc
@@ -72,6 +72,16 @@ def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, bas
         usage = _usage(model, started, outcome="error", error=f"{type(exc).__name__}: {exc}")
         raise AIUnavailableError(f"transcription: {type(exc).__name__}: {exc}", usage) from exc
 
+
+def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, base_url: str, model: str = "whisper-1",
+               timeout: float = 30, language: str = "es") -> tuple[str, Usage]:
+    """The text said in ``audio`` (may be "" for silence) and the ``Usage``; cost is 0 when the duration is
+    unknown. ``whisper-*`` models are asked for ``verbose_json`` so the duration comes back."""
+    options: dict[str, Any] = {"response_format": "verbose_json" if model.startswith("whisper") else "json"}
+    if language:
+        options["language"] = language
+    response, started = _request(audio, filename=filename, mime_type=mime_type, api_key=api_key, base_url=base_url,
+                                 model=model, timeout=timeout, options=options)
     text = response if isinstance(response, str) else getattr(response, "text", None)
     seconds, tokens_in, tokens_out = _seconds_and_tokens(response)
     usage = _usage(model, started, seconds=seconds, tokens_in=tokens_in, tokens_out=tokens_out)
@@ -79,3 +89,213 @@ def transcribe(audio: bytes, *, filename: str, mime_type: str, api_key: str, bas
         raise AIInvalidOutputError("transcription: no text in the response",
                                    _usage(model, started, outcome="invalid", error="no text in the response"))
     return text.strip(), usage
+
+
+# --------------------------------------------------------------------------------------------
+# Calls: timed segments, speaker turns when the server or the recording gives them
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of speech. ``speaker`` is "" when nobody told who spoke."""
+
+    start: float
+    end: float
+    text: str
+    speaker: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "start": round(self.start, 2), "end": round(self.end, 2), "text": self.text}
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    segments: tuple[Segment, ...] = ()
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class CallTranscription:
+    """What became of a call's transcription: ``done`` (text and segments), ``pending`` (no provider: try when
+    there is one), ``retry`` (timed out or the provider is down: try again later) or ``failed`` (refused for good)."""
+
+    state: str
+    text: str = ""
+    segments: tuple[Segment, ...] = ()
+    reason: str = ""
+    retry_after: float | None = None
+    usages: tuple[Usage, ...] = field(default=(), repr=False)
+
+
+def _field(item: Any, name: str) -> Any:
+    if isinstance(item, dict):
+        return item.get(name)
+    value = getattr(item, name, None)
+    if value is None:
+        extra = getattr(item, "model_extra", None) or {}
+        value = extra.get(name)
+    return value
+
+
+def _float(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _speaker(item: Any) -> str:
+    """A segment's speaker as servers write it: ``speaker`` (diarized_json), ``speaker_label``, ``channel``."""
+    for name in ("speaker", "speaker_label", "channel"):
+        value = _field(item, name)
+        if value not in (None, ""):
+            return str(value)[:40]
+    return ""
+
+
+def transcript_from_response(response: Any, *, speaker: str = "") -> Transcript:
+    """A ``Transcript`` out of a ``json``, ``verbose_json`` or ``diarized_json`` answer (SDK object or dict);
+    ``speaker`` labels every segment when the audio was one person's channel."""
+    if isinstance(response, str):
+        text = response.strip()
+        return Transcript(text=text, segments=(Segment(0.0, 0.0, text, speaker),) if text else ())
+    segments = []
+    for item in _field(response, "segments") or ():
+        seg_text = str(_field(item, "text") or "").strip()
+        if not seg_text:
+            continue
+        segments.append(Segment(start=_float(_field(item, "start")), end=_float(_field(item, "end")), text=seg_text,
+                                speaker=speaker or _speaker(item)))
+    text = _field(response, "text")
+    if not isinstance(text, str):
+        if not segments:
+            raise ValueError("no text in the response")
+        text = " ".join(segment.text for segment in segments)
+    duration = _field(response, "duration")
+    return Transcript(text=text.strip(), segments=tuple(segments),
+                      duration=_float(duration) if duration is not None else None)
+
+
+def response_format_for(model: str) -> dict[str, Any]:
+    """``verbose_json`` (timed segments) for Whisper-style servers; diarizing models give speaker turns; OpenAI's
+    gpt-4o transcribers answer plain ``json`` only."""
+    name = model.lower()
+    if "diarize" in name:
+        return {"response_format": "diarized_json", "chunking_strategy": "auto"}
+    if name.startswith("gpt-4o"):
+        return {"response_format": "json"}
+    return {"response_format": "verbose_json"}
+
+
+def transcribe_segments(audio: bytes, *, filename: str, mime_type: str, api_key: str, base_url: str, model: str,
+                        timeout: float, language: str = "es", speaker: str = "") -> tuple[Transcript, Usage]:
+    """``audio``'s transcript with its timed segments (and speakers when the server gives them), and the ``Usage``."""
+    options = response_format_for(model)
+    if language:
+        options["language"] = language
+    response, started = _request(audio, filename=filename, mime_type=mime_type, api_key=api_key, base_url=base_url,
+                                 model=model, timeout=timeout, options=options)
+    seconds, tokens_in, tokens_out = _seconds_and_tokens(response)
+    try:
+        transcript = transcript_from_response(response, speaker=speaker)
+    except ValueError as exc:
+        raise AIInvalidOutputError("transcription: no text in the response",
+                                   _usage(model, started, outcome="invalid", error=str(exc))) from exc
+    return transcript, _usage(model, started, seconds=seconds, tokens_in=tokens_in, tokens_out=tokens_out)
+
+
+def split_wav_channels(audio: bytes) -> list[bytes] | None:
+    """A two-channel PCM WAV as one mono WAV per channel (a dual-channel call recording: one side each);
+    None for anything else (mono, MP3, unreadable)."""
+    try:
+        with wave.open(io.BytesIO(audio), "rb") as source:
+            channels, width, rate = source.getnchannels(), source.getsampwidth(), source.getframerate()
+            if channels != 2:
+                return None
+            frames = source.readframes(source.getnframes())
+    except (wave.Error, EOFError):
+        return None
+    frame = width * channels
+    sides = [bytearray(), bytearray()]
+    view = memoryview(frames)
+    for offset in range(0, len(frames) - frame + 1, frame):
+        sides[0] += view[offset:offset + width]
+        sides[1] += view[offset + width:offset + frame]
+    result = []
+    for side in sides:
+        out = io.BytesIO()
+        with wave.open(out, "wb") as target:
+            target.setnchannels(1)
+            target.setsampwidth(width)
+            target.setframerate(rate)
+            target.writeframes(bytes(side))
+        result.append(out.getvalue())
+    return result
+
+
+_DEFAULT_OPENAI_HOST = "api.openai.com"
+
+
+def transcription_provider_reason() -> str:
+    """Why no call can be transcribed now ("" when a provider is there): the OpenAI provider, a key, or a
+    self-hosted OpenAI-compatible server (``OPENAI_BASE_URL`` other than OpenAI's) make one."""
+    from django.conf import settings
+
+    from ai.services import budget_exhausted
+
+    base_url = settings.OPENAI_BASE_URL or ""
+    self_hosted = bool(base_url) and urlsplit(base_url).hostname not in (None, _DEFAULT_OPENAI_HOST)
+    if not base_url or not (settings.AI_PROVIDER == "openai" or settings.OPENAI_API_KEY or self_hosted):
+        return "no transcription provider configured"
+    if urlsplit(base_url).hostname == _DEFAULT_OPENAI_HOST and not settings.OPENAI_API_KEY:
+        return "no transcription provider configured"
+    if budget_exhausted():
+        return "AI monthly budget reached"
+    return ""
+
+
+def transcribe_call_audio(audio: bytes, *, filename: str, mime_type: str, channels: int = 1,
+                          channel_speakers: tuple[str, str] = ("customer", "agent"),
+                          subject: str = "") -> CallTranscription:
+    """A call recording's transcript through the configured OpenAI-compatible audio endpoint, each request logged
+    as an ``AIRequest`` (purpose transcription). Never raises: no provider, a timeout or a refusal come back as
+    the ``state`` of the result. A dual-channel WAV is sent one side at a time, each side labelled with
+    ``channel_speakers`` (Twilio's first channel is the call's first leg), and the turns merged by time."""
+    from django.conf import settings
+
+    from ai.models import AIRequest
+    from ai.services import log_request
+
+    reason = transcription_provider_reason()
+    if reason:
+        return CallTranscription(state="pending", reason=reason)
+    model = settings.OPENAI_TRANSCRIBE_MODEL
+    sides = split_wav_channels(audio) if channels != 1 or mime_type in {"audio/wav", "audio/x-wav", "audio/wave"} \
+        else None
+    parts: list[tuple[bytes, str]] = [(side, channel_speakers[i]) for i, side in enumerate(sides)] if sides \
+        else [(audio, "")]
+    transcripts: list[Transcript] = []
+    usages: list[Usage] = []
+    for part, speaker in parts:
+        try:
+            transcript, usage = transcribe_segments(
+                part, filename=filename, mime_type=mime_type if not sides else "audio/wav",
+                api_key=settings.OPENAI_API_KEY or "not-needed", base_url=settings.OPENAI_BASE_URL, model=model,
+                timeout=settings.AI_TIMEOUT_SECONDS, speaker=speaker,
+            )
+        except AIError as exc:
+            usage = exc.usage or Usage(provider=PROVIDER, model=model, outcome="error", error=str(exc)[:300])
+            log_request(usage, purpose=AIRequest.Purpose.TRANSCRIPTION, subject=subject)
+            state = "retry" if exc.retryable else "failed"
+            return CallTranscription(state=state, reason=exc.message[:255], usages=(*usages, usage))
+        log_request(usage, purpose=AIRequest.Purpose.TRANSCRIPTION, subject=subject)
+        usages.append(usage)
+        transcripts.append(transcript)
+    if len(transcripts) == 1:
+        only = transcripts[0]
+        return CallTranscription(state="done", text=only.text, segments=only.segments, usages=tuple(usages))
+    segments = tuple(sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.end)))
+    text = "\n".join(f"{s.speaker}: {s.text}" if s.speaker else s.text for s in segments)
+    return CallTranscription(state="done", text=text, segments=segments, usages=tuple(usages))

@@ -1,0 +1,101 @@
+"""A call's transcript: queued once its recording is stored, made by an OpenAI-compatible audio endpoint.
+
+Without a transcription provider the call stays "transcript pending" (with the reason) and nothing fails;
+a provider that times out or is down leaves it pending too, and the task tries again later with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls.models import Call, CallRecording
+from calls.services.live import call_publish
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TranscribeOutcome:
+    state: str  # "done" | "pending" | "retry" | "failed" | "skipped"
+    reason: str = ""
+    retry_after: float | None = None
+
+
+def call_transcription_queue(call: Call) -> None:
+    """Mark ``call``'s transcript pending and, once the current transaction commits, enqueue its transcription."""
+    from calls.tasks_ai import call_transcribe_task
+
+    Call.objects.filter(pk=call.pk).update(transcript_state=Call.TranscriptState.PENDING, transcript_error="")
+    call.transcript_state = Call.TranscriptState.PENDING
+    call.transcript_error = ""
+    call_publish(call)
+    transaction.on_commit(lambda call_id=call.pk: call_transcribe_task.delay(call_id))
+
+
+def call_recording_for_transcript(call: Call) -> CallRecording | None:
+    """The call's latest stored recording with a file, if any."""
+    return (call.recordings.filter(state=CallRecording.State.STORED).exclude(file="")
+            .order_by("-created_at", "-pk").first())
+
+
+def _set_pending(call: Call, reason: str) -> None:
+    call.transcript_state = Call.TranscriptState.PENDING
+    call.transcript_error = reason[:255]
+    call.save(update_fields=["transcript_state", "transcript_error", "updated_at"])
+
+
+def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOutcome:
+    """Transcribe ``call_id``'s stored recording and keep the text (idempotent: a done call is left alone)."""
+    from ai.transcription import transcribe_call_audio
+
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(pk=call_id).first()
+        if call is None or call.transcript_state == Call.TranscriptState.DONE:
+            return TranscribeOutcome("skipped")
+        recording = call_recording_for_transcript(call)
+        if recording is None:
+            _set_pending(call, "no stored recording yet")
+            return TranscribeOutcome("pending", "no stored recording yet")
+        try:
+            with recording.file.open("rb") as handle:
+                audio = handle.read()
+        except OSError as exc:
+            _set_pending(call, f"recording unreadable: {type(exc).__name__}")
+            return TranscribeOutcome("pending", "recording unreadable")
+        filename = recording.file.name.rsplit("/", 1)[-1] or "call.wav"
+        mime_type = recording.content_type or mimetypes.guess_type(filename)[0] or "audio/wav"
+
+    result = transcribe_call_audio(audio, filename=filename, mime_type=mime_type, channels=recording.channels,
+                                   subject=f"call:{call_id}")
+
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if call.transcript_state == Call.TranscriptState.DONE:
+            return TranscribeOutcome("skipped")
+        if result.state == "done":
+            call.transcript = result.text
+            call.transcript_segments = [segment.as_dict() for segment in result.segments]
+            call.transcript_state = Call.TranscriptState.DONE
+            call.transcript_error = ""
+            call.transcribed_at = timezone.now()
+            call.save(update_fields=["transcript", "transcript_segments", "transcript_state", "transcript_error",
+                                     "transcribed_at", "updated_at"])
+            call_publish(call)
+            return TranscribeOutcome("done")
+        if result.state == "failed":
+            call.transcript_state = Call.TranscriptState.FAILED
+            call.transcript_error = result.reason[:255]
+            call.save(update_fields=["transcript_state", "transcript_error", "updated_at"])
+            call_publish(call)
+            logger.warning("call %s: transcription failed: %s", call_id, result.reason)
+            return TranscribeOutcome("failed", result.reason)
+        # Not configured, timed out or the provider is down: stays pending.
+        _set_pending(call, result.reason)
+        if result.state == "retry" and not final_attempt:
+            return TranscribeOutcome("retry", result.reason, result.retry_after)
+        return TranscribeOutcome("pending", result.reason)

@@ -1,0 +1,34 @@
+"""Thin tasks for a call's transcript and AI reading: ids in, a service call, retries with backoff."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from calls.services.transcripts import call_transcribe
+from conversations.tasks import backoff
+
+TRANSCRIBE_MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=TRANSCRIBE_MAX_RETRIES, queue="ai",
+             soft_time_limit=180, time_limit=240)
+def call_transcribe_task(self, call_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Transcribe one call's recording, then read it (analysis). A provider that times out or is down leaves
+    the call "pending" and this task tries again later, at most ``TRANSCRIBE_MAX_RETRIES`` times."""
+    final = self.request.is_eager or self.request.retries >= TRANSCRIBE_MAX_RETRIES
+    outcome = call_transcribe(call_id=call_id, final_attempt=final)
+    if outcome.state == "retry":
+        raise self.retry(countdown=outcome.retry_after or backoff(self.request.retries, base=4.0, cap=900))
+    if outcome.state == "done":
+        from calls.services.analysis import call_analysis_queue
+
+        call_analysis_queue(call_id)
+    return outcome.state
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, queue="ai", soft_time_limit=120, time_limit=150)
+def call_analyze_task(call_id: int) -> str:
+    """Read one call's transcript: sentiment, intents, keywords, outcome, next action, script adherence."""
+    from calls.services.analysis import call_analyze
+
+    return call_analyze(call_id=call_id)
