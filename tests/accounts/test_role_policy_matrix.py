@@ -30,6 +30,8 @@ from accounts.models import AuditEntry, AuditKind, Role, Team, User
 from accounts.policy import Queue, overseen_team_ids, scope_queryset
 from accounts.selectors import user_visible_queryset
 from agreements.models import Debt, PaymentAgreement
+from calls.models import Call
+from calls.services.live import call_groups
 from conftest import make_user
 from conversations.events import conversation_groups
 from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message, Note, QuickReply
@@ -38,6 +40,7 @@ from leads.models import Contact, Lead
 from reports.models import ExportLog
 from sales.models import Commission, Quote, Sale
 from tests.agreements.factories import DebtFactory
+from tests.calls.backoffice_data import make_call
 from tests.leads.factories import ContactFactory, LeadFactory
 from tests.reports.conftest import make_quote, make_sale
 
@@ -127,6 +130,8 @@ def world(admin_user, backoffice, supervisor, agent, other_agent, team, other_te
         w.add(label, PaymentAgreement.objects.create(
             debt=debt, agent=holder, base_amount=Decimal("1000"), agreed_total=Decimal("800"),
             paid_total=Decimal("0"), number_of_installments=1))
+        # Calls: "Q" is a voicemail nobody holds yet (supervisors hand those out).
+        w.add(label, make_call(agent=holder, contact=contacts[label], is_voicemail=holder is None))
         w.add(label, QuickReply.objects.create(shortcut=f"matriz-{label.lower()}", title=label, text=label,
                                                team=w.teams.get(label)))
     for label in ("A", "B"):
@@ -250,6 +255,13 @@ def export_people(world: World, role: str) -> Seen:
     return world.seen(User, [value for value, _label in choices if value], strict=False)
 
 
+def live_call_events(world: World, role: str) -> Seen:
+    """The calls whose ``call.updated`` events reach a socket of ``role`` (calls.services.live.call_groups)."""
+    groups = set(user_role_groups(world.people[role]))
+    return world.seen(Call, [call.pk for call in Call.objects.select_related("agent")
+                             if groups & set(call_groups(call))])
+
+
 def live_events(world: World, role: str) -> Seen:
     """The conversations whose events reach a socket of ``role`` (conversations.selectors.user_role_groups)."""
     groups = set(user_role_groups(world.people[role]))
@@ -291,6 +303,7 @@ LISTINGS = [
     Listing("api:quotes", api("quotes/", Quote), everyone(NO_QUEUE)),
     Listing("api:sales", api("sales/", Sale), everyone(NO_QUEUE)),
     Listing("api:commissions", api("commissions/", Commission), everyone(NO_QUEUE)),
+    Listing("api:calls", api("calls/", Call), everyone(SUPERVISORS_SEE_QUEUE)),
     # Server-rendered pages
     Listing("page:inbox", page("/panel/?tab=all", Conversation, _paged), everyone(ALL_SEE_QUEUE)),
     Listing("page:kanban", page("/panel/kanban/", Conversation, _kanban), everyone(ALL_SEE_QUEUE)),
@@ -331,6 +344,7 @@ LISTINGS = [
     Listing("admin:quote", changelist(Quote), only(NO_QUEUE, *STAFF)),
     Listing("admin:sale", changelist(Sale), only(NO_QUEUE, *STAFF)),
     Listing("admin:commission", changelist(Commission), only(NO_QUEUE, *STAFF)),
+    Listing("admin:call", changelist(Call), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("admin:exportlog", changelist(ExportLog, strict=False), only(NO_QUEUE, *STAFF)),
     # People and teams: the rows *are* users ("A" the agent, "B" the outsider) and teams.
     Listing("admin:user", changelist(User, strict=False),
@@ -343,6 +357,9 @@ LISTINGS = [
              "supervisor": frozenset({"A", "TA"}), "agent": DENIED, "outsider": DENIED}),
     # Live events: the WebSocket groups a user joins
     Listing("live:conversation-events", live_events, everyone(ALL_SEE_QUEUE)),
+    # A call nobody holds ("Q", a voicemail) is published to "role.all" and its conversation only: no group is
+    # the supervisors' alone ("queue.unassigned" has agents too), so supervisors see it in lists, not live.
+    Listing("live:call-events", live_call_events, {**everyone(SUPERVISORS_SEE_QUEUE), "supervisor": frozenset({"A"})}),
 ]
 
 
