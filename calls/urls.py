@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from calls import views
 
 app_name = "calls"
-urlpatterns: list = []
+urlpatterns = [
+    path("recordings/<int:pk>/audio/", views.recording_audio, name="recording-audio"),
+]
