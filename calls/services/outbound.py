@@ -39,7 +39,6 @@ from leads.selectors import contact_visible_queryset, lead_visible_queryset
 
 logger = logging.getLogger(__name__)
 
-STATUS_CALLBACK_PATH = "/webhooks/twilio/voice/status/"
 ERROR_CODE_MAX = 20  # Call.error_code's length
 
 
@@ -126,7 +125,7 @@ def connect_url(call: Call) -> str:
 
 
 def status_callback_url() -> str:
-    return f"{settings.PUBLIC_BASE_URL}{STATUS_CALLBACK_PATH}"
+    return f"{settings.PUBLIC_BASE_URL}{reverse('webhook-twilio-voice-status')}"
 
 
 def _check_visible(*, agent: User, contact: Contact, lead: Lead | None, conversation: Conversation | None) -> None:
