@@ -1,4 +1,4 @@
-"""The built-in exports: leads, conversations, sales, quotes and payment agreements.
+"""The built-in exports: leads, conversations, sales, quotes, payment agreements and calls (reports/calls.py).
 
 Every value a column needs comes from the row's ``.values()`` (joins, annotations, subqueries), so an
 export runs a constant number of queries whatever its size.
@@ -27,6 +27,7 @@ from conversations.models import Conversation, Message, ProviderChoices
 from conversations.selectors import conversation_visible_queryset
 from leads.models import Classification, Lead, LeadStatus, SourceChannel
 from leads.selectors import lead_visible_queryset
+from reports.calls import call_definition, calls_per_agent_definition
 from reports.exports import ExportColumn, ExportDefinition, ExportFilter, export_register
 from sales.models import Quote, Sale, SaleType
 from sales.selectors import scope_by_agent
@@ -339,3 +340,5 @@ export_register(_conversation_definition())
 export_register(_sale_definition())
 export_register(_quote_definition())
 export_register(_agreement_definition())
+export_register(call_definition(_people))
+export_register(calls_per_agent_definition(_people))

@@ -13,7 +13,7 @@ whose apps are installed.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -81,6 +81,11 @@ class ExportDefinition:
     date_field: str
     filters: tuple[ExportFilter, ...] = ()
     is_available: Callable[[], bool] = lambda: True
+    # A summary export: one row per value of ``group_by`` (e.g. per agent) with ``aggregates`` over the rows;
+    # column sources are keys of either, and ``ordering`` orders the groups.
+    group_by: tuple[str, ...] = ()
+    aggregates: Mapping[str, Any] = field(default_factory=dict)
+    ordering: tuple[str, ...] = ("pk",)
 
     def column_map(self) -> dict[str, ExportColumn]:
         return {c.key: c for c in self.columns}
@@ -181,6 +186,18 @@ def export_queryset(definition: ExportDefinition, params: ExportParams, *, user:
     return qs.order_by("pk")
 
 
+def export_grouped(definition: ExportDefinition, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """A summary export's groups (``definition.group_by``) with their aggregates, in its order."""
+    return qs.order_by().values(*definition.group_by).annotate(**definition.aggregates).order_by(
+        *definition.ordering)
+
+
+def export_count(definition: ExportDefinition, params: ExportParams, *, user: User | None) -> int:
+    """How many rows the export will have (groups, for a summary export)."""
+    qs = export_queryset(definition, params, user=user)
+    return export_grouped(definition, qs).count() if definition.group_by else qs.count()
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
@@ -212,8 +229,12 @@ def export_rows(
     """The cells of each row, read in chunks from the database (``params`` already validated)."""
     known = definition.column_map()
     columns = [known[key] for key in params.columns]
-    fields = list(dict.fromkeys(f for c in columns for f in c.fields()))
-    rows = export_queryset(definition, params, user=user).values(*fields).iterator(chunk_size=chunk_size)
+    qs = export_queryset(definition, params, user=user)
+    if definition.group_by:
+        rows = export_grouped(definition, qs).iterator(chunk_size=chunk_size)
+    else:
+        fields = list(dict.fromkeys(f for c in columns for f in c.fields()))
+        rows = qs.values(*fields).iterator(chunk_size=chunk_size)
     for row in rows:
         yield [cell_value(c.value(row)) for c in columns]
 

@@ -2,7 +2,8 @@
 
 Summary columns per agent (rows dated in the month): leads created and won, conversations,
 validated sales (count and total), quotes (count and total), payment agreements (count and agreed
-total); a last row adds them up. Each area sheet is that export with its default columns.
+total), calls (count, answered, missed, talk time in minutes; see reports/calls.py); a last row adds them up.
+Each area sheet is that export with its default columns (calls also per agent, with outcomes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 
 from accounts.models import User
 from core.admin_tools import excel_row
+from reports.calls import ANSWERED, MISSED
 from reports.exports import (
     ExportParams,
     cell_value,
@@ -37,6 +39,8 @@ AREA_TOTALS: dict[str, tuple[str, dict[str, Any]]] = {
                         "sales_total": Sum("total", filter=Q(status="validated"))}),
     "quotes": ("agent", {"quotes": Count("pk"), "quotes_total": Sum("total")}),
     "agreements": ("agent", {"agreements": Count("pk"), "agreements_total": Sum("agreed_total")}),
+    "calls": ("agent", {"calls": Count("pk"), "calls_answered": Count("pk", filter=ANSWERED),
+                        "calls_missed": Count("pk", filter=MISSED), "talk_seconds": Sum("duration", filter=ANSWERED)}),
 }
 
 
@@ -51,6 +55,10 @@ def _summary_columns() -> list[tuple[str, str]]:
         ("quotes_total", _("Quotes total")),
         ("agreements", _("Payment agreements")),
         ("agreements_total", _("Agreed total")),
+        ("calls", _("Calls")),
+        ("calls_answered", _("Calls answered")),
+        ("calls_missed", _("Calls missed")),
+        ("talk_minutes", _("Talk time (minutes)")),
     ]
 
 
@@ -67,6 +75,9 @@ def monthly_totals_per_agent(*, month: date, user: User | None) -> dict[int | No
         for row in rows:
             for key in aggregates:
                 totals[row[owner]][key] = row[key] or 0
+    for values in totals.values():
+        if "talk_seconds" in values:
+            values["talk_minutes"] = round(values.pop("talk_seconds") / 60, 1)
     return totals
 
 
@@ -88,7 +99,8 @@ def monthly_report_write(
         summary.append(excel_row(summary, [label, *[cell_value(values.get(key, 0)) for key, _label in columns]]))
         for key, _label in columns:
             grand[key] += values.get(key) or 0
-    summary.append(excel_row(summary, [_("Total"), *[cell_value(grand[key]) for key, _label in columns]]))
+    grand = {key: round(value, 1) if isinstance(value, float) else value for key, value in grand.items()}
+    summary.append(excel_row(summary, [_("Total"), *[cell_value(grand.get(key, 0)) for key, _label in columns]]))
     written = len(totals)
     for definition in export_registry().values():
         params = export_validate(definition, ExportParams(date_from=month, date_to=last_day))

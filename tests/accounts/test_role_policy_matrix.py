@@ -323,6 +323,7 @@ LISTINGS = [
     Listing("export:quotes", report_export("quotes", Quote, "number"), only(NO_QUEUE, *STAFF)),
     Listing("export:agreements", report_export("agreements", PaymentAgreement, "id"),
             only(SUPERVISORS_SEE_QUEUE, *STAFF)),
+    Listing("export:calls", report_export("calls", Call, "id"), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("page:export-people", export_people,
             {"admin": frozenset({"supervisor", "agent", "outsider"}),
              "backoffice": frozenset({"supervisor", "agent", "outsider"}),

@@ -1,6 +1,6 @@
 """``manage.py export_report <kind> --from --to --columns --filter key=value --output FILE``.
 
-Kinds: the registered exports (leads, conversations, sales, quotes, agreements) and ``monthly``
+Kinds: the registered exports (leads, conversations, sales, quotes, agreements, calls, calls_per_agent) and ``monthly``
 (``--month 2026-10``: the consolidated workbook). Runs as ops (every row); ``--user`` scopes it
 to what that person may see and refuses agents.
 """
@@ -18,8 +18,8 @@ from core.errors import ApplicationError
 from reports.exports import (
     ExportParams,
     export_check_allowed,
+    export_count,
     export_get,
-    export_queryset,
     export_registry,
     export_validate,
 )
@@ -41,10 +41,12 @@ def _month(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Export leads, conversations, sales, quotes or agreements to Excel, or the monthly report."
+    help = ("Export leads, conversations, sales, quotes, agreements, calls or calls per agent to Excel, or the "
+            "monthly report.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="leads, conversations, sales, quotes, agreements or monthly")
+        parser.add_argument("kind", help="leads, conversations, sales, quotes, agreements, calls, calls_per_agent "
+                                             "or monthly")
         parser.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", help="last day (included), YYYY-MM-DD")
         parser.add_argument("--month", help="for monthly: YYYY-MM")
@@ -100,7 +102,7 @@ class Command(BaseCommand):
             columns=tuple(c.strip() for c in str(opts["columns"]).split(",") if c.strip()),
         )
         definition = export_get(kind)
-        total = export_queryset(definition, export_validate(definition, params, user=actor), user=actor).count()
+        total = export_count(definition, export_validate(definition, params, user=actor), user=actor)
         output = Path(str(opts["output"] or export_filename(kind)))
         try:
             with output.open("wb") as handle, tqdm(total=total, unit="row", disable=bool(opts["no_progress"]),
