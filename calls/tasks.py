@@ -12,7 +12,7 @@ VOICE_EVENT_MAX_RETRIES = 8
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=VOICE_EVENT_MAX_RETRIES,
-             queue="inbound", soft_time_limit=240, time_limit=300)
+             soft_time_limit=240, time_limit=300)
 def process_voice_event(self, event_id: int) -> str:  # type: ignore[no-untyped-def]
     """Apply one stored voice callback (status or recording, with the recording's download); idempotent.
 
