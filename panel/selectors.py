@@ -6,12 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
 from ai.models import IntentCorrection
+from calls.models import Call, CallRecording, CallScriptStep
+from calls.selectors import calls_for_contact, calls_visible
 from conversations.models import Channel, Conversation, Message, MessageTemplate, Note, Tag
 from conversations.selectors import (
     ConversationFilters,
@@ -221,6 +223,35 @@ def contact_purchases(*, user: User, contact: Contact, limit: int = 5) -> dict[s
         "quotes": list(scope_by_agent(Quote.objects.filter(contact=contact), user).order_by("-pk")[:limit]),
         "sales": list(scope_by_agent(Sale.objects.filter(contact=contact), user).order_by("-pk")[:limit]),
     }
+
+
+CALLS_LIMIT = 10
+
+
+def contact_calls(*, user: User, contact_id: int, limit: int = CALLS_LIMIT) -> list[Call]:
+    """The contact's latest calls that ``user`` may see, newest first, with their recordings (the sidebar's
+    timeline of calls beside the messages). Three queries whatever the number of calls."""
+    return list(
+        calls_for_contact(user, contact_id)
+        .prefetch_related(Prefetch("recordings", queryset=CallRecording.objects.order_by("created_at", "pk")))[:limit]
+    )
+
+
+def live_call_for(*, user: User, conversation: Conversation) -> Call | None:
+    """``user``'s call about ``conversation`` that is still going (the live bar shows it after a reload)."""
+    return (
+        calls_visible(user).filter(conversation_id=conversation.pk, agent_id=user.pk)
+        .exclude(status__in=Call.FINAL_STATUSES).order_by("-started_at", "-pk").first()
+    )
+
+
+def call_script_steps(*, call: Call | None) -> list[CallScriptStep]:
+    """The steps of the call's script, in order: opening, discovery, objections, closing (none without one)."""
+    if call is None or call.script_id is None:
+        return []
+    order = {kind: i for i, kind in enumerate(CallScriptStep.Kind.values)}
+    steps = list(CallScriptStep.objects.filter(script_id=call.script_id).order_by("position", "pk"))
+    return sorted(steps, key=lambda step: (order.get(step.kind, len(order)), step.position, step.pk))
 
 
 def assign_candidates_list(*, user: User) -> QuerySet[User]:

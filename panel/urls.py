@@ -1,6 +1,6 @@
 from django.urls import path
 
-from panel import followups, live, views
+from panel import calls, followups, live, views
 
 app_name = "panel"
 
@@ -39,4 +39,12 @@ urlpatterns += [
     path("c/<int:pk>/followups/new/", followups.followup_create, name="followup_create"),
     path("c/<int:pk>/followups/<int:followup_id>/cancel/", followups.followup_cancel_view, name="followup_cancel"),
     path("c/<int:pk>/followups/<int:followup_id>/done/", followups.followup_done_view, name="followup_done"),
+]
+
+# Calls: click to call from a conversation, the live call bar, the sidebar's call lines and their outcome.
+urlpatterns += [
+    path("c/<int:pk>/call/", calls.call_start_view, name="call_start"),
+    path("calls/<int:call_id>/bar/", calls.call_bar, name="call_bar"),
+    path("calls/<int:call_id>/entry/", calls.call_entry, name="call_entry"),
+    path("calls/<int:call_id>/outcome/", calls.call_outcome, name="call_outcome"),
 ]

@@ -37,6 +37,7 @@ from core.params import parse_datetime, parse_id
 from leads.models import Classification
 from leads.services import contact_update, is_real_name
 from operators.models import Product
+from panel.calls import calls_context
 from panel.forms import ContactForm
 from panel.selectors import (
     InboxFilters,
@@ -118,6 +119,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
         composer_text="",
         composer_error="",
         window_templates=[],
+        **calls_context(request, conversation),
     )
     context.update(extra)
     return context

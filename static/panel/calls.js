@@ -1,0 +1,121 @@
+/* Calls in the open conversation, live: the call bar (ringing, in progress with a running timer, ended with its
+   duration, and the script while the call lasts) and the call lines of the sidebar's timeline. Every
+   "call.updated" event the panel's socket hands on (panel.js dispatches them as "panel:live") makes the page ask
+   the server for the bar or the line as they now stand: the server renders them, in the agent's language. */
+(function () {
+  "use strict";
+  const root = document.getElementById("panel");
+  if (!root) return;
+  const base = root.dataset.base;
+  const openId = root.dataset.conversation ? Number(root.dataset.conversation) : null;
+  const me = Number(root.dataset.user || 0);
+  const chains = new Map(); // "bar" / "entry-<id>" -> promise chain: the answers to one place apply in order
+  const inProgressSince = new Map(); // call id -> when this page first saw it in progress (no answered_at yet)
+
+  function toElement(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function queue(key, work) {
+    const next = (chains.get(key) || Promise.resolve()).then(work).catch(function (error) {
+      console.warn("panel: call", key, error);
+    });
+    chains.set(key, next);
+    next.then(function () { if (chains.get(key) === next) chains.delete(key); });
+    return next;
+  }
+
+  async function fetchPartial(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } });
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
+    return toElement(await response.text());
+  }
+
+  function activate(element) {
+    if (window.htmx && element) window.htmx.process(element);
+  }
+
+  function refreshBar(callId) {
+    return queue("bar", async function () {
+      const element = await fetchPartial(base + "calls/" + callId + "/bar/");
+      const bar = document.getElementById("call-bar");
+      if (!element || !bar) return;
+      bar.replaceWith(element);
+      activate(element);
+      tick();
+    });
+  }
+
+  function refreshEntry(callId) {
+    return queue("entry-" + callId, async function () {
+      const element = await fetchPartial(base + "calls/" + callId + "/entry/");
+      const list = document.getElementById("calls-list");
+      if (!element || !list) return;
+      const existing = document.getElementById("call-entry-" + callId);
+      // A line whose outcome form the agent is typing in is left alone until they are done.
+      if (existing && existing.contains(document.activeElement) && document.activeElement.closest("form")) return;
+      if (existing) {
+        existing.replaceWith(element);
+      } else {
+        const empty = document.getElementById("calls-empty");
+        if (empty) empty.remove();
+        list.prepend(element);
+      }
+      activate(element);
+    });
+  }
+
+  function clock(seconds) {
+    const total = Math.max(0, Math.floor(seconds));
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const secs = String(total % 60).padStart(2, "0");
+    return hours ? hours + ":" + String(minutes).padStart(2, "0") + ":" + secs : minutes + ":" + secs;
+  }
+
+  // The running timer of a call in progress: from when it was answered (the server's answered_at when known).
+  function tick() {
+    const bar = document.getElementById("call-bar");
+    const timer = document.getElementById("call-timer");
+    if (!bar || !timer || bar.dataset.status !== "in-progress") return;
+    const callId = Number(bar.dataset.call);
+    let since = Date.parse(bar.dataset.answeredAt || "");
+    if (Number.isNaN(since)) {
+      if (!inProgressSince.has(callId)) inProgressSince.set(callId, Date.now());
+      since = inProgressSince.get(callId);
+    }
+    timer.textContent = clock((Date.now() - since) / 1000);
+  }
+
+  window.setInterval(tick, 1000);
+  tick();
+
+  document.addEventListener("panel:live", function (event) {
+    const message = event.detail || {};
+    if (message.type !== "call.updated") return;
+    const data = message.data || {};
+    const callId = Number(data.id);
+    if (!callId) return;
+    const bar = document.getElementById("call-bar");
+    const barCall = bar ? Number(bar.dataset.call || 0) : 0;
+    const idle = !barCall || (bar && bar.dataset.final === "1");
+    const mineHere = openId !== null && Number(data.conversation_id) === openId && Number(data.agent_id) === me;
+    if (bar && (barCall === callId || (mineHere && idle && !data.is_final))) refreshBar(callId);
+    const card = document.getElementById("calls-card");
+    if (card && (document.getElementById("call-entry-" + callId) || Number(card.dataset.contact) === Number(data.contact_id))) {
+      refreshEntry(callId);
+    }
+  });
+
+  // The "Call" button answers with the new bar (htmx swaps it in): start its timer, and show the call's line.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail && event.detail.target;
+    const bar = document.getElementById("call-bar");
+    if (!bar || !(target === bar || (target && target.id === "call-bar") || event.detail.elt === bar)) return;
+    if (bar.dataset.call) refreshEntry(Number(bar.dataset.call));
+    tick();
+  });
+})();

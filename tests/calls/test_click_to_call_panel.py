@@ -1,0 +1,128 @@
+# ruff: noqa: F811 - the fixtures of test_click_to_call are imported by name and used as arguments
+"""Click to call in the chat panel: the button, the live bar's partial, the sidebar's call lines and the outcome
+form, through the real views (the fake Twilio of test_click_to_call answers the Calls API)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.models import Call, CallRecording, CallScript, CallScriptStep
+from operators.models import Category
+from tests.calls.test_click_to_call import (  # noqa: F401 - fixtures
+    AGENT_PHONE,
+    CALL_SID,
+    caller,
+    conversation,
+    twilio_calls,
+    voice_settings,
+)
+from tests.conversations.conftest import provider_settings  # noqa: F401 - autouse
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def logged_in(client, caller):  # type: ignore[no-untyped-def]
+    client.force_login(caller)
+    return client
+
+
+def test_the_conversation_page_offers_the_call_button_and_the_calls_card(logged_in, conversation):
+    page = logged_in.get(reverse("panel:conversation", args=[conversation.pk]), secure=True).content.decode()
+    assert 'id="call-button"' in page and 'id="lead-call-button"' in page
+    assert reverse("panel:call_start", args=[conversation.pk]) in page
+    assert 'id="calls-card"' in page and 'id="calls-empty"' in page
+    assert 'id="call-bar" hidden' in page
+    assert "panel/calls.js" in page
+
+
+def test_clicking_call_rings_the_agent_and_shows_the_bar_with_the_script(logged_in, twilio_calls, conversation):
+    script = CallScript.objects.create(name="Internet hogar", category=Category.INTERNET_HOME)
+    CallScriptStep.objects.create(script=script, kind="closing", position=3, title="Cierre", text="¿Lo agendamos?")
+    CallScriptStep.objects.create(script=script, kind="opening", position=1, title="Saludo", text="Hola, te llamo de…")
+    CallScriptStep.objects.create(script=script, kind="objection", position=2, title="Precio",
+                                  text="Tenemos un plan más barato", objection="Está caro")
+
+    response = logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    call = Call.objects.get()
+    assert f'data-call="{call.pk}"' in html and 'data-status="queued"' in html
+    assert 'id="call-script"' in html
+    assert html.index("Saludo") < html.index("Precio") < html.index("Cierre")  # opening, ..., objections, closing
+    assert twilio_calls.log[0][0].form["To"] == AGENT_PHONE
+    # After a reload the live call is still in the bar.
+    page = logged_in.get(reverse("panel:conversation", args=[conversation.pk]), secure=True).content.decode()
+    assert f'data-call="{call.pk}"' in page and f'id="call-entry-{call.pk}"' in page
+
+
+def test_a_refused_call_shows_its_reason_to_the_agent(logged_in, twilio_calls, conversation, caller):
+    caller.phone = ""
+    caller.save(update_fields=["phone"])
+    response = logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="call-error"' in html and 'data-error="1"' in html
+    assert not Call.objects.exists()
+
+
+def test_the_bar_runs_a_timer_in_progress_and_shows_the_duration_when_ended(logged_in, twilio_calls, conversation):
+    logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    call = Call.objects.get()
+    Call.objects.filter(pk=call.pk).update(status="in-progress", answered_at=timezone.now())
+    bar = logged_in.get(reverse("panel:call_bar", args=[call.pk]), secure=True).content.decode()
+    assert 'id="call-timer"' in bar and "data-answered-at=" in bar
+    Call.objects.filter(pk=call.pk).update(status="completed", duration=95)
+    bar = logged_in.get(reverse("panel:call_bar", args=[call.pk]), secure=True).content.decode()
+    assert 'id="call-timer"' not in bar and 'id="call-duration">1:35<' in bar
+    assert 'id="call-script"' not in bar
+
+
+def test_a_done_call_line_shows_transcript_excerpt_reading_and_audio(logged_in, twilio_calls, conversation):
+    logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    call = Call.objects.get()
+    Call.objects.filter(pk=call.pk).update(
+        status="completed", duration=95, transcript_state="done", transcript="Hola Rosa, te llamo por el plan. " * 20,
+        sentiment="positive", ai_outcome="interested", next_action="Enviar cotización", script_adherence=75,
+        analysis={"keywords": [{"phrase": "portabilidad", "kind": "other"}, "movistar"]}, analyzed_at=timezone.now())
+    recording = CallRecording.objects.create(call=call, recording_sid="RE" + "1" * 32, state="stored",
+                                             content_type="audio/mpeg", size=10)
+
+    html = logged_in.get(reverse("panel:call_entry", args=[call.pk]), secure=True).content.decode()
+
+    assert 'data-transcript="done"' in html and 'class="small border-start' in html
+    assert "Enviar cotización" in html and "75%" in html and "portabilidad" in html and "movistar" in html
+    assert reverse("calls:recording-audio", kwargs={"pk": recording.pk}) in html
+    assert 'class="mt-2 call-outcome-form"' in html
+
+
+def test_the_agent_sets_the_outcome_and_notes_of_an_ended_call(logged_in, twilio_calls, conversation):
+    logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    call = Call.objects.get()
+    Call.objects.filter(pk=call.pk).update(status="completed", duration=40)
+
+    response = logged_in.post(reverse("panel:call_outcome", args=[call.pk]),
+                              {"outcome": "callback", "notes": "Llamar el lunes"}, headers=HTMX, secure=True)
+
+    assert response.status_code == 200
+    call.refresh_from_db()
+    assert (call.outcome, call.notes) == ("callback", "Llamar el lunes")
+    assert "call-outcome-saved" in response.content.decode()
+
+
+def test_another_agents_call_is_not_found_in_the_panel(client, twilio_calls, conversation, caller, other_agent):
+    client.force_login(caller)
+    client.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    call = Call.objects.get()
+    client.force_login(other_agent)
+    assert client.get(reverse("panel:call_bar", args=[call.pk]), secure=True).status_code == 404
+    assert client.get(reverse("panel:call_entry", args=[call.pk]), secure=True).status_code == 404
+    assert client.post(reverse("panel:call_outcome", args=[call.pk]), {"outcome": "sale"},
+                       secure=True).status_code == 404
+    assert client.post(reverse("panel:call_start", args=[conversation.pk]), secure=True).status_code == 404
+    assert Call.objects.count() == 1
