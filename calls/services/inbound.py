@@ -428,10 +428,10 @@ def call_status_apply(*, update: voice.CallStatusUpdate) -> bool:
     applied; a final status arriving late still fills a missing duration. ``call.ended`` is emitted once, when the
     call first becomes final.
     """
-    call = Call.objects.select_for_update().select_related("agent").filter(call_sid=update.call_sid).first()
+    locked = Call.objects.select_for_update(of=("self",)).select_related("agent")  # the agent: who hears of it
+    call = locked.filter(call_sid=update.call_sid).first()
     if call is None and update.parent_call_sid:
-        parent = Call.objects.select_for_update().select_related("agent").filter(
-            call_sid=update.parent_call_sid).first()
+        parent = locked.filter(call_sid=update.parent_call_sid).first()
         if parent is not None:
             return _child_leg_apply(parent, update)
     if call is None:

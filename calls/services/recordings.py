@@ -69,8 +69,8 @@ def _extension(content_type: str) -> str:
 
 def _failed(recording_id: int, error: str, *, final: bool) -> CallRecording:
     with transaction.atomic():
-        recording = CallRecording.objects.select_for_update().select_related("call", "call__agent").get(
-            pk=recording_id)
+        recording = (CallRecording.objects.select_for_update(of=("self",))
+                     .select_related("call", "call__agent").get(pk=recording_id))
         if recording.state == CallRecording.State.STORED:
             return recording
         recording.attempts += 1
@@ -121,6 +121,6 @@ def call_recording_download(*, recording_id: int) -> CallRecording:
         recording.last_error = ""
         recording.save(update_fields=["file", "content_type", "size", "state", "stored_at", "attempts",
                                       "last_error", "updated_at"])
-        call = Call.objects.select_for_update().select_related("agent").get(pk=recording.call_id)
+        call = Call.objects.select_for_update(of=("self",)).select_related("agent").get(pk=recording.call_id)
         call_transcription_queue(call)  # marks the transcript pending and tells the panel (call_publish)
     return recording
