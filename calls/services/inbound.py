@@ -304,7 +304,7 @@ def _texts() -> dict[str, str]:
     }
 
 
-def _voicemail(call_sid: str, message: str) -> voice.Voicemail:
+def _voicemail(message: str) -> voice.Voicemail:
     return voice.Voicemail(
         message=message, recording_callback_url=_webhook_url("webhook-twilio-recording"),
         action_url=_webhook_url("webhook-twilio-voice", stage=STAGE_VOICEMAIL), max_length=VOICEMAIL_MAX_SECONDS,
@@ -335,7 +335,7 @@ def inbound_call_answer(*, call: voice.VoiceCall, payload: dict[str, Any], stage
             logger.exception("inbound call %s: answered with the voicemail after an error", stage or "answer")
             if event is not None:
                 voice_event_record_failure(event_id=event.pk, error=f"{type(exc).__name__}: {exc}")
-            twiml = voice.voicemail_twiml(voicemail=_voicemail(call.call_sid, texts["no_answer"]))
+            twiml = voice.voicemail_twiml(voicemail=_voicemail(texts["no_answer"]))
             return InboundAnswer(call=None, twiml=twiml)
     if event is not None:
         with transaction.atomic():
@@ -347,27 +347,50 @@ def inbound_call_answer(*, call: voice.VoiceCall, payload: dict[str, Any], stage
 
 def _answer(*, call: voice.VoiceCall, stage: str, texts: dict[str, str]) -> InboundAnswer:
     if stage == STAGE_VOICEMAIL:
-        return InboundAnswer(call=None, twiml=voice.goodbye_twiml(texts["goodbye"]))
+        record = Call.objects.filter(call_sid=call.call_sid).first()
+        if record is not None:
+            _finish(record, talk_seconds=_int_or_none(call.raw.get("RecordingDuration", "")))
+        return InboundAnswer(call=record, twiml=voice.goodbye_twiml(texts["goodbye"]))
     record = inbound_call_record(call=call)
     if stage == STAGE_DIAL:
         if call.agent_answered:
+            _finish(record, talk_seconds=call.dial_duration, answered=True)
             return InboundAnswer(call=record, twiml=voice.goodbye_twiml())
         _mark_voicemail(record)
         return InboundAnswer(call=record, twiml=voice.voicemail_twiml(
-            voicemail=_voicemail(call.call_sid, texts["no_answer"])))
+            voicemail=_voicemail(texts["no_answer"])))
     if not business_hours_open():
         _mark_voicemail(record)
         return InboundAnswer(call=record, twiml=voice.voicemail_twiml(
-            greeting=texts["greeting"], voicemail=_voicemail(call.call_sid, texts["closed"])))
+            greeting=texts["greeting"], voicemail=_voicemail(texts["closed"])))
     twiml = voice.answer_twiml(
         greeting=texts["greeting"], consent=texts["consent"], targets=_dial_targets(record),
         ring_seconds=settings.VOICE_RING_SECONDS, caller_id=call.from_ if call.from_.startswith("+") else "",
         dial_action_url=_webhook_url("webhook-twilio-voice", stage=STAGE_DIAL),
         recording_callback_url=_webhook_url("webhook-twilio-recording"),
         agent_status_url=_webhook_url("webhook-twilio-voice-status"),
-        voicemail=_voicemail(call.call_sid, texts["no_answer"]),
+        voicemail=_voicemail(texts["no_answer"]),
     )
     return InboundAnswer(call=record, twiml=twiml)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 9 else None
+
+
+def _finish(record: Call, *, talk_seconds: int | None, answered: bool = False) -> None:
+    """The end of an inbound call as our own TwiML sees it (the agent's ``<Dial>`` over, or the voicemail left):
+    completed now, with its talk time, even when the number's status callback is not configured. A status
+    callback arriving later is kept and fills nothing more."""
+    record = Call.objects.select_for_update(of=("self",)).select_related("agent").get(pk=record.pk)
+    if record.is_final:
+        return
+    now = timezone.now()
+    if answered and record.answered_at is None:
+        record.answered_at = now - timedelta(seconds=talk_seconds or 0)
+        record.save(update_fields=["answered_at", "updated_at"])
+    call_status_apply(update=voice.CallStatusUpdate(
+        call_sid=record.call_sid or "", status=Call.Status.COMPLETED, duration=talk_seconds, timestamp=now))
 
 
 def voice_status_url() -> str:

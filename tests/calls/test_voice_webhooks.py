@@ -202,8 +202,13 @@ def test_nobody_answers_then_voicemail_is_recorded_and_the_call_is_a_voicemail(p
     assert root.find("Dial") is None and root.find("Hangup") is not None
     inbound_call.refresh_from_db()
     assert inbound_call.is_voicemail is True
-    goodbye = twiml(post_voice(VOICE + "?stage=voicemail", voice_params(CallStatus="in-progress")))
+    goodbye = twiml(post_voice(VOICE + "?stage=voicemail", voice_params(
+        CallStatus="in-progress", RecordingSid="RE" + "e" * 32, RecordingDuration="12",
+        RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/x/Recordings/RE1")))
     assert goodbye.find("Say").text == spanish_texts()["goodbye"] and goodbye.find("Hangup") is not None
+    inbound_call.refresh_from_db()
+    assert (inbound_call.status, inbound_call.duration, inbound_call.answered_at) == ("completed", 12, None)
+    assert inbound_call.ended_at is not None
 
 
 def test_answered_dial_hangs_up_without_voicemail(post_voice, inbound_call):
@@ -212,6 +217,10 @@ def test_answered_dial_hangs_up_without_voicemail(post_voice, inbound_call):
     assert root.find("Record") is None and root.find("Hangup") is not None
     inbound_call.refresh_from_db()
     assert inbound_call.is_voicemail is False
+    # Over as our TwiML sees it, even when the number's own status callback is not configured.
+    assert (inbound_call.status, inbound_call.duration) == ("completed", 30)
+    assert inbound_call.answered_at is not None and inbound_call.ended_at is not None
+    assert (inbound_call.ended_at - inbound_call.answered_at).total_seconds() == 30
 
 
 def test_closed_hours_go_straight_to_voicemail(post_voice, customer_with_lead):
@@ -474,3 +483,27 @@ def test_missing_or_not_stored_recording_is_404(client, agent, inbound_call):
     pending = CallRecording.objects.create(call=inbound_call, recording_sid="RE" + "d" * 32)
     for pk in (pending.pk, pending.pk + 999):
         assert client.get(reverse("calls:recording-audio", kwargs={"pk": pk}), secure=True).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# Business hours
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("at", "expected"), [
+    (datetime(2026, 12, 2, 8, 59, tzinfo=LIMA), False),  # Wednesday before opening
+    (datetime(2026, 12, 2, 9, 0, tzinfo=LIMA), True),
+    (datetime(2026, 12, 2, 18, 59, tzinfo=LIMA), True),
+    (datetime(2026, 12, 2, 19, 0, tzinfo=LIMA), False),
+    (datetime(2026, 12, 5, 12, 30, tzinfo=LIMA), True),  # Saturday morning
+    (datetime(2026, 12, 5, 13, 30, tzinfo=LIMA), False),
+    (datetime(2026, 12, 6, 11, 0, tzinfo=LIMA), False),  # Sunday
+])
+def test_business_hours_are_read_in_the_business_time_zone(at, expected):
+    assert inbound.business_hours_open(at=at, spec="mon-fri 09:00-19:00; sat 09:00-13:00") is expected
+
+
+def test_unreadable_or_empty_business_hours_never_turn_a_caller_away():
+    with pytest.raises(ValueError, match="cannot read"):
+        inbound.business_hours_parse("weekdays 9 to 5")
+    assert inbound.business_hours_open(at=CLOSED_TIME, spec="weekdays 9 to 5") is True
+    assert inbound.business_hours_open(at=CLOSED_TIME, spec="") is True
+    assert inbound.business_hours_open(at=CLOSED_TIME, spec="sat-sun 00:00-24:00") is True
