@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from agreements.models import Debt, Installment, PaymentAgreement
 from ai.models import AIRequest
+from calls.models import Call, CallScript, WatchKeyword
 from conversations.models import Conversation, FollowUpTask, Message, Note
 from leads.models import Contact, Lead, LeadStatus
 from leads.rfm import Profile, contacts_with_profile
@@ -71,3 +72,11 @@ def profiles_line() -> str:
     counts = {p.value: contacts_with_profile(contacts, p.value).count() for p in Profile}
     return "Outreach profiles: " + ", ".join(f"{k} {v}" for k, v in counts.items())
 
+
+def calls_line() -> str:
+    status = _by(Call.objects.all(), "status")
+    transcribed = Call.objects.filter(transcript_state=Call.TranscriptState.DONE).count()
+    voicemails = Call.objects.filter(is_voicemail=True).count()
+    return (f"Calls: {sum(status.values())} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))}), "
+            f"{transcribed} transcribed, {voicemails} voicemails; call scripts: {CallScript.objects.count()}, "
+            f"watch list: {WatchKeyword.objects.count()} words")

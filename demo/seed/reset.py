@@ -1,6 +1,7 @@
 """``seed_demo --reset``: delete what the demo created, so the next run starts over.
 
-The demo's rows are those hanging on its contacts (tagged ``demo``): their conversations with messages,
+The demo's rows are its calls (by CallSid) and those hanging on its contacts (tagged ``demo``): their
+conversations with messages,
 notes and follow-ups, the AI log of those messages, leads, quotes, sales with their commissions (the
 units of validated sales go back to stock), debts with agreements and payments; then the demo's own
 channel accounts once nothing uses them, and the files of the deleted rows. Users, teams, the catalog,
@@ -16,7 +17,9 @@ from django.db.models import FileField, Model, QuerySet
 
 from agreements.models import Debt, Payment, PaymentAgreement
 from ai.models import AIRequest
+from calls.models import Call
 from conversations.models import ChannelAccount, Conversation, Message
+from demo.seed.calls import DEMO_SID_PREFIX
 from demo.seed.channels import DEMO_ACCOUNTS
 from demo.seed.context import DEMO_TAG
 from leads.models import Contact
@@ -48,6 +51,7 @@ def demo_contact_ids() -> list[int]:
 
 def demo_reset() -> Counter:
     deleted: Counter = Counter()
+    deleted["calls"] += Call.objects.filter(call_sid__startswith=DEMO_SID_PREFIX).delete()[1].get("calls.Call", 0)
     contact_ids = demo_contact_ids()
     for ids in _chunks(contact_ids):
         sales = Sale.objects.filter(contact_id__in=ids)

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from accounts.models import User
 from agreements.models import Debt, Installment, Payment, PaymentAgreement
 from ai.models import AIRequest
+from calls.models import Call, CallScript, CallScriptStep, WatchKeyword
 from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message, Note
 from demo.seed.conversations import STORIES
 from leads.models import Contact, Lead
@@ -19,7 +20,8 @@ from tests.leads.factories import ContactFactory
 pytestmark = pytest.mark.django_db
 
 MODELS = (User, Operator, Product, ChannelAccount, Contact, Lead, Conversation, Message, Note, FollowUpTask,
-          AIRequest, Quote, Sale, Commission, Debt, PaymentAgreement, Installment, Payment)
+          AIRequest, Quote, Sale, Commission, Debt, PaymentAgreement, Installment, Payment, Call, CallScript,
+          CallScriptStep, WatchKeyword)
 
 
 def counts() -> dict[str, int]:
@@ -63,7 +65,7 @@ def test_seed_demo_reset_leaves_nothing_of_the_demo_but_its_catalog_and_logins()
     sold = Sale.objects.filter(status="validated").exists()
     demo_reset()
     assert sold and stock() != before  # validated sales took units; the reset gave them back
-    for model in (Contact, Lead, Conversation, Message, Quote, Sale, Commission, Debt, PaymentAgreement):
+    for model in (Contact, Lead, Conversation, Message, Quote, Sale, Commission, Debt, PaymentAgreement, Call):
         assert not model.objects.exists(), model.__name__
     assert not AIRequest.objects.filter(subject__startswith="message:").exists()
     assert not ChannelAccount.objects.filter(name__endswith="Demo").exists()

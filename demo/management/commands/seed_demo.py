@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.services import roles_create
 from demo.seed import report
 from demo.seed.agreements import collections_ensure
+from demo.seed.calls import calls_ensure, scripts_ensure, watch_list_ensure
 from demo.seed.catalog import (
     commission_rules_ensure,
     knowledge_ensure,
@@ -68,7 +69,8 @@ def _quiet_task_log() -> Iterator[None]:
 
 class Command(BaseCommand):
     help = ("Load a month of realistic demo data in Spanish (idempotent): catalog, users of every role, contacts, "
-            "leads, WhatsApp and Instagram conversations with AI replies, quotes, sales, commissions, collections.")
+            "leads, WhatsApp and Instagram conversations with AI replies, quotes, sales, commissions, collections, "
+            "calls with call scripts and the watch list.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contacts", type=int, default=300,
@@ -123,5 +125,7 @@ class Command(BaseCommand):
         debts = collections_ensure(ctx)
         self.say(report.collections_line() + f"; new debts: {debts}.")
         self.say(report.deals_line())
+        scripts, words, calls = scripts_ensure(), watch_list_ensure(), calls_ensure(ctx)
+        self.say(report.calls_line() + f"; new: {calls} calls, {scripts} call scripts, {words} watch-list words.")
         self.say(f"Contacts: {Contact.objects.count()}, leads: {Lead.objects.count()}. " + report.leads_line())
         self.say(report.profiles_line())
