@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -235,7 +235,7 @@ def _open_lead(contact: Contact) -> Lead | None:
 
 def _last_conversation(contact: Contact) -> Conversation | None:
     return (Conversation.objects.select_related("assignee").filter(contact=contact)
-            .order_by("-last_message_at", "-pk").first())
+            .order_by(F("last_message_at").desc(nulls_last=True), "-pk").first())
 
 
 def _can_take_calls(user: User | None) -> bool:

@@ -190,6 +190,19 @@ def test_inbound_call_from_unknown_number_creates_contact_and_rings_the_agents(p
     assert call.contact == Contact.objects.get(phone="+51955666777")
 
 
+def test_inbound_call_without_a_lead_rings_whoever_holds_the_last_conversation(post_voice, other_agent):
+    from conversations.models import ChannelAccount, Conversation
+
+    contact = Contact.objects.create(phone=CUSTOMER, name="Rosa Quispe")
+    account = ChannelAccount.objects.create(provider="twilio_whatsapp", name="WhatsApp Lima", account_ref=OUR_NUMBER)
+    conversation = Conversation.objects.create(channel_account=account, contact=contact, assignee=other_agent)
+    with time_machine.travel(OPEN_TIME):
+        root = twiml(post_voice(VOICE, voice_params()))
+    assert [c.text for c in root.find("Dial").findall("Client")] == [f"agent-{other_agent.pk}"]
+    call = Call.objects.get()
+    assert (call.contact, call.conversation, call.agent, call.lead) == (contact, conversation, other_agent, None)
+
+
 def test_nobody_answers_then_voicemail_is_recorded_and_the_call_is_a_voicemail(post_voice, inbound_call):
     root = twiml(post_voice(VOICE + "?stage=dial", voice_params(CallStatus="in-progress",
                                                                  DialCallStatus="no-answer")))
