@@ -23,7 +23,8 @@ from accounts.admin_filters import AgentFilter
 from calls.api.serializers import recording_audio_url
 from calls.models import Call, CallRecording, CallScript, CallScriptStep, VoiceWebhookEvent, WatchKeyword
 from calls.selectors import calls_visible
-from calls.services.outcomes import call_can_edit_outcome
+from calls.services.outcomes import call_can_edit_outcome, call_set_outcome
+from calls.services.replay import voice_events_replay
 from core.admin_tools import ScopedAdminMixin, badge, progress_bar
 from core.paginators import EstimatedCountPaginator
 from leads.search import ContactSearchAdminMixin
@@ -133,8 +134,6 @@ class CallAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         return allowed and (obj is None or call_can_edit_outcome(actor=request.user, call=obj))
 
     def save_model(self, request: HttpRequest, obj: Call, form: Any, change: bool) -> None:
-        from calls.services.outcomes import call_set_outcome
-
         changed = set(form.changed_data) & {"outcome", "notes"}
         if changed:
             original = Call.objects.get(pk=obj.pk)
@@ -338,8 +337,6 @@ class VoiceWebhookEventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Replay selected events"), permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[VoiceWebhookEvent]) -> None:
-        from calls.services.replay import voice_events_replay  # TEMP until voice commits replay
-
         ids = list(queryset.exclude(state=VoiceWebhookEvent.State.PROCESSED).values_list("pk", flat=True))
         counts = voice_events_replay(event_ids=ids)
         summary = ", ".join(f"{state}: {n}" for state, n in sorted(counts.items())) or "—"

@@ -26,6 +26,7 @@ from calls.api.serializers import (
 )
 from calls.models import Call
 from calls.selectors import CallFilters, call_get_visible, call_list
+from calls.services.outbound import call_start
 from calls.services.outcomes import call_set_outcome
 from conversations.models import Conversation
 from conversations.selectors import conversation_visible_queryset
@@ -89,8 +90,6 @@ class CallListCreateApi(generics.ListAPIView):
         data = CallStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact, lead, conversation = _targets(request.user, data.validated_data)
-        from calls.services.outbound import call_start  # TEMP until click commits outbound
-
         try:
             call = call_start(agent=request.user, contact=contact, lead=lead, conversation=conversation,
                               to_number=data.validated_data["to_number"] or None)

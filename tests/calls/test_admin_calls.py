@@ -151,3 +151,22 @@ def test_raw_voice_callbacks_are_for_admins_only_when_opened(admin_user, supervi
     page = client_for(admin_user).get(reverse("admin:calls_voicewebhookevent_change", args=[event.pk]))
     assert page.status_code == 200 and "CallStatus" in page.content.decode()
     assert client_for(supervisor).get(url).status_code == 403
+
+
+def test_an_admin_replays_failed_voice_callbacks_when_choosing_the_action(admin_user, team_call):
+    event = VoiceWebhookEvent.objects.create(
+        kind="status", external_id=f"{team_call.call_sid}:completed:9", call_sid=team_call.call_sid,
+        payload={"CallSid": team_call.call_sid, "CallStatus": "completed", "CallDuration": "125",
+                 "SequenceNumber": "9", "AccountSid": "AC" + "1" * 32, "Direction": "inbound",
+                 "From": team_call.from_number, "To": team_call.to_number},
+        state=VoiceWebhookEvent.State.FAILED, last_error="OperationalError: database is locked")
+    done = VoiceWebhookEvent.objects.create(kind="status", external_id="CA9:completed:1", call_sid="CA9",
+                                            payload={}, state=VoiceWebhookEvent.State.PROCESSED)
+    response = client_for(admin_user).post(reverse("admin:calls_voicewebhookevent_changelist"), {
+        "action": "replay", "_selected_action": [event.pk, done.pk]}, follow=True)
+    assert response.status_code == 200
+    event.refresh_from_db()
+    done.refresh_from_db()
+    assert event.attempts == 1 and event.state == VoiceWebhookEvent.State.PROCESSED, event.last_error
+    assert done.attempts == 0  # a processed event is left as it is
+    assert any("1" in str(message) for message in response.context["messages"])
