@@ -457,6 +457,9 @@ SPECTACULAR_SETTINGS = {
         "InstallationStateEnum": "sales.models.Sale.InstallationState",
         "QuoteStatusEnum": "sales.models.Quote.Status",
         "SaleStatusEnum": "sales.models.Sale.Status",
+        "CallDirectionEnum": "calls.models.Call.Direction",
+        "CallStatusEnum": "calls.models.Call.Status",
+        "CallOutcomeEnum": "calls.models.Call.Outcome",
     },
     # Vendored Swagger UI assets: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
