@@ -510,6 +510,7 @@ CELERY_TASK_ROUTES = {
     "conversations.tasks.process_webhook_event": {"queue": "inbound"},
     "conversations.tasks.send_message": {"queue": "outbound"},
     "conversations.tasks.assist_message": {"queue": "ai"},
+    "calls.tasks.process_voice_event": {"queue": "inbound"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
