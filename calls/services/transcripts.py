@@ -43,6 +43,14 @@ def call_recording_for_transcript(call: Call) -> CallRecording | None:
             .order_by("-created_at", "-pk").first())
 
 
+def channel_speakers(call: Call) -> tuple[str, str]:
+    """Who is on each channel of a dual-channel recording. Twilio records the call's first leg on the first
+    channel: the customer who rang in, or the agent whose phone our click-to-call rang first."""
+    if call.direction == Call.Direction.OUTBOUND:
+        return ("agent", "customer")
+    return ("customer", "agent")
+
+
 def _set_pending(call: Call, reason: str) -> None:
     call.transcript_state = Call.TranscriptState.PENDING
     call.transcript_error = reason[:255]
@@ -71,7 +79,7 @@ def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOu
         mime_type = recording.content_type or mimetypes.guess_type(filename)[0] or "audio/wav"
 
     result = transcribe_call_audio(audio, filename=filename, mime_type=mime_type, channels=recording.channels,
-                                   subject=f"call:{call_id}")
+                                   channel_speakers=channel_speakers(call), subject=f"call:{call_id}")
 
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call_id)
