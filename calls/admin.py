@@ -25,6 +25,7 @@ from calls.models import Call, CallRecording, CallScript, CallScriptStep, VoiceW
 from calls.selectors import calls_visible
 from calls.services.outcomes import call_can_edit_outcome, call_set_outcome
 from calls.services.replay import voice_events_replay
+from conversations.services.intents import INTENT_LABELS
 from core.admin_tools import ScopedAdminMixin, badge, progress_bar
 from core.paginators import EstimatedCountPaginator
 from leads.search import ContactSearchAdminMixin
@@ -201,41 +202,79 @@ class CallAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("AI reading"))
     def analysis_display(self, obj: Call) -> SafeString | str:
-        analysis = obj.analysis if isinstance(obj.analysis, dict) else {}
-        if not analysis:
+        rows = reading_rows(obj.analysis if isinstance(obj.analysis, dict) else {})
+        if not rows:
             return "—"
-        rows = [(_analysis_label(key), _analysis_value(value)) for key, value in analysis.items()
-                if value not in (None, "", [], {})]
         return format_html('<table class="crm-analysis">{}</table>',
                            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
 ANALYSIS_LABELS = {
     "sentiment": _("Sentiment"),
+    "sentiment_score": _("Sentiment score (-1 to 1)"),
     "intents": _("Intents"),
+    "main_intent": _("Main intent"),
     "keywords": _("Keywords found"),
-    "watch_keywords": _("Watch-list words"),
     "outcome": _("Outcome"),
     "next_action": _("Next action"),
     "script_adherence": _("Script adherence (%)"),
-    "steps_covered": _("Script steps covered"),
-    "steps_missing": _("Script steps missing"),
-    "summary": _("Summary"),
+    "script": _("Script"),
+    "steps": _("Script steps"),
+    "entities": _("Details mentioned"),
     "provider": _("Read by"),
+    "notes": _("Notes"),
 }
-SPEAKER_LABELS = {"agent": _("Agent"), "customer": _("Customer"), "caller": _("Customer"), "callee": _("Customer")}
+HIDDEN_READING_KEYS = frozenset({"turn_sentiments", "analyzed_at", "fallback"})
+KEYWORD_COLOURS = {"competitor": "primary", "cancellation": "danger", "complaint": "warning", "other": "secondary"}
 
 
-def _analysis_label(key: str) -> str:
-    return str(ANALYSIS_LABELS.get(key, key.replace("_", " ").capitalize()))
+def reading_rows(analysis: dict[str, Any]) -> list[tuple[str, SafeString | str]]:
+    """The AI reading of a call (``ai.calls.CallAnalysis.as_dict``) as labelled rows a person can read."""
+    return [(str(ANALYSIS_LABELS.get(key, key.replace("_", " ").capitalize())), _reading_value(key, value))
+            for key, value in analysis.items()
+            if key not in HIDDEN_READING_KEYS and value not in (None, "", [], {})]
 
 
-def _analysis_value(value: Any) -> str:
+def _label(choices: Any, value: Any) -> str:
+    return str(dict(choices).get(value, value))
+
+
+def _reading_value(key: str, value: Any) -> SafeString | str:
+    if key == "sentiment":
+        return badge(_label(Call.Sentiment.choices, value), SENTIMENT_COLOURS.get(value, "secondary"))
+    if key == "outcome":
+        return _label(Call.Outcome.choices, value)
+    if key == "main_intent":
+        return str(INTENT_LABELS.get(value, value))
+    if key == "intents" and isinstance(value, list):
+        return ", ".join(
+            f"{INTENT_LABELS.get(item.get('intent'), item.get('intent'))} ×{item.get('count', 1)}"
+            if isinstance(item, dict) else str(INTENT_LABELS.get(item, item)) for item in value)
+    if key == "keywords" and isinstance(value, list):
+        hits = [item if isinstance(item, dict) else {"phrase": item} for item in value]
+        return format_html_join(" ", "{}", ((badge(
+            f"{hit.get('phrase', '')} ×{hit.get('count', 1)}",
+            KEYWORD_COLOURS.get(hit.get("kind", ""), "info" if hit.get("source") == "script" else "secondary"),
+        ),) for hit in hits))
+    if key == "steps" and isinstance(value, list):
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}{}</li>", (
+            ("✓" if step.get("covered") else "✗", step.get("title") or step.get("key", ""),
+             f" (“{step['cue']}”)" if step.get("cue") else "")
+            for step in value if isinstance(step, dict))))
+    if key == "script" and isinstance(value, dict):
+        return str(value.get("name", ""))
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(_analysis_value(item) for item in value)
+        return ", ".join(_plain(item) for item in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_analysis_value(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items() if v not in (None, "", [], {}))
     return str(value)
+
+
+SPEAKER_LABELS = {"agent": _("Agent"), "customer": _("Customer"), "caller": _("Customer"), "callee": _("Customer")}
 
 
 def _speaker_label(speaker: Any) -> str:

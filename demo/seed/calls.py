@@ -67,6 +67,17 @@ CANCELLATION_WORDS = ["dar de baja", "cancelar", "portarme"]
 COMPLAINT_WORDS = ["reclamo", "Indecopi"]
 
 
+def _hit(phrase: str, kind: str, source: str = "watch", step: str = "", count: int = 1) -> dict[str, Any]:
+    """A keyword heard, as ``ai.calls.KeywordHit`` is stored in ``Call.analysis``."""
+    return {"phrase": phrase, "kind": kind, "count": count, "source": source, "step": step}
+
+
+def _step(key: str, title: str, kind: str, cue: str) -> dict[str, Any]:
+    """A script step and whether the transcript showed it, as ``ai.calls.StepResult`` is stored."""
+    return {"key": key, "title": title, "kind": kind, "required": True, "covered": bool(cue), "cue": cue,
+            "scored": True}
+
+
 @dataclass(frozen=True)
 class DemoCall:
     sid: str
@@ -101,13 +112,27 @@ CALLS = [
             ("customer", 41.0, "Suena bien. ¿Y si también porto la línea de mi hijo?"),
             ("agent", 46.5, "Le preparo una cotización por las dos líneas y se la envío por WhatsApp."),
         ],
-        reading={"sentiment": "positive", "intents": ["portability", "price_query"],
-                 "keywords": ["portabilidad", "redes sociales", "descuento"],
-                 "watch_keywords": ["Virgin", "portarme"], "outcome": "interested",
-                 "next_action": "Enviar cotización de dos líneas por WhatsApp hoy", "script_adherence": 67,
-                 "steps_covered": ["Saludo y aviso de grabación", "Operador y gasto actual", "Uso del plan",
-                                   "Precio"],
-                 "steps_missing": ["Ya tengo contrato", "Cierre"]},
+        reading={
+            "sentiment": "positive", "sentiment_score": 0.42,
+            "intents": [{"intent": "price_query", "count": 2}, {"intent": "purchase_intent", "count": 1}],
+            "main_intent": "price_query",
+            "keywords": [_hit("Virgin", "competitor"), _hit("portarme", "cancellation"),
+                         _hit("le habla", "opening", "script", "1"), _hit("se graba", "opening", "script", "1"),
+                         _hit("cuántos gigas", "discovery", "script", "2"),
+                         _hit("redes sociales", "discovery", "script", "3", count=2),
+                         _hit("descuento", "objection", "script", "4"),
+                         _hit("conserva su número", "objection", "script", "5")],
+            "outcome": "interested", "next_action": "Enviar cotización de dos líneas por WhatsApp hoy",
+            "script_adherence": 83,
+            "steps": [_step("1", "Saludo y aviso de grabación", "opening", "le habla"),
+                      _step("2", "Operador y gasto actual", "discovery", "cuántos gigas"),
+                      _step("3", "Uso del plan", "discovery", "redes sociales"),
+                      _step("4", "Precio", "objection", "descuento"),
+                      _step("5", "Ya tengo contrato", "objection", "conserva su número"),
+                      _step("6", "Cierre", "closing", "")],
+            "entities": {"service_type": "mobile", "product_terms": ["plan", "gigas"]},
+            "provider": "local", "fallback": False, "notes": [],
+        },
     ),
     DemoCall("CAdemo0002outboundcompleted", "agente2", Call.Direction.OUTBOUND, Call.Status.COMPLETED, 1, 16, 388,
              script="Internet hogar — fibra", outcome=Call.Outcome.CALLBACK,
@@ -118,9 +143,12 @@ CALLS = [
              is_voicemail=True,
              transcript=[("customer", 0.0, "Hola, llamo porque quiero dar de baja mi plan de internet, "
                                            "por favor devuélvanme la llamada.")],
-             reading={"sentiment": "negative", "intents": ["cancellation"], "keywords": ["dar de baja"],
-                      "watch_keywords": ["dar de baja"], "outcome": "support",
-                      "next_action": "Devolver la llamada y ofrecer retención"}),
+             reading={"sentiment": "negative", "sentiment_score": -0.5,
+                      "intents": [{"intent": "support_issue", "count": 1}], "main_intent": "support_issue",
+                      "keywords": [_hit("dar de baja", "cancellation")], "outcome": "support",
+                      "next_action": "Devolver la llamada hoy y ofrecer retención antes de la baja",
+                      "script_adherence": None, "steps": [], "entities": {"service_type": "internet_home"},
+                      "provider": "local", "fallback": False, "notes": []}),
 ]
 
 
@@ -177,6 +205,8 @@ def calls_ensure(ctx: SeedContext) -> int:
             segments.append({"speaker": speaker, "start": start, "end": following, "text": text})
         reading = dict(spec.reading)
         script = CallScript.objects.filter(name=spec.script).first() if spec.script else None
+        if reading:
+            reading["script"] = {"id": script.pk, "name": script.name} if script else None
         Call.objects.create(
             call_sid=spec.sid, agent=ctx.users[spec.agent] if spec.agent else None, contact=contact,
             lead=conversation.lead if conversation else None, conversation=conversation, script=script,

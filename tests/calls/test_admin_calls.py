@@ -33,8 +33,17 @@ def team_call(agent) -> Call:
         transcript_segments=[{"speaker": "agent", "start": 0, "end": 2, "text": "Buenas tardes, le habla Ana."},
                              {"speaker": "customer", "start": 2.5, "end": 5, "text": "Quiero portarme de Claro."}],
         sentiment=Call.Sentiment.NEGATIVE, script_adherence=40, ai_outcome=Call.Outcome.CALLBACK,
-        analysis={"sentiment": "negative", "intents": ["portability"], "keywords": ["portarme", "Claro"],
-                  "next_action": "Llamar mañana con la oferta"},
+        analysis={"sentiment": "negative", "sentiment_score": -0.4, "turn_sentiments": [0.0, -0.4],
+                  "intents": [{"intent": "price_query", "count": 2}], "main_intent": "price_query",
+                  "keywords": [{"phrase": "Claro", "kind": "competitor", "count": 1, "source": "watch", "step": ""},
+                               {"phrase": "portarme", "kind": "cancellation", "count": 1, "source": "watch",
+                                "step": ""}],
+                  "outcome": "callback", "next_action": "Llamar mañana con la oferta", "script_adherence": 40,
+                  "steps": [{"key": "1", "title": "Saludo", "kind": "opening", "required": True, "covered": True,
+                             "cue": "le habla", "scored": True},
+                            {"key": "2", "title": "Cierre", "kind": "closing", "required": True, "covered": False,
+                             "cue": "", "scored": True}],
+                  "entities": {"operator": "claro"}, "provider": "local", "fallback": False, "notes": []},
     )
     add_recording(call)
     return call
@@ -82,7 +91,11 @@ def test_the_call_page_shows_player_transcript_turns_and_reading_when_opened(req
     assert response.status_code == 200
     html = response.content.decode()
     assert "Quiero portarme de Claro." in html and "Buenas tardes, le habla Ana." in html
-    assert "Llamar mañana con la oferta" in html and "portarme, Claro" in html
+    assert "Llamar mañana con la oferta" in html
+    assert '<span class="crm-badge crm-bg-primary">Claro ×1</span>' in html  # a competitor named once
+    assert '<span class="crm-badge crm-bg-danger">portarme ×1</span>' in html  # a cancellation word
+    assert "<li>✓ Saludo (“le habla”)</li>" in html and "<li>✗ Cierre</li>" in html
+    assert "×2" in html and "Turn sentiments" not in html  # intents counted; per-turn scores left out
     assert team_call.call_sid in html
     recording = team_call.recordings.get()
     try:

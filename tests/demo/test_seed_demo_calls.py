@@ -29,8 +29,13 @@ def test_the_demo_has_an_answered_an_outbound_a_missed_call_and_a_voicemail_when
     assert answered.agent.username == "agente1" and answered.contact is not None and answered.lead is not None
     assert answered.transcript_state == Call.TranscriptState.DONE and len(answered.transcript_segments) >= 4
     assert {turn["speaker"] for turn in answered.transcript_segments} == {"agent", "customer"}
-    assert answered.sentiment == "positive" and answered.script_adherence == 67
-    assert "portarme" in answered.analysis["watch_keywords"] and answered.script.category == Category.MOBILE
+    assert answered.sentiment == "positive" and answered.script_adherence == 83
+    heard = {hit["phrase"]: hit["kind"] for hit in answered.analysis["keywords"] if hit["source"] == "watch"}
+    assert heard == {"Virgin": "competitor", "portarme": "cancellation"}
+    assert answered.script.category == Category.MOBILE
+    assert answered.analysis["script"]["name"] == answered.script.name
+    for step in answered.analysis["steps"]:  # a step is covered by a cue the transcript really says
+        assert not step["covered"] or step["cue"].lower() in answered.transcript.lower()
     outbound = calls["CAdemo0002outboundcompleted"]
     assert (outbound.direction, outbound.status, outbound.agent.username) == ("outbound", "completed", "agente2")
     assert outbound.to_number == outbound.contact.phone
@@ -77,4 +82,5 @@ def test_the_supervisor_opens_the_demo_calls_in_admin_when_seeded(seeded):
     assert client.get(reverse("admin:calls_call_changelist")).status_code == 200
     answered = Call.objects.get(call_sid="CAdemo0001inboundanswered")
     page = client.get(reverse("admin:calls_call_change", args=[answered.pk]))
-    assert page.status_code == 200 and "portarme" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "portarme ×1" in html and "<li>✗ Cierre</li>" in html
