@@ -10,7 +10,7 @@ from conversations.tasks import backoff
 TRANSCRIBE_MAX_RETRIES = 5
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=TRANSCRIBE_MAX_RETRIES, queue="ai",
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=TRANSCRIBE_MAX_RETRIES,
              soft_time_limit=180, time_limit=240)
 def call_transcribe_task(self, call_id: int) -> str:  # type: ignore[no-untyped-def]
     """Transcribe one call's recording, then read it (analysis). A provider that times out or is down leaves
@@ -26,7 +26,7 @@ def call_transcribe_task(self, call_id: int) -> str:  # type: ignore[no-untyped-
     return outcome.state
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, queue="ai", soft_time_limit=120, time_limit=150)
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150)
 def call_analyze_task(call_id: int) -> str:
     """Read one call's transcript: sentiment, intents, keywords, outcome, next action, script adherence."""
     from calls.services.analysis import call_analyze
