@@ -14,8 +14,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -70,8 +72,7 @@ def audio_player(recording: CallRecording) -> SafeString | str:
 
 class CallRecordingInline(admin.TabularInline):
     model = CallRecording
-    fields = ("player", "state_badge", "duration_display", "channels", "size", "recording_sid", "stored_at",
-              "last_error")
+    fields = ("player", "state_badge", "duration_display", "size", "stored_at", "last_error")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -98,9 +99,9 @@ class CallRecordingInline(admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("started_at", "direction_badge", "status_badge", "agent", "contact", "duration_display",
-                    "outcome_display", "sentiment_badge", "adherence_bar", "transcript_badge")
-    list_display_links = ("started_at",)
+    list_display = ("started_display", "call_badges", "agent", "contact", "duration_display",
+                    "outcome_display", "adherence_bar", "transcript_and_sentiment")
+    list_display_links = ("started_display",)
     list_filter = ("direction", "status", "outcome", "sentiment", "transcript_state", AgentFilter,
                    "started_at")
     list_select_related = ("agent", "contact")
@@ -143,6 +144,15 @@ class CallAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             call_set_outcome(actor=request.user, call=obj, **wanted)
 
     # --- list columns -------------------------------------------------------------------------
+    @admin.display(description=_("started at"), ordering="started_at")
+    def started_display(self, obj: Call) -> str:
+        return date_format(timezone.localtime(obj.started_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("call"), ordering="status")
+    def call_badges(self, obj: Call) -> str:
+        """Direction and status side by side (one column: the list has ten things to show)."""
+        return format_html("{} {}", self.direction_badge(obj), self.status_badge(obj))
+
     @admin.display(description=_("direction"), ordering="direction")
     def direction_badge(self, obj: Call) -> str:
         return badge(obj.get_direction_display(), DIRECTION_COLOURS.get(obj.direction, "secondary"))
@@ -172,12 +182,18 @@ class CallAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             return "—"
         return badge(obj.get_sentiment_display(), SENTIMENT_COLOURS.get(obj.sentiment, "secondary"))
 
-    @admin.display(description=_("script adherence"), ordering="script_adherence")
+    @admin.display(description=_("adherence"), ordering="script_adherence")
     def adherence_bar(self, obj: Call) -> str:
         if obj.script_adherence is None:
             return "—"
         value = obj.script_adherence
         return progress_bar(value, colour="success" if value >= 80 else "warning" if value >= 50 else "danger")
+
+    @admin.display(description=_("transcript"), ordering="transcript_state")
+    def transcript_and_sentiment(self, obj: Call) -> str:
+        if not obj.sentiment:
+            return self.transcript_badge(obj)
+        return format_html("{} {}", self.transcript_badge(obj), self.sentiment_badge(obj))
 
     @admin.display(description=_("transcript"), ordering="transcript_state")
     def transcript_badge(self, obj: Call) -> str:
@@ -257,7 +273,7 @@ def _reading_value(key: str, value: Any) -> SafeString | str:
             KEYWORD_COLOURS.get(hit.get("kind", ""), "info" if hit.get("source") == "script" else "secondary"),
         ),) for hit in hits))
     if key == "steps" and isinstance(value, list):
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}{}</li>", (
+        return format_html("<div>{}</div>", format_html_join(mark_safe("<br>"), "{} {}{}", (
             ("✓" if step.get("covered") else "✗", step.get("title") or step.get("key", ""),
              f" (“{step['cue']}”)" if step.get("cue") else "")
             for step in value if isinstance(step, dict))))
