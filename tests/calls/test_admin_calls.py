@@ -94,7 +94,7 @@ def test_the_call_page_shows_player_transcript_turns_and_reading_when_opened(req
     assert "Llamar mañana con la oferta" in html
     assert '<span class="crm-badge crm-bg-primary">Claro ×1</span>' in html  # a competitor named once
     assert '<span class="crm-badge crm-bg-danger">portarme ×1</span>' in html  # a cancellation word
-    assert "<li>✓ Saludo (“le habla”)</li>" in html and "<li>✗ Cierre</li>" in html
+    assert "✓ Saludo (“le habla”)<br>✗ Cierre" in html
     assert "×2" in html and "Turn sentiments" not in html  # intents counted; per-turn scores left out
     assert team_call.call_sid in html
     recording = team_call.recordings.get()

@@ -83,4 +83,4 @@ def test_the_supervisor_opens_the_demo_calls_in_admin_when_seeded(seeded):
     answered = Call.objects.get(call_sid="CAdemo0001inboundanswered")
     page = client.get(reverse("admin:calls_call_change", args=[answered.pk]))
     html = page.content.decode()
-    assert page.status_code == 200 and "portarme ×1" in html and "<li>✗ Cierre</li>" in html
+    assert page.status_code == 200 and "portarme ×1" in html and "<br>✗ Cierre</div>" in html
