@@ -17,7 +17,7 @@ from calls.scripts import script_for_call, script_steps, watch_words
 from calls.services.live import call_publish
 from core import events
 from leads.models import CLOSED_STATUSES, Lead, SourceChannel
-from leads.services import lead_apply_analysis
+from leads.services import lead_apply_analysis, lead_assign_if_unassigned
 from operators.models import Operator
 
 logger = logging.getLogger(__name__)
@@ -79,10 +79,15 @@ def _lead_apply(call: Call, reading: CallAnalysis) -> Lead | None:
     lead = _open_lead(call)
     operator = Operator.objects.filter(slug=reading.entities.operator).first() if reading.entities.operator else None
     # message_id 0: the lead's reasons name a message; a call is not one (the call's own analysis says why).
-    return lead_apply_analysis(
+    lead = lead_apply_analysis(
         contact=call.contact, lead=lead, analysis=reading.as_message_analysis(), text=reading.customer_text,
         message_id=0, source=SourceChannel.PHONE, create=reading.outcome in LEAD_WORTHY, operator=operator,
     )
+    # An unassigned lead goes to the agent who spoke with the customer, as to whoever takes a conversation.
+    if (lead is not None and lead.assignee_id is None and call.agent is not None
+            and lead_assign_if_unassigned(actor=call.agent, lead_id=lead.pk, assignee=call.agent)):
+        lead.assignee = call.agent
+    return lead
 
 
 def _analysis_json(reading: CallAnalysis, script: Any) -> dict[str, Any]:
@@ -104,7 +109,7 @@ def call_analyze(*, call_id: int) -> str:
     reading = analyze_call(call_turns(call), steps=script_steps(script), watch=watch_words(),
                            templates=next_action_templates(), subject=f"call:{call_id}")
     with transaction.atomic():
-        call = Call.objects.select_for_update(of=("self",)).select_related("lead", "contact").get(pk=call_id)
+        call = Call.objects.select_for_update(of=("self",)).select_related("lead", "contact", "agent").get(pk=call_id)
         if call.analyzed_at and call.transcribed_at and call.analyzed_at >= call.transcribed_at:
             return "skipped"
         call.analysis = _analysis_json(reading, script)
