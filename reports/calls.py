@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -34,6 +35,12 @@ def outcome_q(outcome: str) -> Q:
 def calls_queryset(user: User | None) -> QuerySet[Call]:
     """Every call for ops (``None``), else the calls ``user`` may see (the one role policy)."""
     return Call.objects.all() if user is None else calls_visible(user).select_related(None)
+
+
+def calls_with_outcome_queryset(user: User | None) -> QuerySet[Call]:
+    """``calls_queryset`` with ``effective_outcome``: the agent's outcome, else the AI's (filtered and shown)."""
+    return calls_queryset(user).annotate(
+        effective_outcome=Coalesce(NullIf("outcome", Value("")), NullIf("ai_outcome", Value("")), Value("")))
 
 
 def call_aggregates() -> dict[str, Any]:
@@ -81,12 +88,6 @@ def _display(source: str, choices: Any) -> Any:
     return lambda row: str(labels.get(row[source], row[source] or ""))
 
 
-def _effective_outcome(row: dict[str, Any]) -> str:
-    labels = dict(Call.Outcome.choices)
-    value = row.get("outcome") or row.get("ai_outcome") or ""
-    return str(labels.get(value, value))
-
-
 def _customer_number(row: dict[str, Any]) -> str:
     return row["from_number"] if row["direction"] == Call.Direction.INBOUND else row["to_number"]
 
@@ -100,7 +101,7 @@ def call_definition(people: Any) -> ExportDefinition:
     return ExportDefinition(
         kind="calls",
         label=_("Calls"),
-        queryset=calls_queryset,
+        queryset=calls_with_outcome_queryset,
         date_field="started_at",
         columns=(
             ExportColumn("id", "ID", "pk"),
@@ -115,7 +116,8 @@ def call_definition(people: Any) -> ExportDefinition:
             ExportColumn("agent", _("agent"), compute=_agent_name, needs=("agent", *_AGENT_FIELDS)),
             ExportColumn("duration", _("talk time (s)"), "duration"),
             ExportColumn("minutes", _("talk time (minutes)"), compute=_minutes, needs=("duration",)),
-            ExportColumn("outcome", _("outcome"), compute=_effective_outcome, needs=("outcome", "ai_outcome")),
+            ExportColumn("outcome", _("outcome"), compute=_display("effective_outcome", Call.Outcome.choices),
+                         needs=("effective_outcome",)),
             ExportColumn("agent_outcome", _("outcome (agent)"),
                          compute=_display("outcome", Call.Outcome.choices), needs=("outcome",), default=False),
             ExportColumn("ai_outcome", _("outcome (AI)"),
@@ -134,7 +136,7 @@ def call_definition(people: Any) -> ExportDefinition:
         filters=(
             ExportFilter("direction", _("direction"), "direction", lambda user: Call.Direction.choices),
             ExportFilter("status", _("status"), "status", lambda user: Call.Status.choices),
-            ExportFilter("outcome", _("outcome"), "outcome", lambda user: Call.Outcome.choices),
+            ExportFilter("outcome", _("outcome"), "effective_outcome", lambda user: Call.Outcome.choices),
             ExportFilter("agent", _("agent"), "agent_id", people),
         ),
     )

@@ -158,3 +158,13 @@ def test_agents_cannot_export_calls_when_asking(client, agent, october_calls):
     client.force_login(agent)
     response = client.post(reverse("admin:reports_export"), {"kind": "calls"})
     assert response.status_code in (302, 403)
+
+
+def test_the_outcome_filter_reads_the_agents_outcome_else_the_ais_when_exporting_calls(october_calls):
+    def exported(outcome: str) -> set[int]:
+        book = _export("calls", filters={"outcome": outcome}, columns=("id",))
+        return {row[0] for row in next(iter(book.values()))[1:]}
+
+    assert exported("callback") == {october_calls[1].pk}  # only the AI read it
+    assert exported("not_interested") == {october_calls[3].pk}  # the agent's word over the AI's "interested"
+    assert exported("interested") == set()
