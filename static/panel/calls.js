@@ -46,6 +46,7 @@
       bar.replaceWith(element);
       activate(element);
       tick();
+      syncButtons();
     });
   }
 
@@ -90,8 +91,35 @@
     timer.textContent = clock((Date.now() - since) / 1000);
   }
 
-  window.setInterval(tick, 1000);
+  // While a call is live here, the "Call" buttons wait (a second click would ring the agent's phone again).
+  function syncButtons() {
+    const bar = document.getElementById("call-bar");
+    const live = Boolean(bar && bar.dataset.call && bar.dataset.final === "0");
+    document.querySelectorAll(".call-start-form button[type='submit']").forEach(function (button) {
+      button.disabled = live;
+    });
+  }
+
+  window.setInterval(function () { tick(); syncButtons(); }, 1000);
   tick();
+  syncButtons();
+
+  // After the socket comes back (a network drop, a server restart) the events it missed are not replayed for
+  // calls: ask again for the live bar and for the lines still waiting for something.
+  let wasLive = root.dataset.live;
+  new MutationObserver(function () {
+    const now = root.dataset.live;
+    if (now === "on" && wasLive === "off") {
+      const bar = document.getElementById("call-bar");
+      if (bar && bar.dataset.call && bar.dataset.final === "0") refreshBar(Number(bar.dataset.call));
+      document.querySelectorAll("#calls-list .call-entry").forEach(function (entry) {
+        if (entry.dataset.status !== "completed" || entry.dataset.transcript === "pending") {
+          refreshEntry(Number(entry.dataset.call));
+        }
+      });
+    }
+    wasLive = now;
+  }).observe(root, { attributes: true, attributeFilter: ["data-live"] });
 
   document.addEventListener("panel:live", function (event) {
     const message = event.detail || {};
@@ -117,5 +145,6 @@
     if (!bar || !(target === bar || (target && target.id === "call-bar") || event.detail.elt === bar)) return;
     if (bar.dataset.call) refreshEntry(Number(bar.dataset.call));
     tick();
+    syncButtons();
   });
 })();

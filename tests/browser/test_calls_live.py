@@ -133,6 +133,7 @@ def test_click_to_call_shows_each_state_live_then_the_transcript_and_reading(
     assert form["Url"].endswith(f"/webhooks/twilio/voice/connect/{call.pk}/")
     assert form["StatusCallback"].endswith(STATUS)
     assert page.locator("#call-script .call-script-kind").count() == 4  # opening, discovery, objection, closing
+    page.wait_for_selector("#call-button:disabled")  # no second call while this one is live
     page.wait_for_selector(f"#call-entry-{call.pk}[data-status='queued']")
 
     # Twilio's status callbacks, signed, through the voice webhook: each state shows live.
@@ -154,6 +155,7 @@ def test_click_to_call_shows_each_state_live_then_the_transcript_and_reading(
     page.wait_for_selector("#call-bar[data-status='completed']")
     assert page.locator("#call-duration").inner_text() == "0:42"
     assert page.locator("#call-timer").count() == 0 and page.locator("#call-script").count() == 0
+    page.wait_for_selector("#call-button:enabled")
     entry = page.locator(f"#call-entry-{call.pk}")
     page.wait_for_selector(f"#call-entry-{call.pk}[data-status='completed']")
     assert "0:42" in entry.inner_text()
