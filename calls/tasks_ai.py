@@ -32,3 +32,11 @@ def call_analyze_task(call_id: int) -> str:
     from calls.services.analysis import call_analyze
 
     return call_analyze(call_id=call_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def calls_transcription_retry_pending_task() -> int:
+    """Periodic: queue again the calls whose transcript was left pending (see the service)."""
+    from calls.services.transcripts import calls_transcription_retry_pending
+
+    return calls_transcription_retry_pending()

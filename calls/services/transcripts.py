@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from calls.models import Call, CallRecording
@@ -51,50 +53,50 @@ def channel_speakers(call: Call) -> tuple[str, str]:
     return ("customer", "agent")
 
 
-def _set_pending(call: Call, reason: str) -> None:
-    call.transcript_state = Call.TranscriptState.PENDING
-    call.transcript_error = reason[:255]
-    call.save(update_fields=["transcript_state", "transcript_error", "updated_at"])
+def _set_pending(call_id: int, reason: str) -> None:
+    """Leave the call pending with ``reason`` (a call transcribed meanwhile is left alone)."""
+    (Call.objects.filter(pk=call_id).exclude(transcript_state=Call.TranscriptState.DONE)
+     .update(transcript_state=Call.TranscriptState.PENDING, transcript_error=reason[:255], updated_at=timezone.now()))
 
 
 def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOutcome:
-    """Transcribe ``call_id``'s stored recording and keep the text (idempotent: a done call is left alone)."""
+    """Transcribe ``call_id``'s stored recording and keep the text with its timed (speaker) segments.
+
+    Idempotent: a transcribed call is left alone. Reading the recording from storage and the request to the
+    audio endpoint happen outside any transaction; ``retry`` is returned (the call stays pending) when the
+    provider timed out or is down and the caller can try again (``final_attempt`` false), else ``pending``.
+    """
     from ai.transcription import transcribe_call_audio
 
-    with transaction.atomic():
-        call = Call.objects.select_for_update().filter(pk=call_id).first()
-        if call is None or call.transcript_state == Call.TranscriptState.DONE:
-            return TranscribeOutcome("skipped")
-        recording = call_recording_for_transcript(call)
-        if recording is None:
-            _set_pending(call, "no stored recording yet")
-            return TranscribeOutcome("pending", "no stored recording yet")
-        try:
-            with recording.file.open("rb") as handle:
-                audio = handle.read()
-        except OSError as exc:
-            _set_pending(call, f"recording unreadable: {type(exc).__name__}")
-            return TranscribeOutcome("pending", "recording unreadable")
-        filename = recording.file.name.rsplit("/", 1)[-1] or "call.wav"
-        mime_type = recording.content_type or mimetypes.guess_type(filename)[0] or "audio/wav"
+    call = Call.objects.filter(pk=call_id).first()
+    if call is None or call.transcript_state == Call.TranscriptState.DONE:
+        return TranscribeOutcome("skipped")
+    recording = call_recording_for_transcript(call)
+    if recording is None:
+        _set_pending(call_id, "no stored recording yet")
+        return TranscribeOutcome("pending", "no stored recording yet")
+    try:
+        with recording.file.open("rb") as handle:
+            audio = handle.read()
+    except OSError as exc:
+        _set_pending(call_id, f"recording unreadable: {type(exc).__name__}")
+        return TranscribeOutcome("retry" if not final_attempt else "pending", "recording unreadable")
+    filename = recording.file.name.rsplit("/", 1)[-1] or "call.wav"
+    mime_type = recording.content_type or mimetypes.guess_type(filename)[0] or "audio/wav"
 
     result = transcribe_call_audio(audio, filename=filename, mime_type=mime_type, channels=recording.channels,
                                    channel_speakers=channel_speakers(call), subject=f"call:{call_id}")
 
+    if result.state not in ("done", "failed"):
+        # Not configured, timed out or the provider is down: stays pending.
+        _set_pending(call_id, result.reason)
+        if result.state == "retry" and not final_attempt:
+            return TranscribeOutcome("retry", result.reason, result.retry_after)
+        return TranscribeOutcome("pending", result.reason)
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call_id)
+        call = Call.objects.select_for_update(of=("self",)).select_related("agent").get(pk=call_id)
         if call.transcript_state == Call.TranscriptState.DONE:
             return TranscribeOutcome("skipped")
-        if result.state == "done":
-            call.transcript = result.text
-            call.transcript_segments = [segment.as_dict() for segment in result.segments]
-            call.transcript_state = Call.TranscriptState.DONE
-            call.transcript_error = ""
-            call.transcribed_at = timezone.now()
-            call.save(update_fields=["transcript", "transcript_segments", "transcript_state", "transcript_error",
-                                     "transcribed_at", "updated_at"])
-            call_publish(call)
-            return TranscribeOutcome("done")
         if result.state == "failed":
             call.transcript_state = Call.TranscriptState.FAILED
             call.transcript_error = result.reason[:255]
@@ -102,8 +104,38 @@ def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOu
             call_publish(call)
             logger.warning("call %s: transcription failed: %s", call_id, result.reason)
             return TranscribeOutcome("failed", result.reason)
-        # Not configured, timed out or the provider is down: stays pending.
-        _set_pending(call, result.reason)
-        if result.state == "retry" and not final_attempt:
-            return TranscribeOutcome("retry", result.reason, result.retry_after)
-        return TranscribeOutcome("pending", result.reason)
+        call.transcript = result.text
+        call.transcript_segments = [segment.as_dict() for segment in result.segments]
+        call.transcript_state = Call.TranscriptState.DONE
+        call.transcript_error = ""
+        call.transcribed_at = timezone.now()
+        call.save(update_fields=["transcript", "transcript_segments", "transcript_state", "transcript_error",
+                                 "transcribed_at", "updated_at"])
+        call_publish(call)
+    return TranscribeOutcome("done")
+
+
+#: Pending calls are picked up again by the sweep only this long after their last change (a task may be on it).
+PENDING_SWEEP_AFTER = timedelta(minutes=10)
+#: ... and for this long after it ended: a recording no provider could read in that time needs a person.
+PENDING_SWEEP_WITHIN = timedelta(days=3)
+
+
+def calls_transcription_retry_pending(*, limit: int = 20) -> int:
+    """Queue again the transcription of calls left pending (no provider then, a provider that timed out in the
+    embedded mode, retries spent) that have a stored recording; how many were queued. Nothing when there is
+    still no provider: they stay pending with their reason."""
+    from ai.transcription import transcription_provider_reason
+
+    if transcription_provider_reason():
+        return 0
+    now = timezone.now()
+    stored = CallRecording.objects.filter(call=OuterRef("pk"), state=CallRecording.State.STORED)
+    ids = list(
+        Call.objects.filter(Exists(stored), transcript_state=Call.TranscriptState.PENDING,
+                            updated_at__lt=now - PENDING_SWEEP_AFTER, started_at__gte=now - PENDING_SWEEP_WITHIN)
+        .order_by("updated_at").values_list("pk", flat=True)[:limit]
+    )
+    for call in Call.objects.filter(pk__in=ids):
+        call_transcription_queue(call)
+    return len(ids)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from werkzeug import Response
 
 from ai.models import AIRequest
@@ -222,3 +224,25 @@ def test_transcribed_call_is_not_sent_again(audio_server):
     assert call_transcribe(call_id=call.pk).state == "done"
     assert call_transcribe(call_id=call.pk).state == "skipped"
     assert len(audio_server.log) == 1
+
+
+def test_calls_left_pending_are_queued_again_once_a_provider_answers(audio_server, settings,
+                                                                     django_capture_on_commit_callbacks):
+    from calls.services.transcripts import calls_transcription_retry_pending
+
+    audio_server.expect_request(TRANSCRIPTIONS, method="POST").respond_with_json(verbose_json([(0.0, 1.0, "Hola.")]))
+    left = call_with_recording(sid="RE" + "1" * 32, transcript_state=Call.TranscriptState.PENDING)
+    fresh = call_with_recording(sid="RE" + "2" * 32, transcript_state=Call.TranscriptState.PENDING)
+    old = call_with_recording(sid="RE" + "3" * 32, transcript_state=Call.TranscriptState.PENDING)
+    now = timezone.now()
+    Call.objects.filter(pk=left.pk).update(updated_at=now - timedelta(minutes=30))
+    Call.objects.filter(pk=old.pk).update(updated_at=now - timedelta(days=5),
+                                          started_at=now - timedelta(days=5))
+
+    settings.OPENAI_BASE_URL = "https://api.openai.com/v1"  # no provider yet: nothing is queued
+    assert calls_transcription_retry_pending() == 0
+    settings.OPENAI_BASE_URL = audio_server.url_for("/v1")
+    with celery_eager(True), django_capture_on_commit_callbacks(execute=True):
+        assert calls_transcription_retry_pending() == 1  # not the one a task may still be on, nor the old one
+    states = dict(Call.objects.values_list("pk", "transcript_state"))
+    assert (states[left.pk], states[fresh.pk], states[old.pk]) == ("done", "pending", "pending")
