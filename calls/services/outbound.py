@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from accounts.models import User
-from calls.models import Call, CallScript
+from calls.models import Call
+from calls.scripts import script_for_call
 from calls.services.live import call_publish
 from conversations.models import ChannelAccount, Conversation
 from conversations.selectors import conversation_visible_queryset
@@ -108,15 +109,6 @@ def contact_phone_numbers(contact: Contact) -> list[str]:
     raw = [contact.phone, contact.whatsapp_id, *(p for p in (contact.extra_phones or []) if isinstance(p, str))]
     numbers = [provider_phone(value) for value in raw if value]
     return list(dict.fromkeys(n for n in numbers if n))
-
-
-def call_script_for(*, lead: Lead | None) -> CallScript | None:
-    """The active script for the lead's kind of service (the newest edited when several match), if any."""
-    if lead is None or not lead.service_type:
-        return None
-    return (
-        CallScript.objects.filter(is_active=True, category=lead.service_type).order_by("-updated_at", "-pk").first()
-    )
 
 
 def connect_url(call: Call) -> str:
@@ -210,11 +202,12 @@ def call_start(
                 _("You have made %(count)s calls in the last hour, the most allowed. Try again later.")
                 % {"count": made},
             )
-        call = Call.objects.create(
+        call = Call(
             direction=Call.Direction.OUTBOUND, status=Call.Status.QUEUED, from_number=credentials.number,
             to_number=customer, agent=agent, contact=contact, lead=lead, conversation=conversation,
-            script=call_script_for(lead=lead),
         )
+        call.script = script_for_call(call)  # the one the transcript's adherence is scored against
+        call.save()
         call_publish(call)
 
     try:

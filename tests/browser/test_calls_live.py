@@ -91,14 +91,15 @@ def _conversation_for(lucia) -> Conversation:  # type: ignore[no-untyped-def]
 def _script() -> CallScript:
     script = CallScript.objects.create(name="Internet hogar", category=Category.INTERNET_HOME)
     steps = [
-        ("opening", "Saludo", "Hola, te llamo de Conecta Perú por el internet que consultaste.", ""),
-        ("discovery", "Uso", "¿Cuántas personas usan internet en casa?", ""),
-        ("objection", "Precio", "El plan de 200 megas incluye la instalación gratis.", "Está caro"),
-        ("closing", "Cierre", "¿Agendamos la instalación para esta semana?", ""),
+        ("opening", "Saludo", "Hola, te llamo de Conecta Perú por el internet que consultaste.", "", "te llamo de"),
+        ("discovery", "Uso", "¿Cuántas personas usan internet en casa?", "", "cuántas personas"),
+        ("objection", "Precio", "El plan de 200 megas incluye la instalación gratis.", "Está caro",
+         "instalación gratis"),
+        ("closing", "Cierre", "¿Agendamos la instalación para esta semana?", "", "agendamos"),
     ]
-    for position, (kind, title, text, objection) in enumerate(steps):
+    for position, (kind, title, text, objection, cue) in enumerate(steps):
         CallScriptStep.objects.create(script=script, kind=kind, position=position, title=title, text=text,
-                                      objection=objection)
+                                      objection=objection, cues=cue)
     return script
 
 
@@ -167,8 +168,14 @@ def test_click_to_call_shows_each_state_live_then_the_transcript_and_reading(
     page.wait_for_selector(f"#call-entry-{call.pk}[data-transcript='done'] .call-excerpt")
     assert "Conecta Perú" in entry.locator(".call-excerpt").inner_text()
     assert entry.locator("audio.call-audio").count() == 1
+    # The AI's reading of the transcript (local rules): outcome, sentiment, script adherence by step.
+    page.wait_for_selector(f"#call-entry-{call.pk} .call-reading .call-adherence")
     call.refresh_from_db()
-    assert call.transcript_state == "done"
+    assert call.transcript_state == "done" and call.analyzed_at is not None
+    reading = entry.locator(".call-reading").inner_text()
+    assert (call.script_adherence, call.ai_outcome, call.sentiment) == (50, "sale", "positive")
+    assert "50%" in reading and "✓ Saludo" in reading and "✗ Uso" in reading and "✓ Precio" in reading
+    assert entry.locator(".call-entry-sentiment").count() == 1 and entry.locator(".call-entry-outcome").count() == 1
     page.wait_for_load_state("networkidle")  # the line's last refreshes are in
     page.locator("#calls-card").scroll_into_view_if_needed()
     _shot(page, "transcript", "#calls-card")
