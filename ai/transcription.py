@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import time
 import wave
 from dataclasses import dataclass, field
@@ -238,6 +239,12 @@ def split_wav_channels(audio: bytes) -> list[bytes] | None:
 _DEFAULT_OPENAI_HOST = "api.openai.com"
 
 
+def transcription_timeout(per_minute: float, audio_seconds: float | None) -> float:
+    """``per_minute`` seconds for each started minute of audio (one minute when the length is unknown)."""
+    minutes = max(1, math.ceil((audio_seconds or 0) / 60))
+    return float(per_minute) * minutes
+
+
 def transcription_provider_reason() -> str:
     """Why no call can be transcribed now ("" when a provider is there): the OpenAI provider, a key, or a
     self-hosted OpenAI-compatible server (``OPENAI_BASE_URL`` other than OpenAI's) make one."""
@@ -257,12 +264,16 @@ def transcription_provider_reason() -> str:
 
 
 def transcribe_call_audio(audio: bytes, *, filename: str, mime_type: str, channels: int = 1,
-                          channel_speakers: tuple[str, str] = ("customer", "agent"),
-                          subject: str = "") -> CallTranscription:
+                          channel_speakers: tuple[str, str] = ("customer", "agent"), mono_speaker: str = "",
+                          audio_seconds: float | None = None, subject: str = "") -> CallTranscription:
     """A call recording's transcript through the configured OpenAI-compatible audio endpoint, each request logged
     as an ``AIRequest`` (purpose transcription). Never raises: no provider, a timeout or a refusal come back as
     the ``state`` of the result. A dual-channel WAV is sent one side at a time, each side labelled with
-    ``channel_speakers`` (Twilio's first channel is the call's first leg), and the turns merged by time."""
+    ``channel_speakers`` (Twilio's first channel is the call's first leg), and the turns merged by time; a mono
+    recording's segments are labelled ``mono_speaker`` when the caller knows who spoke (a voicemail).
+
+    The timeout is ``AI_TIMEOUT_SECONDS`` per started minute of audio (``audio_seconds``): a server needs longer
+    for a five-minute call than for a voice note, and a stuck one is still given up on."""
     from django.conf import settings
 
     from ai.models import AIRequest
@@ -272,10 +283,11 @@ def transcribe_call_audio(audio: bytes, *, filename: str, mime_type: str, channe
     if reason:
         return CallTranscription(state="pending", reason=reason)
     model = settings.OPENAI_TRANSCRIBE_MODEL
+    timeout = transcription_timeout(settings.AI_TIMEOUT_SECONDS, audio_seconds)
     sides = split_wav_channels(audio) if channels != 1 or mime_type in {"audio/wav", "audio/x-wav", "audio/wave"} \
         else None
     parts: list[tuple[bytes, str]] = [(side, channel_speakers[i]) for i, side in enumerate(sides)] if sides \
-        else [(audio, "")]
+        else [(audio, mono_speaker)]
     transcripts: list[Transcript] = []
     usages: list[Usage] = []
     for part, speaker in parts:
@@ -283,7 +295,7 @@ def transcribe_call_audio(audio: bytes, *, filename: str, mime_type: str, channe
             transcript, usage = transcribe_segments(
                 part, filename=filename, mime_type=mime_type if not sides else "audio/wav",
                 api_key=settings.OPENAI_API_KEY or "not-needed", base_url=settings.OPENAI_BASE_URL, model=model,
-                timeout=settings.AI_TIMEOUT_SECONDS, speaker=speaker,
+                timeout=timeout, speaker=speaker,
             )
         except AIError as exc:
             usage = exc.usage or Usage(provider=PROVIDER, model=model, outcome="error", error=str(exc)[:300])

@@ -105,7 +105,7 @@ def call_analyze(*, call_id: int) -> str:
         return "skipped"
     if call.analyzed_at and call.transcribed_at and call.analyzed_at >= call.transcribed_at:
         return "skipped"
-    script = script_for_call(call)
+    script = None if call.is_voicemail else script_for_call(call)  # nobody followed a script on a voicemail
     reading = analyze_call(call_turns(call), steps=script_steps(script), watch=watch_words(),
                            templates=next_action_templates(), subject=f"call:{call_id}")
     with transaction.atomic():

@@ -84,8 +84,11 @@ def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOu
     filename = recording.file.name.rsplit("/", 1)[-1] or "call.wav"
     mime_type = recording.content_type or mimetypes.guess_type(filename)[0] or "audio/wav"
 
-    result = transcribe_call_audio(audio, filename=filename, mime_type=mime_type, channels=recording.channels,
-                                   channel_speakers=channel_speakers(call), subject=f"call:{call_id}")
+    result = transcribe_call_audio(
+        audio, filename=filename, mime_type=mime_type, channels=recording.channels,
+        channel_speakers=channel_speakers(call), mono_speaker="customer" if call.is_voicemail else "",
+        audio_seconds=recording.duration or call.duration or None, subject=f"call:{call_id}",
+    )
 
     if result.state not in ("done", "failed"):
         # Not configured, timed out or the provider is down: stays pending.

@@ -96,3 +96,11 @@ def test_each_kind_of_model_is_asked_for_the_format_it_gives(model, expected):
 def test_a_provider_is_there_with_a_key_or_a_self_hosted_server(settings, provider, base_url, key, reason):
     settings.AI_PROVIDER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = provider, base_url, key
     assert transcription_provider_reason() == reason
+
+
+@pytest.mark.parametrize(("seconds", "timeout"), [(None, 8.0), (0, 8.0), (42, 8.0), (60, 8.0), (61, 16.0),
+                                                  (300, 40.0)])
+def test_the_timeout_grows_with_each_started_minute_of_audio(seconds, timeout):
+    from ai.transcription import transcription_timeout
+
+    assert transcription_timeout(8, seconds) == timeout

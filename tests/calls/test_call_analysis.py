@@ -241,3 +241,21 @@ def test_an_llm_that_fails_or_answers_badly_falls_back_to_the_local_reading(chat
     assert call.ai_outcome == Call.Outcome.NOT_INTERESTED  # the local rules read "no me interesa"
     assert call.analysis["provider"] == "local" and call.analysis["fallback"] is True
     assert AIRequest.objects.get(purpose=AIRequest.Purpose.ANALYSIS).outcome in {"error", "invalid"}
+
+
+def test_a_voicemail_is_all_the_customers_words_and_follows_no_script(settings, httpserver, script, lead,
+                                                                    django_capture_on_commit_callbacks):
+    settings.OPENAI_BASE_URL = httpserver.url_for("/v1")
+    settings.OPENAI_API_KEY = "sk-test"
+    httpserver.expect_request(TRANSCRIPTIONS, method="POST").respond_with_json(verbose_json([
+        (0.0, 4.0, "Hola, soy Rosa, me interesa el plan de 200 megas."),
+        (4.0, 7.0, "Por favor llámenme mañana, gracias."),
+    ]))
+    call = call_with_recording(direction=Call.Direction.INBOUND, is_voicemail=True, contact=lead.contact, lead=lead)
+    with celery_eager(True), django_capture_on_commit_callbacks(execute=True):
+        call_transcription_queue(call)
+    call.refresh_from_db()
+    assert [s["speaker"] for s in call.transcript_segments] == ["customer", "customer"]
+    assert call.ai_outcome == Call.Outcome.CALLBACK
+    assert (call.script_id, call.script_adherence) == (None, None)
+    assert not any("no speaker turns" in note for note in call.analysis["notes"])
