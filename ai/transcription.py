@@ -309,5 +309,5 @@ def transcribe_call_audio(audio: bytes, *, filename: str, mime_type: str, channe
         only = transcripts[0]
         return CallTranscription(state="done", text=only.text, segments=only.segments, usages=tuple(usages))
     segments = tuple(sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.end)))
-    text = "\n".join(f"{s.speaker}: {s.text}" if s.speaker else s.text for s in segments)
+    text = "\n".join(s.text for s in segments)  # one line a turn; who said it is in the segments
     return CallTranscription(state="done", text=text, segments=segments, usages=tuple(usages))

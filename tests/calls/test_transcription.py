@@ -95,7 +95,8 @@ def test_dual_channel_recording_is_transcribed_side_by_side_into_speaker_turns(a
         ("customer", "¿Cuánto cuesta el plan de 200 megas?"),
         ("agent", "Son 89 soles al mes."),
     ]
-    assert call.transcript.splitlines()[1] == "customer: ¿Cuánto cuesta el plan de 200 megas?"
+    assert call.transcript.splitlines() == ["Buenas tardes, le llamo de Conecta Perú.",
+                                            "¿Cuánto cuesta el plan de 200 megas?", "Son 89 soles al mes."]
     assert len(audio_server.log) == 2  # one request per side, each a mono WAV
     assert all(r.files["file"].mimetype == "audio/wav" for r, _ in audio_server.log)
     assert AIRequest.objects.filter(purpose=AIRequest.Purpose.TRANSCRIPTION, outcome="ok").count() == 2
