@@ -6,8 +6,9 @@ call as ``queued``, and only then asks Twilio to ring the agent. When the agent 
 (``calls/webhooks_outbound.py``, ``webhook-twilio-voice-connect``), which dials the customer and records the
 call; the call's progress arrives as status callbacks (``/webhooks/twilio/voice/status/``).
 
-The HTTP call to Twilio is made outside any transaction: the queued call is committed first, so a status
-callback that arrives before ``create_call`` returns finds its call by id (the CallSid is stored right after).
+The HTTP call to Twilio is made outside any transaction: the queued call is committed (and shown) first, and its
+CallSid stored as soon as Twilio answers; a status callback that comes before that waits for it (the voice
+worker retries a callback whose call it does not know yet).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from conversations.selectors import conversation_visible_queryset
 from core.errors import ApplicationError, InvalidPhoneError, NotFoundError
 from core.phones import normalize_phone, provider_phone
 from integrations.base import Provider
-from integrations.errors import ProviderError
+from integrations.errors import AmbiguousError, ProviderError
 from integrations.twilio.voice import TwilioVoiceClient
 from leads.models import Contact, Lead
 from leads.selectors import contact_visible_queryset, lead_visible_queryset
@@ -236,7 +237,9 @@ def _call_failed(call: Call, exc: ProviderError) -> NoReturn:
             locked.ended_at = timezone.now()
             locked.save(update_fields=["status", "error_code", "ended_at", "updated_at"])
             call_publish(locked)
-    raise CallProviderError(
-        _("Twilio could not place the call (%(code)s). Nobody was called; try again in a moment.") % {"code": code},
-        extra={"call_id": call.pk, "provider_code": code},
-    )
+    if isinstance(exc, AmbiguousError):  # a timeout or a 5xx: Twilio may have started it all the same
+        message = _("Twilio did not confirm the call (%(code)s): your phone may still ring. If it does not, "
+                    "try again in a moment.") % {"code": code}
+    else:
+        message = _("Twilio could not place the call (%(code)s). Nobody was called.") % {"code": code}
+    raise CallProviderError(message, extra={"call_id": call.pk, "provider_code": code})
