@@ -58,6 +58,7 @@ class ScriptStep:
     kind: str  # opening | discovery | objection | closing
     cues: tuple[str, ...] = ()
     required: bool = True
+    text: str = ""  # what to say: read for a step without cues
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ class StepResult:
     kind: str
     required: bool
     covered: bool
-    cue: str = ""  # the cue that showed it ("" when an LLM reading said so, or not covered)
-    scored: bool = True  # False for a step without cues: nothing in a transcript can show it
+    cue: str = ""  # the cue that showed it ("" when the step's text or an LLM reading did, or not covered)
+    scored: bool = True  # False for a step with neither cues nor text: nothing in a transcript can show it
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,28 @@ def find_keywords(text: str, watch: Iterable[WatchWord]) -> list[KeywordHit]:
     return hits
 
 
+#: Words too common to tell that a script's text was said.
+_STOPWORDS = frozenset({
+    "para", "como", "pero", "porque", "cuando", "donde", "desde", "hasta", "sobre", "entre", "este", "esta",
+    "estos", "estas", "aquel", "usted", "ustedes", "nosotros", "tiene", "tienen", "tengo", "puede", "pueden",
+    "quiere", "quieres", "somos", "estamos", "estan", "todo", "todos", "toda", "todas", "cada", "otro", "otra",
+    "mucho", "muchas", "mas", "menos", "algo", "nada", "tambien", "solo", "ahora", "aqui", "hola", "buenos",
+    "buenas", "dias", "tardes", "noches", "gracias", "favor", "senor", "senora"
+})  # folded: no accents
+#: A step without cues is covered when the agent said this share of its text's words.
+TEXT_COVERAGE = 0.6
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(fold(text)) if len(w) >= 4 and w not in _STOPWORDS)
+
+
 def score_steps(text: str, steps: Iterable[ScriptStep]) -> tuple[list[StepResult], list[KeywordHit], int | None]:
     """Which steps ``text`` (what the agent said) covers, the cues heard, and the adherence in % (covered
-    required steps over the required steps that have cues; None when there is none)."""
+    required steps over required steps; None without any). A step is covered when one of its cues is said, or,
+    for a step without cues, when most of its text's words are (an agent reading the script says them)."""
     folded = _folded_words(text)
+    said = content_words(text)
     results: list[StepResult] = []
     hits: list[KeywordHit] = []
     for step in steps:
@@ -198,8 +217,14 @@ def score_steps(text: str, steps: Iterable[ScriptStep]) -> tuple[list[StepResult
             if count:
                 first_cue = first_cue or cue
                 hits.append(KeywordHit(phrase=cue, kind=step.kind, count=count, source="script", step=step.key))
+        covered = bool(first_cue)
+        scored = bool(step.cues)
+        if not step.cues:
+            words = content_words(step.text)
+            scored = bool(words)
+            covered = scored and len(words & said) / len(words) >= TEXT_COVERAGE
         results.append(StepResult(key=step.key, title=step.title, kind=step.kind, required=step.required,
-                                  covered=bool(first_cue), cue=first_cue, scored=bool(step.cues)))
+                                  covered=covered, cue=first_cue, scored=scored))
     return results, hits, adherence_of(results)
 
 

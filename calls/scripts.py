@@ -22,7 +22,7 @@ def script_steps(script: CallScript | None) -> list[ScriptStep]:
         return []
     rows = CallScriptStep.objects.filter(script=script).order_by("position", "pk")
     return [ScriptStep(key=str(step.pk), title=step.title, kind=step.kind, cues=tuple(step.cue_list),
-                       required=step.required) for step in rows]
+                       required=step.required, text=step.text) for step in rows]
 
 
 def watch_words() -> list[WatchWord]:

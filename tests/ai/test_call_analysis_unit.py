@@ -79,13 +79,21 @@ def test_adherence_is_covered_required_steps_over_required_steps():
     assert {(h.step, h.phrase) for h in hits} == {("1", "te llamo de Conecta Perú"), ("3", "instalación gratis")}
 
 
-def test_adherence_leaves_out_optional_steps_and_steps_without_cues():
+def test_adherence_leaves_out_optional_steps_and_steps_with_nothing_to_find():
     steps = [*STEPS[:2], ScriptStep(key="5", title="Extra", kind="discovery", cues=("plan familiar",), required=False),
-             ScriptStep(key="6", title="Sin pistas", kind="closing", cues=())]
+             ScriptStep(key="6", title="Vacío", kind="closing", cues=(), text="")]
     results, _hits, adherence = score_steps("te llamo de Conecta Perú, ¿le interesa el plan familiar?", steps)
-    assert adherence == 50  # 1 of the 2 required steps with cues
+    assert adherence == 50  # 1 of the 2 required steps that can be told
     assert [r.key for r in results if r.covered] == ["1", "5"]
     assert [r.scored for r in results] == [True, True, True, False]
+
+
+def test_a_step_without_cues_is_covered_when_most_of_its_text_was_said():
+    step = ScriptStep(key="7", title="Cierre", kind="closing",
+                      text="¿Agendamos la instalación para esta semana? Le envío el contrato por WhatsApp.")
+    said = "Perfecto señora, agendamos su instalacion esta semana y el contrato le llega por whatsapp."
+    assert score_steps(said, [step])[2] == 100  # agendamos, instalación, semana, contrato, whatsapp: 5 of 6
+    assert score_steps("Le envío el contrato.", [step])[2] == 0  # 1 of 6 words
 
 
 def test_no_script_gives_no_adherence():
