@@ -189,3 +189,22 @@ def test_click_to_call_shows_each_state_live_then_the_transcript_and_reading(
     call.refresh_from_db()
     assert (call.outcome, call.notes) == ("interested", "Quiere la instalación el sábado")
     _shot(page, "outcome", "#calls-card")
+
+
+def test_a_refused_call_is_explained_in_the_bar_and_nobody_is_rung(
+        asgi_live_server, page, hosts, agents, ai_off, post_twilio, fake_providers):
+    lucia, _marco = agents  # no phone on her profile
+    base = asgi_live_server
+    inbound(post_twilio, Body="Hola, ¿me pueden llamar?")
+    conversation = _conversation_for(lucia)
+
+    log_in(page, base, "lucia")
+    page.goto(f"{base}/panel/c/{conversation.pk}/")
+    page.wait_for_selector("#panel[data-live='subscribed']")
+    page.locator("#lead-call-button").click()
+
+    page.wait_for_selector("#call-bar[data-error='1'] #call-error")
+    assert "phone" in page.locator("#call-error").inner_text() or "teléfono" in page.locator("#call-error").inner_text()
+    assert not Call.objects.exists()
+    assert not [r for r, _ in fake_providers.log if r.path == CALLS_PATH]
+    _shot(page, "refused", "#conversation")
