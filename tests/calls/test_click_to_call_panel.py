@@ -126,3 +126,25 @@ def test_another_agents_call_is_not_found_in_the_panel(client, twilio_calls, con
                        secure=True).status_code == 404
     assert client.post(reverse("panel:call_start", args=[conversation.pk]), secure=True).status_code == 404
     assert Call.objects.count() == 1
+
+
+def test_the_sidebars_calls_cost_the_same_queries_for_one_call_or_many(logged_in, conversation, caller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_call(n: int) -> None:
+        call = Call.objects.create(direction="outbound", status="completed", agent=caller, contact=conversation.contact,
+                                   conversation=conversation, call_sid=f"CA{n:032d}", duration=30,
+                                   transcript_state="done", transcript="Hola", analyzed_at=timezone.now())
+        CallRecording.objects.create(call=call, recording_sid=f"RE{n:032d}", state="stored", size=1)
+
+    url = reverse("panel:conversation", args=[conversation.pk])
+    add_call(1)
+    logged_in.get(url, secure=True)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        assert logged_in.get(url, secure=True).content.decode().count('class="list-group-item call-entry"') == 1
+    for n in range(2, 8):
+        add_call(n)
+    with CaptureQueriesContext(connection) as many:
+        assert logged_in.get(url, secure=True).content.decode().count('class="list-group-item call-entry"') == 7
+    assert len(many) == len(one)
