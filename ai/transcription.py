@@ -239,10 +239,15 @@ def split_wav_channels(audio: bytes) -> list[bytes] | None:
 _DEFAULT_OPENAI_HOST = "api.openai.com"
 
 
+#: The longest wait for one transcription request, however long the call (the task's time limit is above two).
+MAX_TRANSCRIPTION_TIMEOUT = 120.0
+
+
 def transcription_timeout(per_minute: float, audio_seconds: float | None) -> float:
-    """``per_minute`` seconds for each started minute of audio (one minute when the length is unknown)."""
+    """``per_minute`` seconds for each started minute of audio (one minute when the length is unknown), at most
+    ``MAX_TRANSCRIPTION_TIMEOUT``."""
     minutes = max(1, math.ceil((audio_seconds or 0) / 60))
-    return float(per_minute) * minutes
+    return min(float(per_minute) * minutes, max(float(per_minute), MAX_TRANSCRIPTION_TIMEOUT))
 
 
 def transcription_provider_reason() -> str:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
-from calls.services.transcripts import call_transcribe
+from calls.services.transcripts import call_transcribe, call_transcription_left_pending
 from conversations.tasks import backoff
 
 TRANSCRIBE_MAX_RETRIES = 5
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=TRANSCRIBE_MAX_RETRIES,
-             soft_time_limit=180, time_limit=240)
+             soft_time_limit=280, time_limit=300)
 def call_transcribe_task(self, call_id: int) -> str:  # type: ignore[no-untyped-def]
     """Transcribe one call's recording, then read it (analysis). A provider that times out or is down leaves
     the call "pending" and this task tries again later, at most ``TRANSCRIBE_MAX_RETRIES`` times."""
     final = self.request.is_eager or self.request.retries >= TRANSCRIBE_MAX_RETRIES
-    outcome = call_transcribe(call_id=call_id, final_attempt=final)
+    try:
+        outcome = call_transcribe(call_id=call_id, final_attempt=final)
+    except SoftTimeLimitExceeded:
+        call_transcription_left_pending(call_id=call_id, reason="transcription took longer than the task may")
+        if final:
+            return "pending"
+        raise self.retry(countdown=backoff(self.request.retries, base=4.0, cap=900)) from None
     if outcome.state == "retry":
         raise self.retry(countdown=outcome.retry_after or backoff(self.request.retries, base=4.0, cap=900))
     if outcome.state == "done":

@@ -53,8 +53,12 @@ def channel_speakers(call: Call) -> tuple[str, str]:
     return ("customer", "agent")
 
 
-def _set_pending(call_id: int, reason: str) -> None:
+def call_transcription_left_pending(*, call_id: int, reason: str) -> None:
     """Leave the call pending with ``reason`` (a call transcribed meanwhile is left alone)."""
+    _set_pending(call_id, reason)
+
+
+def _set_pending(call_id: int, reason: str) -> None:
     (Call.objects.filter(pk=call_id).exclude(transcript_state=Call.TranscriptState.DONE)
      .update(transcript_state=Call.TranscriptState.PENDING, transcript_error=reason[:255], updated_at=timezone.now()))
 

@@ -99,7 +99,7 @@ def test_a_provider_is_there_with_a_key_or_a_self_hosted_server(settings, provid
 
 
 @pytest.mark.parametrize(("seconds", "timeout"), [(None, 8.0), (0, 8.0), (42, 8.0), (60, 8.0), (61, 16.0),
-                                                  (300, 40.0)])
+                                                  (300, 40.0), (3600, 120.0)])
 def test_the_timeout_grows_with_each_started_minute_of_audio(seconds, timeout):
     from ai.transcription import transcription_timeout
 
