@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
@@ -237,11 +239,21 @@ def contact_calls(*, user: User, contact_id: int, limit: int = CALLS_LIMIT) -> l
     )
 
 
+# A call whose callbacks never came (Twilio could not reach us) must not hold the bar, and the Call button, for
+# good: still "queued" after a few minutes, or not over after hours, it is no longer shown as live.
+LIVE_QUEUED_FOR = timedelta(minutes=3)
+LIVE_AT_MOST = timedelta(hours=4)
+
+
 def live_call_for(*, user: User, conversation: Conversation) -> Call | None:
     """``user``'s call about ``conversation`` that is still going (the live bar shows it after a reload)."""
+    now = timezone.now()
     return (
-        calls_visible(user).filter(conversation_id=conversation.pk, agent_id=user.pk)
-        .exclude(status__in=Call.FINAL_STATUSES).order_by("-started_at", "-pk").first()
+        calls_visible(user)
+        .filter(conversation_id=conversation.pk, agent_id=user.pk, started_at__gte=now - LIVE_AT_MOST)
+        .exclude(status__in=Call.FINAL_STATUSES)
+        .exclude(status=Call.Status.QUEUED, started_at__lt=now - LIVE_QUEUED_FOR)
+        .order_by("-started_at", "-pk").first()
     )
 
 

@@ -148,3 +148,14 @@ def test_the_sidebars_calls_cost_the_same_queries_for_one_call_or_many(logged_in
     with CaptureQueriesContext(connection) as many:
         assert logged_in.get(url, secure=True).content.decode().count('class="list-group-item call-entry"') == 7
     assert len(many) == len(one)
+
+
+def test_a_call_whose_callbacks_never_came_does_not_hold_the_bar(logged_in, twilio_calls, conversation):
+    from datetime import timedelta
+
+    logged_in.post(reverse("panel:call_start", args=[conversation.pk]), headers=HTMX, secure=True)
+    call = Call.objects.get()
+    url = reverse("panel:conversation", args=[conversation.pk])
+    assert f'data-call="{call.pk}"' in logged_in.get(url, secure=True).content.decode()
+    Call.objects.filter(pk=call.pk).update(started_at=timezone.now() - timedelta(minutes=10))  # still "queued"
+    assert 'id="call-bar" hidden' in logged_in.get(url, secure=True).content.decode()
