@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
-from ai.calls.matching import _folded_words, find_keywords, phrase_pattern, score_steps
+from ai.calls.matching import find_keywords, folded_words, phrase_pattern, score_steps
 from ai.calls.types import AGENT, CUSTOMER, CallAnalysis, CallTurn, KeywordHit, Outcome, ScriptStep, WatchWord
 from ai.types import Analysis, Entities, Intent, Sentiment
 
@@ -120,7 +120,7 @@ def decide_outcome(*, customer_text: str, counts: Counter[Intent], keywords: Ite
     a refusal, a support call, interest (a purchase intent without a yes is interest), or other — in that order,
     since a call that ends in a sale may have had doubts on the way, and "me interesa, llámame mañana" is a call
     back."""
-    folded = _folded_words(customer_text)
+    folded = folded_words(customer_text)
     accepted = _has_any(folded, ACCEPT_CUES, negatable=True)
     if accepted:
         return Outcome.SALE, f"accepted: {accepted}"
@@ -141,7 +141,7 @@ def decide_outcome(*, customer_text: str, counts: Counter[Intent], keywords: Ite
 
 
 def callback_when(customer_text: str) -> str:
-    folded = _folded_words(customer_text)
+    folded = folded_words(customer_text)
     for said, written in CALLBACK_WHEN:
         pattern = phrase_pattern(said)
         if pattern and pattern.search(folded):

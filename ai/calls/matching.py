@@ -12,12 +12,12 @@ from core.text import fold
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _folded_words(text: str) -> str:
+def folded_words(text: str) -> str:
     return " " + " ".join(_WORD.findall(fold(text))) + " "
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
-    """A pattern finding ``phrase`` as whole words in ``_folded_words`` text; None for a phrase with no words."""
+    """A pattern finding ``phrase`` as whole words in ``folded_words`` text; None for a phrase with no words."""
     words = _WORD.findall(fold(phrase))
     if not words:
         return None
@@ -27,12 +27,12 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 def count_phrase(phrase: str, text: str) -> int:
     """How often ``phrase`` is said in ``text``, accents, case and punctuation aside, as whole words."""
     pattern = phrase_pattern(phrase)
-    return len(pattern.findall(_folded_words(text))) if pattern else 0
+    return len(pattern.findall(folded_words(text))) if pattern else 0
 
 
 def find_keywords(text: str, watch: Iterable[WatchWord]) -> list[KeywordHit]:
     hits = []
-    folded = _folded_words(text)
+    folded = folded_words(text)
     for word in watch:
         pattern = phrase_pattern(word.phrase)
         count = len(pattern.findall(folded)) if pattern else 0
@@ -61,7 +61,7 @@ def score_steps(text: str, steps: Iterable[ScriptStep]) -> tuple[list[StepResult
     """Which steps ``text`` (what the agent said) covers, the cues heard, and the adherence in % (covered
     required steps over required steps; None without any). A step is covered when one of its cues is said, or,
     for a step without cues, when most of its text's words are (an agent reading the script says them)."""
-    folded = _folded_words(text)
+    folded = folded_words(text)
     said = content_words(text)
     results: list[StepResult] = []
     hits: list[KeywordHit] = []
