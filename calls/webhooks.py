@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from calls.models import VoiceWebhookEvent
 from calls.services.inbound import STAGES, inbound_call_answer, voice_event_ingest
-from conversations.views import _error, _forbidden, _twilio_verified, _unreadable
+from conversations.views import twilio_request_verified, webhook_error, webhook_forbidden, webhook_unreadable
 from integrations.errors import PayloadError
 from integrations.sanitize import clean_json
 from integrations.twilio import voice
@@ -21,11 +21,11 @@ from integrations.twilio.webhooks import EMPTY_TWIML, TWIML_CONTENT_TYPE
 
 
 def _refused(request: HttpRequest) -> HttpResponse | None:
-    refused = _unreadable(request, form=True)
+    refused = webhook_unreadable(request, form=True)
     if refused is not None:
         return refused
-    if not _twilio_verified(request):
-        return _forbidden()
+    if not twilio_request_verified(request):
+        return webhook_forbidden()
     return None
 
 
@@ -42,11 +42,11 @@ def twilio_voice(request: HttpRequest) -> HttpResponse:
         return refused
     stage = request.GET.get("stage", "")
     if stage not in STAGES:
-        return _error(400, "Unknown stage.", "malformed_payload")
+        return webhook_error(400, "Unknown stage.", "malformed_payload")
     try:
         call = voice.parse_voice_call(request.POST)
     except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
+        return webhook_error(400, str(exc), "malformed_payload")
     answer = inbound_call_answer(call=call, payload=clean_json(request.POST.dict()), stage=stage)
     return _twiml(answer.twiml)
 
@@ -61,7 +61,7 @@ def twilio_voice_status(request: HttpRequest) -> HttpResponse:
     try:
         update = voice.parse_call_status(request.POST)
     except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
+        return webhook_error(400, str(exc), "malformed_payload")
     voice_event_ingest(kind=VoiceWebhookEvent.Kind.STATUS, external_id=update.external_id, call_sid=update.call_sid,
                        payload=clean_json(request.POST.dict()))
     return _twiml(EMPTY_TWIML)
@@ -77,7 +77,7 @@ def twilio_recording(request: HttpRequest) -> HttpResponse:
     try:
         update = voice.parse_recording(request.POST)
     except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
+        return webhook_error(400, str(exc), "malformed_payload")
     voice_event_ingest(kind=VoiceWebhookEvent.Kind.RECORDING, external_id=update.external_id,
                        call_sid=update.call_sid, payload=clean_json(request.POST.dict()))
     return _twiml(EMPTY_TWIML)

@@ -5,14 +5,14 @@ the message and voice webhooks)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
-from conversations.views import _twilio_verified, _unreadable
+from conversations.views import twilio_request_verified, webhook_forbidden, webhook_unreadable
 from integrations.twilio import voice
 
 
@@ -35,11 +35,11 @@ def _hangup() -> HttpResponse:
 @require_POST
 def voice_connect(request: HttpRequest, call_id: int) -> HttpResponse:
     """Dial the customer of outbound call ``call_id``; a call that is not ours, or already over, is hung up."""
-    refused = _unreadable(request, form=True)
+    refused = webhook_unreadable(request, form=True)
     if refused is not None:
         return refused
-    if not _twilio_verified(request):
-        return JsonResponse({"detail": "Invalid or missing signature.", "code": "invalid_signature"}, status=403)
+    if not twilio_request_verified(request):
+        return webhook_forbidden()
     call = Call.objects.filter(pk=call_id, direction=Call.Direction.OUTBOUND).first()
     if call is None or call.is_final or not call.to_number:
         return _hangup()

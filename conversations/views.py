@@ -24,15 +24,15 @@ from integrations.twilio import webhooks as twilio
 logger = logging.getLogger(__name__)
 
 
-def _error(status: int, detail: str, code: str) -> JsonResponse:
+def webhook_error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
-def _forbidden() -> JsonResponse:
-    return _error(403, "Invalid or missing signature.", "invalid_signature")
+def webhook_forbidden() -> JsonResponse:
+    return webhook_error(403, "Invalid or missing signature.", "invalid_signature")
 
 
-def _unreadable(request: HttpRequest, *, form: bool = False) -> JsonResponse | None:
+def webhook_unreadable(request: HttpRequest, *, form: bool = False) -> JsonResponse | None:
     """Read the body, query string and (``form``) form fields now; a JSON 4xx when Django refuses them.
 
     Django raises while reading (over ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields or
@@ -46,19 +46,19 @@ def _unreadable(request: HttpRequest, *, form: bool = False) -> JsonResponse | N
         if form:
             request.POST  # noqa: B018
     except RequestDataTooBig:
-        return _error(413, "Request body too large.", "too_large")
+        return webhook_error(413, "Request body too large.", "too_large")
     except TooManyFieldsSent:
-        return _error(400, "Too many fields.", "too_many_fields")
+        return webhook_error(400, "Too many fields.", "too_many_fields")
     except (SuspiciousOperation, MultiPartParserError, UnreadablePostError, ValueError) as exc:
         logger.warning("unreadable webhook %s: %s", request.path, type(exc).__name__)
-        return _error(400, "Unreadable request body.", "malformed_payload")
+        return webhook_error(400, "Unreadable request body.", "malformed_payload")
     return None
 
 
 # ---------------------------------------------------------------------------------------------
 # Twilio
 # ---------------------------------------------------------------------------------------------
-def _twilio_verified(request: HttpRequest) -> bool:
+def twilio_request_verified(request: HttpRequest) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
     params = {key: request.POST.getlist(key) for key in request.POST}
@@ -69,15 +69,15 @@ def _twilio_verified(request: HttpRequest) -> bool:
 
 
 def _twilio_webhook(request: HttpRequest, parse: Callable[[Any], ParsedWebhook], ok: HttpResponse) -> HttpResponse:
-    refused = _unreadable(request, form=True)
+    refused = webhook_unreadable(request, form=True)
     if refused is not None:
         return refused
-    if not _twilio_verified(request):
-        return _forbidden()
+    if not twilio_request_verified(request):
+        return webhook_forbidden()
     try:
         parsed = parse(request.POST)
     except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
+        return webhook_error(400, str(exc), "malformed_payload")
     webhook_ingest(
         provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=clean_json(request.POST.dict()),
         headers=kept_headers(request.headers),
@@ -107,11 +107,11 @@ def _meta_handshake(request: HttpRequest) -> HttpResponse:
         challenge = meta.verify_handshake(params=request.GET, verify_token=token)
         if challenge is not None:
             return HttpResponse(challenge, content_type="text/plain")
-    return _error(403, "Verify token does not match.", "invalid_verify_token")
+    return webhook_error(403, "Verify token does not match.", "invalid_verify_token")
 
 
 def _meta_webhook(request: HttpRequest, provider: Provider) -> HttpResponse:
-    refused = _unreadable(request)
+    refused = webhook_unreadable(request)
     if refused is not None:
         return refused
     if request.method == "GET":
@@ -121,15 +121,15 @@ def _meta_webhook(request: HttpRequest, provider: Provider) -> HttpResponse:
     if not any(
         meta.verify_signature(body=body, header=header, app_secret=secret) for secret in webhook_secrets(provider)
     ):
-        return _forbidden()
+        return webhook_forbidden()
     try:
         payload = meta.load_payload(body)
         parsed = meta.parse_instagram(payload) if provider == Provider.INSTAGRAM else meta.parse_whatsapp(payload)
     except PayloadError as exc:
-        return _error(400, str(exc), "malformed_payload")
+        return webhook_error(400, str(exc), "malformed_payload")
     except (KeyError, TypeError, ValueError) as exc:
         logger.warning("unreadable %s webhook: %s", provider, type(exc).__name__)
-        return _error(400, "Unreadable payload.", "malformed_payload")
+        return webhook_error(400, "Unreadable payload.", "malformed_payload")
     webhook_ingest(provider=provider, parsed=parsed, body=body, payload=payload,
                    headers=kept_headers(request.headers))
     return JsonResponse({"status": "ok"})
