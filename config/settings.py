@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "agreements.tasks.installments_remind_task",
         "schedule": crontab(hour=9, minute=30),
     },
+    "calls-transcripts-retry": {
+        "task": "calls.tasks_ai.calls_transcription_retry_pending_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "sales-quotes-expire": {
         "task": "sales.tasks.quotes_expire_task",
         "schedule": crontab(hour=0, minute=15),
@@ -511,6 +515,9 @@ CELERY_TASK_ROUTES = {
     "conversations.tasks.send_message": {"queue": "outbound"},
     "conversations.tasks.assist_message": {"queue": "ai"},
     "calls.tasks.process_voice_event": {"queue": "inbound"},
+    # A transcription may take minutes: never on the queue whose worker sends messages.
+    "calls.tasks_ai.call_transcribe_task": {"queue": "ai"},
+    "calls.tasks_ai.call_analyze_task": {"queue": "ai"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
