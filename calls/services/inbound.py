@@ -460,7 +460,8 @@ def call_status_apply(*, update: voice.CallStatusUpdate) -> bool:
     if call is None:
         raise CallNotFoundYetError(f"no call with sid {update.call_sid} (yet)")
     if call.is_final:
-        if update.is_final and update.duration and not call.duration:
+        # Only a completed call has talk time: a late final fills it when missing, never on busy or no answer.
+        if update.is_final and update.duration and not call.duration and call.status == Call.Status.COMPLETED:
             call.duration = update.duration
             call.save(update_fields=["duration", "updated_at"])
             call_publish(call)

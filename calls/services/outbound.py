@@ -31,6 +31,7 @@ from calls.scripts import script_for_call
 from calls.services.live import call_publish
 from conversations.models import ChannelAccount, Conversation
 from conversations.selectors import conversation_visible_queryset
+from core import events
 from core.errors import ApplicationError, InvalidPhoneError, NotFoundError
 from core.phones import normalize_phone, provider_phone
 from integrations.base import Provider
@@ -115,6 +116,35 @@ def contact_phone_numbers(contact: Contact) -> list[str]:
 def connect_url(call: Call) -> str:
     """The TwiML Twilio fetches when the agent answers: it dials the customer."""
     return f"{settings.PUBLIC_BASE_URL}{reverse('webhook-twilio-voice-connect', kwargs={'call_id': call.pk})}"
+
+
+#: The connect URL's ``?stage=`` once the customer's side of the call is over (``<Dial action>``).
+STAGE_DIAL_DONE = "done"
+_DIAL_STATUSES = {"answered": Call.Status.COMPLETED, **{status: status for status in Call.FINAL_STATUSES}}
+
+
+@transaction.atomic
+def call_dial_result(*, call_id: int, dial_status: str, dial_duration: int | None) -> Call:
+    """How the customer's side of a click-to-call ended, as Twilio's ``<Dial action>`` tells it.
+
+    The call ends with it: completed with the customer's talk time when they answered, otherwise busy, no answer,
+    failed or canceled, with no talk time and no answer (the agent's own leg, which rang first, is not the
+    customer answering). The agent's leg's "completed" that follows finds the call over and changes nothing.
+    """
+    call = Call.objects.select_for_update(of=("self",)).select_related("agent").get(pk=call_id)
+    if call.is_final:
+        return call
+    status = _DIAL_STATUSES.get(dial_status, Call.Status.FAILED)
+    now = timezone.now()
+    talk = (dial_duration or 0) if status == Call.Status.COMPLETED else 0
+    call.status = status
+    call.duration = talk
+    call.ended_at = now
+    call.answered_at = now - timedelta(seconds=talk) if status == Call.Status.COMPLETED else None
+    call.save(update_fields=["status", "duration", "ended_at", "answered_at", "updated_at"])
+    events.emit("call.ended", call_id=call.pk)
+    call_publish(call)
+    return call
 
 
 def status_callback_url() -> str:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from ai.transcription import transcribe_call_audio, transcription_provider_reason
 from calls.models import Call, CallRecording
 from calls.services.live import call_publish
 
@@ -70,8 +71,6 @@ def call_transcribe(*, call_id: int, final_attempt: bool = True) -> TranscribeOu
     audio endpoint happen outside any transaction; ``retry`` is returned (the call stays pending) when the
     provider timed out or is down and the caller can try again (``final_attempt`` false), else ``pending``.
     """
-    from ai.transcription import transcribe_call_audio
-
     call = Call.objects.filter(pk=call_id).first()
     if call is None or call.transcript_state == Call.TranscriptState.DONE:
         return TranscribeOutcome("skipped")
@@ -132,8 +131,6 @@ def calls_transcription_retry_pending(*, limit: int = 20) -> int:
     """Queue again the transcription of calls left pending (no provider then, a provider that timed out in the
     embedded mode, retries spent) that have a stored recording; how many were queued. Nothing when there is
     still no provider: they stay pending with their reason."""
-    from ai.transcription import transcription_provider_reason
-
     if transcription_provider_reason():
         return 0
     now = timezone.now()

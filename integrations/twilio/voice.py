@@ -338,13 +338,17 @@ def bridge_twiml(
     recording_callback_url: str,
     announcement: str = "",
     status_url: str = "",
+    action_url: str = "",
     language: str = SAY_LANGUAGE,
 ) -> str:
     """Click-to-call, once the agent picked up: optionally a word to them, then the customer's number rung with
-    our caller id, recorded in two channels from the answer."""
+    our caller id, recorded in two channels from the answer. ``action_url`` hears how the customer's side ended
+    (``DialCallStatus``: completed, busy, no-answer, failed, canceled; ``DialCallDuration``)."""
     response = VoiceResponse()
     _say(response, announcement, language)
+    action = {"action": action_url, "method": "POST"} if action_url else {}
     dial = Dial(
+        **action,
         timeout=ring_seconds, caller_id=caller_id or None, record=DUAL_RECORDING,
         recording_status_callback=recording_callback_url, recording_status_callback_method="POST",
         recording_status_callback_event="completed absent", answer_on_bridge=True,

@@ -21,6 +21,7 @@ from conversations.models import ChannelAccount, Conversation
 from core.errors import ApplicationError, NotFoundError
 from integrations.base import Provider
 from operators.models import Category
+from tests.calls.test_voice_webhooks import drain
 from tests.conversations.conftest import BASE, OUR_TWILIO_NUMBER, TWILIO_TOKEN, provider_settings  # noqa: F401 - autouse
 from tests.leads.factories import ContactFactory, LeadFactory
 
@@ -273,3 +274,73 @@ def test_an_inactive_user_cannot_call(twilio_calls, conversation, team):
     user.save(update_fields=["phone", "is_active"])
     with pytest.raises(NotFoundError):
         call_start(agent=user, contact=conversation.contact, conversation=conversation)
+
+
+# ---------------------------------------------------------------------------------------------
+# The customer's side (<Dial action>): a customer who never answers is not a completed call, and the talk time
+# is theirs, not the agent's leg's (which rang first).
+# ---------------------------------------------------------------------------------------------
+def _agent_leg(client, status: str, sequence: int, **extra: str):  # type: ignore[no-untyped-def]
+    params = {"CallSid": CALL_SID, "AccountSid": ACCOUNT_SID, "CallStatus": status, "SequenceNumber": str(sequence),
+              "Direction": "outbound-api", "From": OUR_TWILIO_NUMBER, "To": AGENT_PHONE, **extra}
+    response = _signed_post(client, reverse("webhook-twilio-voice-status"), params)
+    assert response.status_code == 200
+    drain()
+
+
+def _dial_done(client, call: Call, dial_status: str, duration: str):  # type: ignore[no-untyped-def]
+    path = reverse("webhook-twilio-voice-connect", kwargs={"call_id": call.pk}) + "?stage=done"
+    params = {"CallSid": CALL_SID, "AccountSid": ACCOUNT_SID, "DialCallStatus": dial_status,
+              "DialCallDuration": duration, "DialCallSid": "CA" + "d" * 32}
+    return _signed_post(client, path, params)
+
+
+def test_connect_twiml_asks_twilio_how_the_customers_side_ended(client, twilio_calls, caller, conversation):
+    call = _start(conversation, caller)
+    path = reverse("webhook-twilio-voice-connect", kwargs={"call_id": call.pk})
+    response = _signed_post(client, path, {"CallSid": CALL_SID, "From": OUR_TWILIO_NUMBER, "To": AGENT_PHONE})
+    dial = ET.fromstring(response.content).find("Dial")
+    assert dial.get("action") == f"{BASE}{path}?stage=done"
+    assert dial.get("method") == "POST"
+
+
+def test_a_customer_who_never_answers_ends_the_call_as_no_answer_without_talk_time(client, twilio_calls, caller,
+                                                                                  conversation):
+    call = _start(conversation, caller)
+    _agent_leg(client, "ringing", 1)
+    _agent_leg(client, "in-progress", 2)  # the agent picked up; the customer is being rung
+
+    response = _dial_done(client, call, "no-answer", "0")
+    assert ET.fromstring(response.content).find("Hangup") is not None
+    _agent_leg(client, "completed", 3, CallDuration="35")  # the agent's leg, 35 s of ringing the customer
+
+    call.refresh_from_db()
+    assert call.status == Call.Status.NO_ANSWER
+    assert call.duration == 0
+    assert call.answered_at is None
+    assert call.ended_at is not None
+
+
+def test_a_customer_who_answers_gives_the_call_their_talk_time(client, twilio_calls, caller, conversation):
+    call = _start(conversation, caller)
+    _agent_leg(client, "in-progress", 1)
+
+    _dial_done(client, call, "completed", "42")
+    _agent_leg(client, "completed", 2, CallDuration="60")
+
+    call.refresh_from_db()
+    assert call.status == Call.Status.COMPLETED
+    assert call.duration == 42
+    assert (call.ended_at - call.answered_at).total_seconds() == pytest.approx(42, abs=1)
+
+
+def test_a_busy_customer_and_an_unknown_stage(client, twilio_calls, caller, conversation):
+    call = _start(conversation, caller)
+    _dial_done(client, call, "busy", "0")
+    call.refresh_from_db()
+    assert call.status == Call.Status.BUSY
+
+    path = reverse("webhook-twilio-voice-connect", kwargs={"call_id": call.pk}) + "?stage=later"
+    refused = _signed_post(client, path, {"CallSid": CALL_SID})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "malformed_payload"
