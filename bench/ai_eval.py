@@ -141,7 +141,7 @@ def report(name: str, rows: list[dict], read: Callable[[int, str], Analysis], ba
         return result
 
     combined = evaluate(rows, timed, clock=time.perf_counter)
-    rules = evaluate(rows, baseline)
+    rules = evaluate(rows, baseline, clock=time.perf_counter)
     gold = [r["intent"] for r in rows]
     got = [r.intent.value for r in results]
     lat = combined.latencies_ms
@@ -171,6 +171,10 @@ def report(name: str, rows: list[dict], read: Callable[[int, str], Analysis], ba
     p50, p99, worst = _percentile(lat, 50), _percentile(lat, 99), max(lat or [0.0])
     print(f"latency per message (ms, rules + model, {len(CATALOG)}-item catalog): p50 {p50:.3f}  p99 {p99:.3f}  "
           f"max {worst:.3f}")
+    base_p50, base_p99 = _percentile(rules.latencies_ms, 50), _percentile(rules.latencies_ms, 99)
+    print(f"baseline, rules only, same run: p50 {base_p50:.3f}  p99 {base_p99:.3f}  "
+          f"(rules + model / rules only: p50 {p50 / base_p50 if base_p50 else 0:.2f}x, "
+          f"p99 {p99 / base_p99 if base_p99 else 0:.2f}x)")
     shown = [e for e in combined.errors if e["intent"] != e["got"]][:show_errors]
     for error in shown:
         print(f"  - [{error['intent']} -> {error['got']}] {error['text'][:90]!r}")
@@ -185,7 +189,8 @@ def report(name: str, rows: list[dict], read: Callable[[int, str], Analysis], ba
             "calibration": calibration,
             "entities": ({k: {m: round(v, 4) for m, v in d.items()} for k, d in combined.entities.items()}
                          if entities else {}),
-            "latency_ms": {"p50": round(p50, 4), "p99": round(p99, 4), "max": round(worst, 4)}}
+            "latency_ms": {"p50": round(p50, 4), "p99": round(p99, 4), "max": round(worst, 4),
+                           "rules_only_p50": round(base_p50, 4), "rules_only_p99": round(base_p99, 4)}}
 
 
 def cross_validated(folds: int, show_errors: int) -> dict:
@@ -281,7 +286,7 @@ def main() -> int:
             r = results[name]
             print(f"{name:<16} macro-F1 {r['macro_f1']:.3f} (rules only {r['rules_only']['macro_f1']:.3f})  "
                   f"complaint recall {r['complaint_recall']:.3f} (rules only {r['rules_only']['complaint_recall']:.3f})"
-                  f"  p99 {r['latency_ms']['p99']:.2f} ms")
+                  f"  p99 {r['latency_ms']['p99']:.2f} ms (rules only {r['latency_ms']['rules_only_p99']:.2f})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten {RESULTS.relative_to(ROOT)}")
