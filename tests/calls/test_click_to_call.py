@@ -175,7 +175,7 @@ def test_click_to_call_when_twilio_fails_leaves_a_failed_call_with_a_clear_error
     assert (call.status, call.error_code, call.call_sid) == ("failed", "500", None)
     assert call.ended_at is not None
     assert error.extra["call_id"] == call.pk
-    assert "Twilio" in error.message and "500" in error.message and "may still ring" in error.message
+    assert "Twilio" in error.message and "500" in error.message and "podría sonar" in error.message
 
 
 def test_click_to_call_when_twilio_refuses_the_number_keeps_twilios_code(httpserver, caller, conversation, settings):
@@ -188,7 +188,7 @@ def test_click_to_call_when_twilio_refuses_the_number_keeps_twilios_code(httpser
 
     assert error.code == "provider_error"
     assert Call.objects.get().error_code == "21211"
-    assert "Nobody was called" in error.message
+    assert "No se llamó a nadie" in error.message
 
 
 def test_click_to_call_when_the_agent_may_not_see_the_conversation_is_not_found(twilio_calls, conversation,
