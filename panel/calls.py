@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,8 +17,9 @@ from calls.models import Call
 from calls.selectors import call_get_visible
 from calls.services.outbound import call_start
 from calls.services.outcomes import call_can_edit_outcome, call_set_outcome
-from conversations.selectors import conversation_get_for_user
+from conversations.selectors import conversation_get_for_user, conversation_visible_queryset
 from core.errors import ApplicationError
+from leads.selectors import lead_visible_queryset
 from panel.selectors import call_script_steps, contact_calls, live_call_for
 
 
@@ -62,6 +64,25 @@ def call_start_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("panel:conversation", pk=pk)
     return render(request, "panel/_call_bar.html", call_bar_context(call, call_error=error),
                   status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def lead_call_start_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """"Call" on a lead's card in the pipeline: the agent's phone rings, then the lead's contact. The agent lands
+    on the lead's latest conversation, where the call's bar and script are live (or back on the pipeline)."""
+    lead = get_object_or_404(lead_visible_queryset(user=request.user).select_related("contact"), pk=lead_id)
+    conversation = (conversation_visible_queryset(user=request.user).filter(lead=lead)
+                    .order_by(F("last_message_at").desc(nulls_last=True), "-pk").first())
+    try:
+        call_start(agent=request.user, contact=lead.contact, lead=lead, conversation=conversation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("leads:pipeline")
+    messages.success(request, _("Your phone is ringing: answer it and we will call the customer."))
+    if conversation is not None:
+        return redirect("panel:conversation", pk=conversation.pk)
+    return redirect("leads:pipeline")
 
 
 @login_required

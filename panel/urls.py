@@ -44,6 +44,7 @@ urlpatterns += [
 # Calls: click to call from a conversation, the live call bar, the sidebar's call lines and their outcome.
 urlpatterns += [
     path("c/<int:pk>/call/", calls.call_start_view, name="call_start"),
+    path("leads/<int:lead_id>/call/", calls.lead_call_start_view, name="lead_call_start"),
     path("calls/<int:call_id>/bar/", calls.call_bar, name="call_bar"),
     path("calls/<int:call_id>/entry/", calls.call_entry, name="call_entry"),
     path("calls/<int:call_id>/outcome/", calls.call_outcome, name="call_outcome"),

@@ -159,3 +159,50 @@ def test_a_call_whose_callbacks_never_came_does_not_hold_the_bar(logged_in, twil
     assert f'data-call="{call.pk}"' in logged_in.get(url, secure=True).content.decode()
     Call.objects.filter(pk=call.pk).update(started_at=timezone.now() - timedelta(minutes=10))  # still "queued"
     assert 'id="call-bar" hidden' in logged_in.get(url, secure=True).content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# From the lead's card in the pipeline
+# ---------------------------------------------------------------------------------------------
+def test_the_pipeline_card_of_a_lead_with_a_phone_offers_call(logged_in, conversation):
+    page = logged_in.get(reverse("leads:pipeline"), secure=True).content.decode()
+    assert reverse("panel:lead_call_start", args=[conversation.lead.pk]) in page
+
+
+def test_calling_from_the_pipeline_rings_the_agent_and_opens_the_leads_conversation(logged_in, twilio_calls,
+                                                                                      conversation):
+    response = logged_in.post(reverse("panel:lead_call_start", args=[conversation.lead.pk]), secure=True)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("panel:conversation", args=[conversation.pk])
+    call = Call.objects.get()
+    assert (call.lead, call.contact, call.conversation) == (conversation.lead, conversation.contact, conversation)
+    assert twilio_calls.log[0][0].form["To"] == AGENT_PHONE
+    page = logged_in.get(response["Location"], secure=True).content.decode()
+    assert f'data-call="{call.pk}"' in page  # the live bar, on the page the agent lands on
+
+
+def test_calling_from_the_pipeline_a_lead_without_a_usable_number_explains_why(logged_in, twilio_calls,
+                                                                                conversation):
+    contact = conversation.contact
+    contact.phone, contact.whatsapp_id, contact.extra_phones = "", "", []
+    contact.instagram_id = "17841400000000001"  # an Instagram customer: no number to call
+    contact.save(update_fields=["phone", "whatsapp_id", "extra_phones", "instagram_id"])
+    page = logged_in.get(reverse("leads:pipeline"), secure=True).content.decode()
+    assert reverse("panel:lead_call_start", args=[conversation.lead.pk]) not in page
+
+    response = logged_in.post(reverse("panel:lead_call_start", args=[conversation.lead.pk]), secure=True,
+                              follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("leads:pipeline")
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Call.objects.exists() and twilio_calls.log == []
+
+
+def test_another_agents_lead_cannot_be_called_from_the_pipeline(client, twilio_calls, conversation, other_agent):
+    other_agent.phone = "+51987000999"
+    other_agent.save(update_fields=["phone"])
+    client.force_login(other_agent)
+    response = client.post(reverse("panel:lead_call_start", args=[conversation.lead.pk]), secure=True)
+    assert response.status_code == 404
+    assert not Call.objects.exists()
