@@ -72,6 +72,7 @@ def user_create(
     last_name: str = "",
     email: str = "",
     team: Team | None = None,
+    phone: str = "",
 ) -> User:
     user = User(
         username=username,
@@ -80,6 +81,7 @@ def user_create(
         last_name=last_name,
         email=email,
         team=team,
+        phone=phone,
         is_superuser=role == Role.ADMIN,
     )
     try:

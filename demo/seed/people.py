@@ -32,15 +32,16 @@ class DemoUser:
     first_name: str
     last_name: str
     team: str | None
+    phone: str = ""  # the phone click to call rings first
 
 
 DEMO_USERS = [
     DemoUser("admin", "admin-demo-2026", Role.ADMIN, "Ana", "Administradora", None),
-    DemoUser("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, "Sofía", "Ramírez", "Equipo Lima"),
+    DemoUser("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, "Sofía", "Ramírez", "Equipo Lima", "+51900100200"),
     DemoUser("backoffice", "backoffice-demo-2026", Role.BACKOFFICE, "Bruno", "Castillo", None),
-    DemoUser("agente1", "agente-demo-2026", Role.AGENT, "Lucía", "Quispe", "Equipo Lima"),
-    DemoUser("agente2", "agente-demo-2026", Role.AGENT, "Diego", "Mendoza", "Equipo Lima"),
-    DemoUser("agente3", "agente-demo-2026", Role.AGENT, "Valeria", "Torres", "Equipo Norte"),
+    DemoUser("agente1", "agente-demo-2026", Role.AGENT, "Lucía", "Quispe", "Equipo Lima", "+51900100201"),
+    DemoUser("agente2", "agente-demo-2026", Role.AGENT, "Diego", "Mendoza", "Equipo Lima", "+51900100202"),
+    DemoUser("agente3", "agente-demo-2026", Role.AGENT, "Valeria", "Torres", "Equipo Norte", "+51900100203"),
 ]
 
 FIRST_NAMES = [
@@ -78,7 +79,7 @@ def users_ensure() -> dict[str, User]:
             user = user_create(
                 username=demo.username, password=demo.password, role=demo.role, first_name=demo.first_name,
                 last_name=demo.last_name, email=f"{demo.username}@demo.crm.pe",
-                team=teams[demo.team] if demo.team else None,
+                team=teams[demo.team] if demo.team else None, phone=demo.phone,
             )
         users[demo.username] = user
     for team in teams.values():

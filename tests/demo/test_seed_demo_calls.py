@@ -11,6 +11,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from calls.models import Call, CallScript, WatchKeyword
+from calls.services.outbound import call_start
+from core.errors import ApplicationError
+from core.phones import is_valid_phone
 from operators.models import Category, Operator
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +87,13 @@ def test_the_supervisor_opens_the_demo_calls_in_admin_when_seeded(seeded):
     page = client.get(reverse("admin:calls_call_change", args=[answered.pk]))
     html = page.content.decode()
     assert page.status_code == 200 and "portarme ×1" in html and "<br>✗ Cierre</div>" in html
+
+
+def test_a_demo_agent_who_clicks_call_is_told_calls_need_twilio_not_that_they_lack_a_phone(seeded):
+    """Without Twilio credentials the demo cannot ring anyone; what the agent reads is the real reason."""
+    agent = User.objects.get(username="agente1")
+    assert all(is_valid_phone(u.phone) for u in User.objects.filter(username__in=["agente1", "agente2", "agente3"]))
+    call = Call.objects.get(call_sid="CAdemo0001inboundanswered")
+    with pytest.raises(ApplicationError) as refused:
+        call_start(agent=agent, contact=call.contact, lead=call.lead)
+    assert refused.value.code == "voice_not_configured"
