@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calls.models import Call, CallRecording
-from core.api.fields import IdField
+from core.api.fields import DateInRangeField, IdField
 from leads.api.serializers import ContactBriefSerializer
 
 
@@ -96,8 +96,8 @@ class CallFilterSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=Call.Direction.choices, required=False, default="")
     status = serializers.ChoiceField(choices=Call.Status.choices, required=False, default="")
     outcome = serializers.ChoiceField(choices=Call.Outcome.choices, required=False, default="")
-    date_from = serializers.DateField(required=False, default=None, help_text=_("First day (YYYY-MM-DD)."))
-    date_to = serializers.DateField(required=False, default=None, help_text=_("Last day, included (YYYY-MM-DD)."))
+    date_from = DateInRangeField(required=False, default=None, help_text=_("First day (YYYY-MM-DD)."))
+    date_to = DateInRangeField(required=False, default=None, help_text=_("Last day, included (YYYY-MM-DD)."))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["date_from"] and attrs["date_to"] and attrs["date_from"] > attrs["date_to"]:

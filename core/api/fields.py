@@ -41,6 +41,21 @@ class DateTimeInRangeField(serializers.DateTimeField):
         return parsed
 
 
+class DateInRangeField(serializers.DateField):
+    """A day of the years 1970 to 2100 (else a 400): a filter's day is turned into a time range, and the day after
+    9999-12-31 does not exist (it answered a 500)."""
+
+    earliest = date(1970, 1, 1)
+    latest = date(2100, 12, 31)
+    default_error_messages = {"out_of_range": _("Enter a date between 1970 and 2100.")}
+
+    def to_internal_value(self, value: Any) -> date:
+        parsed = super().to_internal_value(value)
+        if not self.earliest <= parsed <= self.latest:
+            self.fail("out_of_range")
+        return parsed
+
+
 class IdField(serializers.IntegerField):
     """The id of a row: a positive integer that fits the database's id column (else a 400, never a 500)."""
 

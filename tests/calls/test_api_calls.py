@@ -81,6 +81,8 @@ def test_filters_narrow_the_list_when_given(api_client_for, admin_user, agent, c
     ({"agent": "0"}, "agent"),
     ({"date_from": "31/12/2026"}, "date_from"),
     ({"date_from": "2026-12-31", "date_to": "2026-12-01"}, "date_to"),
+    ({"date_to": "9999-12-31"}, "date_to"),  # the day after it does not exist (was a 500, found by the fuzzer)
+    ({"date_from": "0001-01-01"}, "date_from"),
 ])
 def test_bad_filters_answer_400_on_the_field_when_listing(api_client_for, admin_user, params, field):
     response = api_client_for(admin_user).get(LIST, params)
