@@ -19,6 +19,7 @@ from conversations.models import Conversation
 from leads.models import Lead
 from operators.models import Category
 from tests.browser.live import inbound, log_in, off_loop
+from tests.conftest import celery_eager
 from tests.conversations.conftest import OUR_TWILIO_NUMBER
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,6 +107,14 @@ def _script() -> CallScript:
 def _timer_seconds(page) -> int:  # type: ignore[no-untyped-def]
     minutes, seconds = page.locator("#call-timer").inner_text().strip().split(":")[-2:]
     return int(minutes) * 60 + int(seconds)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():  # type: ignore[no-untyped-def]
+    """With REDIS_URL no worker runs here: the voice callbacks' tasks and the transcription run in the web process,
+    as in the embedded mode."""
+    with celery_eager(True):
+        yield
 
 
 def test_click_to_call_shows_each_state_live_then_the_transcript_and_reading(
