@@ -32,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "calls.call": ("view", "change"),  # their own calls' outcome and notes (the panel and the API)
         "calls.callscript": ("view",),
         "calls.callscriptstep": ("view",),
+        "quality.audit": ("view",),  # their own audits, once sent; they acknowledge or dispute them
+        "quality.auditscore": ("view",),
     },
     Role.BACKOFFICE: {
         "sales.quote": ("view",),
@@ -55,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "calls.callscript": ("view",),
         "calls.callscriptstep": ("view",),
         "calls.watchkeyword": ("view",),
+        "quality.audit": ("view",),
+        "quality.auditscore": ("view",),
+        "quality.evaluationmatrix": ("view",),
     },
     Role.SUPERVISOR: {
         "operators.operator": ALL,
@@ -93,6 +98,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "calls.callscript": ALL,
         "calls.callscriptstep": ALL,
         "calls.watchkeyword": ALL,  # competitors and cancellation words the call analysis looks for
+        "quality.evaluationmatrix": ALL,  # scorecards: a used version is frozen, an edit makes the next one
+        "quality.matrixsection": ALL,
+        "quality.criterion": ALL,
+        "quality.audit": ("view", "add", "change"),  # their teams' agents; supervisors are the quality analysts
+        "quality.auditscore": ("view", "add", "change"),
     },
     # Admins hold every permission of every model (see services.roles_create).
     Role.ADMIN: {},

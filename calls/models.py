@@ -134,6 +134,10 @@ class Call(BaseModel):
         SUPPORT = "support", _("Support or complaint")
         OTHER = "other", _("Other")
 
+    class Source(models.TextChoices):
+        TWILIO = "twilio", _("Twilio")
+        UPLOAD = "upload", _("Uploaded recording")
+
     class Sentiment(models.TextChoices):
         POSITIVE = "positive", _("Positive")
         NEUTRAL = "neutral", _("Neutral")
@@ -158,6 +162,10 @@ class Call(BaseModel):
         CallScript, verbose_name=_("script"), on_delete=models.SET_NULL, null=True, blank=True, related_name="calls",
     )
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.TWILIO,
+        help_text=_("Twilio's calls, or a recording of a call made outside the CRM uploaded for a quality audit."),
+    )
     from_number = models.CharField(_("from"), max_length=40, blank=True)
     to_number = models.CharField(_("to"), max_length=40, blank=True)
     call_sid = models.CharField(_("Twilio CallSid"), max_length=64, unique=True, null=True, blank=True)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "agreements",
     "sales",
     "calls",
+    "quality",
     "reports",
     "demo",
 ]
@@ -491,6 +492,9 @@ VOICE_BUSINESS_HOURS = env.str("VOICE_BUSINESS_HOURS", default="mon-fri 09:00-19
 VOICE_RING_SECONDS = env.int("VOICE_RING_SECONDS", default=20)  # ring the agents this long, then voicemail
 VOICE_MAX_RECORDING_BYTES = env.int("VOICE_MAX_RECORDING_BYTES", default=50 * 1024 * 1024)
 CALLS_PER_AGENT_PER_HOUR = env.int("CALLS_PER_AGENT_PER_HOUR", default=30)  # click-to-call rate limit
+# Quality audits (the quality app): the largest recording of an outside call an analyst may upload (mp3, wav, ogg,
+# m4a, mpeg; checked by content). 25 MB is the most the OpenAI transcription endpoint takes in one file.
+QUALITY_MAX_UPLOAD_BYTES = env.int("QUALITY_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
 META_ACCESS_TOKEN = env.str("META_ACCESS_TOKEN", default="")

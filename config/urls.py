@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("agreements.api.urls")),
     path("", include("sales.api.urls")),
     path("", include("calls.api.urls")),
+    path("", include("quality.api.urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("webhooks/", include("calls.webhook_urls")),
     # A call's recordings, played back to whoever may see the call.
     path("calls/", include("calls.urls")),
+    path("quality/", include("quality.urls")),
     # A pretend customer's phone through the real inbound path; 404 unless SANDBOX_ENABLED.
     path("sandbox/", include("conversations.sandbox.urls")),
     path("panel/pipeline/", include("leads.urls")),
