@@ -62,6 +62,9 @@ DEFAULT_REASONS: dict[str, str] = {
     "no_words": "No evidence words to look for: answer it yourself.",
     "no_lines": "The transcript is empty.",
     "speakers_unknown": "Speakers unknown: the whole transcript was read.",
+    # The model's proposals (``ai.quality.llm``):
+    "quote_dropped": "The quoted line is not in the transcript: quote dropped.",
+    "model_invalid": "The model gave no valid answer; by the local rules: %(reason)s",
 }
 
 
