@@ -465,6 +465,8 @@ SPECTACULAR_SETTINGS = {
         "CallDirectionEnum": "calls.models.Call.Direction",
         "CallStatusEnum": "calls.models.Call.Status",
         "CallOutcomeEnum": "calls.models.Call.Outcome",
+        "AuditStatusEnum": "quality.models.Audit.Status",
+        "AuditAnswerEnum": "quality.models.AuditScore.Answer",
     },
     # Vendored Swagger UI assets: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

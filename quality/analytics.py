@@ -38,6 +38,7 @@ from accounts.policy import scope_queryset
 from calls.models import Call
 from calls.selectors import calls_visible
 from quality.models import Audit, AuditScore, EvaluationMatrix
+from quality.selectors import audits_visible
 
 #: The newest calls read for the JSON figures (turns, keywords) in one dashboard.
 SPEECH_CALL_CAP = 5000
@@ -111,8 +112,7 @@ class QualityDashboard:
 def audits_in_scope(user: User) -> QuerySet[Audit]:
     """The sent audits ``user`` may see (admins and back office: all; supervisors: their teams' agents' audits
     and their teams'; agents: their own)."""
-    visible = scope_queryset(Audit.objects.all(), user=user, agent_field="agent", team_field="team")
-    return visible.filter(SENT)
+    return audits_visible(user).select_related(None).filter(SENT)
 
 
 def _day_start(day: date) -> datetime:
