@@ -29,6 +29,7 @@ from leads.models import Classification, Lead, LeadStatus, SourceChannel
 from leads.selectors import lead_visible_queryset
 from reports.calls import call_definition, calls_per_agent_definition
 from reports.exports import ExportColumn, ExportDefinition, ExportFilter, export_register
+from reports.quality import audit_definition, audit_scores_definition
 from sales.models import Quote, Sale, SaleType
 from sales.selectors import scope_by_agent
 
@@ -342,3 +343,5 @@ export_register(_quote_definition())
 export_register(_agreement_definition())
 export_register(call_definition(_people))
 export_register(calls_per_agent_definition(_people))
+export_register(audit_definition(_people))
+export_register(audit_scores_definition(_people))
