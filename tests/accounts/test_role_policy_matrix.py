@@ -37,11 +37,13 @@ from conversations.events import conversation_groups
 from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message, Note, QuickReply
 from conversations.selectors import conversation_visible_queryset, user_role_groups
 from leads.models import Contact, Lead
+from quality.models import Audit
 from reports.models import ExportLog
 from sales.models import Commission, Quote, Sale
 from tests.agreements.factories import DebtFactory
 from tests.calls.backoffice_data import make_call
 from tests.leads.factories import ContactFactory, LeadFactory
+from tests.quality.factories import make_audit, make_matrix
 from tests.reports.conftest import make_quote, make_sale
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,9 @@ ALL_SEE_QUEUE = {"admin": {"A", "B", "Q"}, "backoffice": {"A", "B", "Q"}, "super
 SUPERVISORS_SEE_QUEUE = {"admin": {"A", "B", "Q"}, "backoffice": {"A", "B", "Q"}, "supervisor": {"A", "Q"},
                          "agent": {"A"}, "outsider": {"B"}}
 NO_QUEUE = {"admin": {"A", "B"}, "backoffice": {"A", "B"}, "supervisor": {"A"}, "agent": {"A"}, "outsider": {"B"}}
+# Audits: "D" is a draft of the agent's audit (only its analysts, the supervisor and admins, see it).
+AUDITS = {"admin": {"A", "B", "D"}, "backoffice": {"A", "B"}, "supervisor": {"A", "D"}, "agent": {"A"},
+          "outsider": {"B"}}
 # Contacts: "Q" has only an unassigned lead, "N" no lead at all (an open queue for every role).
 CONTACTS = {"admin": {"A", "B", "Q", "N"}, "backoffice": {"A", "B", "Q", "N"}, "supervisor": {"A", "Q", "N"},
             "agent": {"A", "N"}, "outsider": {"B", "N"}}
@@ -102,6 +107,7 @@ def world(admin_user, backoffice, supervisor, agent, other_agent, team, other_te
                       "outsider": other_agent},
               teams={"A": team, "B": other_team})
     holders: dict[str, User | None] = {"A": agent, "B": other_agent, "Q": None}
+    calls: dict[str, Call] = {}
     for label, person in w.people.items():
         w.add(label, person)
     w.add("A", team)
@@ -131,7 +137,8 @@ def world(admin_user, backoffice, supervisor, agent, other_agent, team, other_te
             debt=debt, agent=holder, base_amount=Decimal("1000"), agreed_total=Decimal("800"),
             paid_total=Decimal("0"), number_of_installments=1))
         # Calls: "Q" is a voicemail nobody holds yet (supervisors hand those out).
-        w.add(label, make_call(agent=holder, contact=contacts[label], is_voicemail=holder is None))
+        calls[label] = make_call(agent=holder, contact=contacts[label], is_voicemail=holder is None)
+        w.add(label, calls[label])
         w.add(label, QuickReply.objects.create(shortcut=f"matriz-{label.lower()}", title=label, text=label,
                                                team=w.teams.get(label)))
     for label in ("A", "B"):
@@ -148,6 +155,14 @@ def world(admin_user, backoffice, supervisor, agent, other_agent, team, other_te
                                   object_repr=f"matriz {label}"))
         w.add(f"T{label}", audit_record(actor=None, action=AuditKind.UPDATE, obj=w.teams[label],
                                         team_id=w.teams[label].pk, object_repr=f"matriz T{label}"))
+    # Quality audits: each team's agent's audit, sent; "D" a draft of the agent's (their supervisor's work in
+    # progress: no agent sees a draft, nor back office, who read sent audits only).
+    matrix = make_matrix(code="matriz")
+    w.add("A", make_audit(matrix=matrix, agent=agent, analyst=supervisor, call=calls["A"],
+                          status=Audit.Status.SUBMITTED))
+    w.add("B", make_audit(matrix=matrix, agent=other_agent, analyst=admin_user, call=calls["B"],
+                          status=Audit.Status.SUBMITTED))
+    w.add("D", make_audit(matrix=matrix, agent=agent, analyst=supervisor, call=calls["A"]))
     return w
 
 
@@ -304,6 +319,7 @@ LISTINGS = [
     Listing("api:sales", api("sales/", Sale), everyone(NO_QUEUE)),
     Listing("api:commissions", api("commissions/", Commission), everyone(NO_QUEUE)),
     Listing("api:calls", api("calls/", Call), everyone(SUPERVISORS_SEE_QUEUE)),
+    Listing("api:audits", api("audits/", Audit), everyone(AUDITS)),
     # Server-rendered pages
     Listing("page:inbox", page("/panel/?tab=all", Conversation, _paged), everyone(ALL_SEE_QUEUE)),
     Listing("page:kanban", page("/panel/kanban/", Conversation, _kanban), everyone(ALL_SEE_QUEUE)),
@@ -324,6 +340,7 @@ LISTINGS = [
     Listing("export:agreements", report_export("agreements", PaymentAgreement, "id"),
             only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("export:calls", report_export("calls", Call, "id"), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
+    Listing("export:audits", report_export("audits", Audit, "id"), only(AUDITS, *STAFF)),
     Listing("page:export-people", export_people,
             {"admin": frozenset({"supervisor", "agent", "outsider"}),
              "backoffice": frozenset({"supervisor", "agent", "outsider"}),
@@ -346,6 +363,7 @@ LISTINGS = [
     Listing("admin:sale", changelist(Sale), only(NO_QUEUE, *STAFF)),
     Listing("admin:commission", changelist(Commission), only(NO_QUEUE, *STAFF)),
     Listing("admin:call", changelist(Call), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
+    Listing("admin:audit", changelist(Audit), only(AUDITS, *STAFF)),
     Listing("admin:exportlog", changelist(ExportLog, strict=False), only(NO_QUEUE, *STAFF)),
     # People and teams: the rows *are* users ("A" the agent, "B" the outsider) and teams.
     Listing("admin:user", changelist(User, strict=False),
