@@ -40,7 +40,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, choices: dict[str, list[tuple[int, str]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        everyone = [("", _("All"))]
+        everyone = [("", _("Any"))]
         self.fields["team"].choices = everyone + choices["teams"]
         self.fields["agent"].choices = everyone + choices["agents"]
         self.fields["matrix"].choices = everyone + choices["matrices"]
