@@ -11,6 +11,7 @@ the moment each request leaves.
 from __future__ import annotations
 
 import http.client
+import io
 import socket
 import threading
 import uuid
@@ -18,12 +19,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import boto3
+import pytest
 from botocore.config import Config
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from moto.server import ThreadedMotoServer
+from PIL import Image
+
+from operators.models import ProductImage
+from tests.calls.backoffice_data import add_recording, make_call
+from tests.operators.factories import OperatorFactory, ProductFactory
+from tests.quality.factories import make_conversation
 
 REGION = "us-east-1"
 KEY_ID, SECRET = "testing-key", "testing-secret"
@@ -168,3 +179,58 @@ def s3_proxy(target: str) -> Iterator[tuple[str, ProxyState]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Rows with files on the local disk, and the S3 settings switched on
+# ------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def moto() -> Iterator[str]:
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def proxy(moto: str) -> Iterator[tuple[str, ProxyState]]:
+    with s3_proxy(moto) as pair:
+        yield pair
+
+
+def png(colour: str = "blue") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def media_rows(settings) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """A call recording, a chat attachment and a product photo saved on the local disk, plus a stray file."""
+    recording = add_recording(make_call())
+    recording.file.save("llamada.mp3", ContentFile(b"ID3" + bytes(range(256)) * 40), save=True)
+    conversation = make_conversation(messages=[("customer", "Te mando la foto del DNI")])
+    message = conversation.messages.get()
+    message.media.save("dni.pdf", ContentFile(b"%PDF-1.4\n" + b"x" * 5000), save=True)
+    product = ProductFactory(operator=OperatorFactory(name="Apple", slug="apple"), name="iPhone 15")
+    photo = ProductImage.objects.create(product=product, image=SimpleUploadedFile("iphone.png", png()))
+    stray = Path(settings.MEDIA_ROOT, "tmp", "stray.bin")
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"nobody names me")
+    files = {}
+    for field_file in (recording.file, message.media, photo.image):
+        files[field_file.name] = Path(field_file.path).read_bytes()
+    return files
+
+
+def use_bucket(settings, endpoint: str) -> str:  # type: ignore[no-untyped-def]
+    bucket = new_bucket(endpoint)
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.STORAGES = s3_storages(endpoint, bucket)
+    return bucket
+
+
+def bucket_objects(endpoint: str, bucket: str) -> dict[str, bytes]:
+    client = s3_client(endpoint)
+    listing = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listing}
+
+
