@@ -93,6 +93,6 @@
       var color = COLORS[i % COLORS.length];
       return {label: row.phrase, data: row.counts, borderColor: color, backgroundColor: color, tension: 0.2};
     })},
-    options: {scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}
+    options: {aspectRatio: 4, scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}
   });
 })();
