@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quality.models import Audit
@@ -222,3 +224,15 @@ def test_a_bad_filter_is_a_400_when_listing(api_client_for, admin_user, query):
     response = api_client_for(admin_user).get(f"{URL}?{query}")
     assert response.status_code == 400, response.content
     assert response.json()["detail"]
+
+
+def test_the_list_takes_the_same_queries_whatever_the_number_of_audits(api_client_for, supervisor, agent, matrix):
+    client = api_client_for(supervisor)
+    make_audit(matrix=matrix, agent=agent, analyst=supervisor, status=Audit.Status.SUBMITTED)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(URL).json()["count"] == 1
+    for _ in range(6):
+        make_audit(matrix=matrix, agent=agent, analyst=supervisor, status=Audit.Status.SUBMITTED)
+    with CaptureQueriesContext(connection) as seven:
+        assert client.get(URL).json()["count"] == 7
+    assert len(seven) == len(one)
