@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import socket
 import threading
 import uuid
@@ -49,6 +50,7 @@ def free_port() -> int:
 @contextmanager
 def moto_server() -> Iterator[str]:
     port = free_port()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -38,8 +38,9 @@ class Command(BaseCommand):
         if inventory.orphans:
             self.stdout.write(_("%(count)d files on disk are named by no record: left where they are.")
                               % {"count": len(inventory.orphans)})
-        self.stdout.write(_("%(verb)s %(removed)d local files (%(size)s); kept %(kept)d.")
-                          % {"verb": verb.capitalize(), "removed": len(report.removed),
-                             "size": filesizeformat(report.bytes_freed), "kept": len(report.kept)})
+        summary = (_("Would remove %(removed)d local files (%(size)s); kept %(kept)d.") if dry_run
+                   else _("Removed %(removed)d local files (%(size)s); kept %(kept)d."))
+        self.stdout.write(summary % {"removed": len(report.removed), "size": filesizeformat(report.bytes_freed),
+                                     "kept": len(report.kept)})
         if report.interrupted:
             raise CommandError(_("Stopped: the bucket stopped answering. Nothing unverified was removed."))

@@ -52,7 +52,7 @@ class Command(BaseCommand):
                           % {"count": len(inventory.files), "size": total, "bucket": bucket.name,
                              "endpoint": bucket.endpoint})
         bar = tqdm(total=inventory.total_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=self.stderr._out,
-                   disable=verbosity == 0 or not inventory.files, desc=_("media"), leave=True)
+                   disable=verbosity == 0 or not inventory.files, desc=bucket.name, leave=True)
 
         def progress(media: MediaFile, outcome: str) -> None:
             bar.update(media.size)
