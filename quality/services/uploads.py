@@ -149,10 +149,11 @@ def _ogg(handle: IO[bytes], *, size: int, extension: str) -> AudioInfo:
 def _m4a(handle: IO[bytes], *, size: int, extension: str) -> AudioInfo:
     info = MP4(handle).info
     codec = info.codec or ""
+    if not codec:
+        raise ValueError("an MP4 file without an audio track")
     if not codec.startswith("mp4a.40."):
         raise _Refused(
-            _("The m4a file holds %(codec)s audio, not AAC: convert it to mp3 or to AAC in m4a.")
-            % {"codec": codec or _("no")},
+            _("The m4a file holds %(codec)s audio, not AAC: convert it to mp3 or to AAC in m4a.") % {"codec": codec},
             "not_aac",
         )
     _check_length(info.length, size=size, bitrate=info.bitrate, min_share=COMPRESSED_MIN_SHARE)

@@ -27,6 +27,7 @@ from core.errors import InvalidPhoneError, PermissionDeniedError
 from quality.services.uploads import recording_check, recording_upload
 from tests.calls.transcript_fakes import TRANSCRIPTIONS, verbose_json
 from tests.conftest import celery_eager
+from tests.core.s3_fakes import bucket_objects, moto, use_bucket  # noqa: F401 - moto: the S3 server fixture
 from tests.leads.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,50 @@ def test_uploaded_recording_becomes_a_call_transcribed_by_the_calls_task(
     # Who uploaded it is in the audit log.
     entry = AuditEntry.objects.get(object_pk=str(call.pk), content_type__model="call")
     assert entry.actor == supervisor
+
+
+def test_recording_goes_into_the_bucket_when_s3_is_configured(analyst_client, agent, audio_server, settings, moto,  # noqa: F811
+                                                              django_capture_on_commit_callbacks):
+    """Distributed mode: the recording is written through django-storages into the S3 bucket (a real S3 API on
+    this machine), nothing on the local disk, and the transcription task reads it back from the bucket."""
+    bucket = use_bucket(settings, moto)
+    audio_server.expect_oneshot_request(TRANSCRIPTIONS, method="POST").respond_with_json(verbose_json([
+        (0.0, 1.5, "Aló, buenas tardes.")]))
+    content = audio("tono_opus.ogg")
+    response = post(analyst_client, form_data(agent, file=upload("llamada.ogg", content)),
+                    django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    recording = CallRecording.objects.get()
+    assert bucket_objects(moto, bucket) == {recording.file.name: content}
+    assert stored_files(settings) == []
+    call = recording.call
+    call.refresh_from_db()
+    assert call.transcript_state == Call.TranscriptState.DONE and call.transcript == "Aló, buenas tardes."
+    request, _ = audio_server.log[-1]
+    assert request.files["file"].read() == content
+
+
+def test_refused_file_leaves_the_bucket_empty(analyst_client, agent, settings, moto,  # noqa: F811
+                                              django_capture_on_commit_callbacks):
+    bucket = use_bucket(settings, moto)
+    response = post(analyst_client, form_data(agent, file=upload("grabacion.mp3", ELF)),
+                    django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    assert bucket_objects(moto, bucket) == {} and not Call.objects.exists()
+
+
+def test_large_upload_spooled_to_a_temporary_file_is_read_and_stored_the_same(analyst_client, agent, settings,
+                                                                              django_capture_on_commit_callbacks):
+    """Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE reach the view as temporary files on disk, not in memory."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    content = audio("tono.m4a")
+    response = post(analyst_client, form_data(agent, file=upload("llamada.m4a", content)),
+                    django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    recording = CallRecording.objects.get()
+    assert (recording.content_type, recording.size) == ("audio/mp4", len(content))
+    with default_storage.open(recording.file.name, "rb") as stored:
+        assert stored.read() == content
 
 
 def test_file_whose_name_contradicts_its_content_is_kept_as_what_it_is(analyst_client, agent, settings,
