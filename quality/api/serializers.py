@@ -104,11 +104,8 @@ class AuditStartInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs["call"]) == bool(attrs["conversation"]):
-            raise serializers.ValidationError(_("Give either a call or a conversation to audit, not both."))
+            raise serializers.ValidationError(_("Give one call or one conversation to audit."))
         return attrs
-
-
-ANSWER_CHOICES = [value for value, _label in AuditScore.Answer.choices]
 
 
 class AnswerInputSerializer(serializers.Serializer):
