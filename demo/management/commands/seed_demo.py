@@ -41,6 +41,7 @@ from demo.seed.channels import demo_channel_accounts_ensure
 from demo.seed.context import SeedContext
 from demo.seed.conversations import STORIES, stories_play, story_phones
 from demo.seed.people import DEMO_USERS, DemoUser, contact_book_ensure, users_ensure
+from demo.seed.quality import quality_ensure
 from demo.seed.reset import demo_reset
 from leads.models import Contact, Lead
 from operators.models import Operator, Product
@@ -127,5 +128,6 @@ class Command(BaseCommand):
         self.say(report.deals_line())
         scripts, words, calls = scripts_ensure(), watch_list_ensure(), calls_ensure(ctx)
         self.say(report.calls_line() + f"; new: {calls} calls, {scripts} call scripts, {words} watch-list words.")
+        self.say(quality_ensure(ctx))  # scorecards and audits of the calls and conversations above
         self.say(f"Contacts: {Contact.objects.count()}, leads: {Lead.objects.count()}. " + report.leads_line())
         self.say(report.profiles_line())
