@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from calls.models import Call
 from calls.services.uploads import MAX_NOTES
-from quality.services.uploads import ACCEPTED_EXTENSIONS
+from core.errors import InvalidPhoneError
+from core.phones import normalize_phone
+from quality.services.uploads import ACCEPTED_EXTENSIONS, recording_check
 
 #: A clock a little ahead of the server's is no reason to refuse a call "made now".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -60,3 +62,18 @@ class RecordingUploadForm(forms.Form):
         if started_at > timezone.now() + FUTURE_TOLERANCE:
             raise forms.ValidationError(_("The call cannot be in the future."), code="future")
         return started_at
+
+    def clean_file(self) -> Any:
+        """What is wrong with the file is said beside the other fields' mistakes (the service checks it again)."""
+        file = self.cleaned_data["file"]
+        recording_check(file)
+        return file
+
+    def clean_contact_phone(self) -> str:
+        phone = (self.cleaned_data.get("contact_phone") or "").strip()
+        if phone:
+            try:
+                normalize_phone(phone)
+            except InvalidPhoneError as exc:
+                raise forms.ValidationError(exc.message, code="invalid_phone") from None
+        return phone

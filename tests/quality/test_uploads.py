@@ -327,7 +327,16 @@ def test_document_or_cut_off_recording_is_refused(name, content, code):
 def test_invalid_customer_phone_is_refused(analyst_client, agent, settings, django_capture_on_commit_callbacks):
     response = post(analyst_client, form_data(agent, file=upload("tono.mp3", audio("tono.mp3")), contact_phone="12ab"),
                     django_capture_on_commit_callbacks)
-    assert_refused(response, settings, "is not a valid phone number.", field="contact_phone")
+    assert_refused(response, settings, "“12ab” is not a valid phone number.", field="contact_phone")
+
+
+def test_every_mistake_is_told_at_once(analyst_client, agent, settings, django_capture_on_commit_callbacks):
+    response = post(analyst_client, form_data(agent, file=upload("grabacion.mp3", ELF), contact_phone="12ab"),
+                    django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["file"] == [NOT_AUDIO] and errors["contact_phone"] == ["“12ab” is not a valid phone number."]
+    assert not Call.objects.exists() and stored_files(settings) == []
 
 
 def test_agent_outside_the_analysts_teams_is_refused(analyst_client, agent, other_agent, settings,
