@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 import phonenumbers
@@ -331,12 +332,46 @@ def _transcript(history: list[Turn]) -> str:
     return "\n".join(f"{_ROLE_NAMES.get(turn.role, turn.role)}: {turn.text}" for turn in history)
 
 
+JSON_SCHEMA = "json_schema"
+JSON_OBJECT = "json_object"
+# Servers that take ``response_format={"type": "json_object"}`` but not a JSON schema (DeepSeek's API).
+_JSON_OBJECT_HOSTS = ("deepseek.com",)
+
+
+def json_mode_for(base_url: str, mode: str = "auto") -> str:
+    """How structured answers are asked for: ``json_schema`` (OpenAI: the server enforces the schema) or
+    ``json_object`` (DeepSeek and other OpenAI-compatible servers: any JSON object, the schema goes in the prompt
+    and our validators check the answer as always). ``auto`` picks by the server's host."""
+    if mode in (JSON_SCHEMA, JSON_OBJECT):
+        return mode
+    if mode != "auto":
+        raise ValueError(f"unknown JSON mode {mode!r}: json_schema, json_object or auto")
+    host = (urlsplit(base_url).hostname or "").lower()
+    return JSON_OBJECT if any(host == h or host.endswith("." + h) for h in _JSON_OBJECT_HOSTS) else JSON_SCHEMA
+
+
+def as_json_object_request(messages: list[dict[str, str]], extra: dict[str, Any]
+                           ) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """A ``json_schema`` request rewritten for a server that only takes ``json_object``: the schema becomes a
+    system instruction (such servers want the word "JSON" in the prompt) and the format a plain JSON object."""
+    response_format = extra.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != JSON_SCHEMA:
+        return messages, extra
+    schema = (response_format.get("json_schema") or {}).get("schema") or {}
+    instruction = ("Responde solo con un objeto JSON válido que cumpla este JSON Schema, sin texto alrededor:\n"
+                   + json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+    return ([*messages, {"role": "system", "content": instruction}],
+            {**extra, "response_format": {"type": JSON_OBJECT}})
+
+
 class OpenAIProvider:
     name = "openai"
 
-    def __init__(self, api_key: str, *, base_url: str, model: str, timeout: float, max_retries: int = 0):
+    def __init__(self, api_key: str, *, base_url: str, model: str, timeout: float, max_retries: int = 0,
+                 json_mode: str = "auto"):
         self.model = model
         self.timeout = timeout
+        self.json_mode = json_mode_for(base_url, json_mode)
         self.client = openai_client(api_key, base_url, float(timeout), max_retries)
 
     # -- the one place that talks to the server ------------------------------------------------------
@@ -359,6 +394,8 @@ class OpenAIProvider:
 
     def _complete(self, messages: list[dict[str, str]], **extra: Any) -> tuple[str, str, Usage]:
         """(content, finish_reason, usage); SDK failures become ``AIError`` subclasses with a Usage."""
+        if self.json_mode == JSON_OBJECT:
+            messages, extra = as_json_object_request(messages, extra)
         started = time.perf_counter()
         call: Callable[..., Any] = self.client.chat.completions.create
         try:

@@ -134,6 +134,7 @@ def openai_provider():  # type: ignore[no-untyped-def]
         base_url=settings.OPENAI_BASE_URL,
         model=settings.OPENAI_MODEL,
         timeout=settings.AI_TIMEOUT_SECONDS,
+        json_mode=settings.OPENAI_JSON_MODE,
     )
 
 

@@ -534,6 +534,9 @@ AI_PROVIDER = env.str("AI_PROVIDER", default="local")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# How structured answers are asked for: "json_schema" (OpenAI), "json_object" (DeepSeek and other OpenAI-compatible
+# servers without JSON-schema output), or "auto": by OPENAI_BASE_URL's host.
+OPENAI_JSON_MODE = env.str("OPENAI_JSON_MODE", default="auto")
 AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=8)
 OPENAI_TRANSCRIBE_MODEL = env.str("OPENAI_TRANSCRIBE_MODEL", default="whisper-1")
 AI_MONTHLY_BUDGET_USD = env.str("AI_MONTHLY_BUDGET_USD", default="")

@@ -299,3 +299,44 @@ def test_transcription_cost_usd_is_per_minute_and_zero_without_duration():
     assert transcription_cost_usd("gpt-4o-mini-transcribe", 120) == D("0.006")
     assert transcription_cost_usd("whisper-1", None) == D("0")
     assert transcription_cost_usd("unknown-stt", 60) == D("0")
+
+
+# -- servers without JSON-schema output (DeepSeek) ---------------------------------------------------------------
+def test_json_mode_follows_the_servers_host_unless_set():
+    from ai.openai_provider import json_mode_for
+
+    assert json_mode_for("https://api.openai.com/v1") == "json_schema"
+    assert json_mode_for("https://api.deepseek.com/v1") == "json_object"
+    assert json_mode_for("https://api.deepseek.com") == "json_object"
+    assert json_mode_for("https://notdeepseek.com.example/v1") == "json_schema"
+    assert json_mode_for("https://api.deepseek.com/v1", "json_schema") == "json_schema"
+    assert json_mode_for("http://127.0.0.1:8000/v1", "json_object") == "json_object"
+    with pytest.raises(ValueError, match="unknown JSON mode"):
+        json_mode_for("https://api.openai.com/v1", "yaml")
+
+
+def test_a_json_object_server_gets_the_schema_in_the_prompt_and_its_answer_is_checked_as_ever(httpserver):
+    provider = OpenAIProvider("sk-test", base_url=httpserver.url_for("/v1"), model="deepseek-chat", timeout=2.0,
+                              json_mode="json_object")
+    expect_chat(httpserver, analysis_json())
+    analysis, _ = provider.analyze("hola, cuánto sale el iphone 15 azul?", context=CONTEXT)
+    body = sent_body(httpserver)
+    assert body["response_format"] == {"type": "json_object"}
+    instruction = body["messages"][-1]
+    assert instruction["role"] == "system" and "JSON" in instruction["content"]
+    assert json.loads(instruction["content"].split("\n", 1)[1]) == ANALYSIS_SCHEMA
+    assert analysis.intent is Intent.PRICE_QUERY
+
+    expect_chat(httpserver, '{"intent": "no_such_intent"}')
+    with pytest.raises(AIInvalidOutputError):
+        provider.analyze("hola", context=CONTEXT)
+
+
+def test_the_configured_provider_asks_deepseek_for_a_json_object(settings):
+    from ai.services import openai_provider
+
+    settings.OPENAI_BASE_URL = "https://api.deepseek.com/v1"
+    settings.OPENAI_JSON_MODE = "auto"
+    assert openai_provider().json_mode == "json_object"
+    settings.OPENAI_JSON_MODE = "json_schema"
+    assert openai_provider().json_mode == "json_schema"
