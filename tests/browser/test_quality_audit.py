@@ -26,6 +26,7 @@ from accounts.two_factor.testing import totp_code
 from calls.models import Call, CallRecording
 from conftest import make_user
 from quality.models import Audit
+from quality.services.audits import AnswerInput, audit_save, audit_start, audit_submit
 from tests.calls.backoffice_data import make_call
 from tests.quality.factories import make_conversation, make_matrix
 
@@ -66,6 +67,7 @@ def _wait_until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-un
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the transcript card sticks to the viewport: shoot from the top
     page.screenshot(path=str(SCREENSHOTS / f"quality_{name}.png"), full_page=True)
 
 
@@ -198,4 +200,51 @@ def test_a_supervisor_audits_a_call_with_the_ais_proposals_and_the_agent_acknowl
     audit.refresh_from_db()
     assert (audit.status, audit.agent_comment) == (Audit.Status.ACKNOWLEDGED, "Gracias, lo tendré en cuenta.")
     _shot(page, "6_acknowledged")
+    context.close()
+
+
+def test_the_agent_disputes_and_the_supervisor_amends_the_audit(live_server, browser, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    base = live_server.url
+    sofia, lucia, _conversation, call, device = _world()
+    audit = audit_start(analyst=sofia, call=call)  # the AI's pre-scoring fills every answer it can
+    rows = {row.criterion.text: row for row in audit.scores.select_related("criterion")}
+    answers = [AnswerInput(criterion_id=row.criterion_id, answer=row.answer or "na", evidence=row.evidence,
+                           evidence_at=row.evidence_at) for row in rows.values()]
+    answers = [a if a.criterion_id != rows["Ofrece el siguiente paso"].criterion_id
+               else AnswerInput(criterion_id=a.criterion_id, answer="no", comment="No agenda la instalación.")
+               for a in answers]
+    audit_save(audit, by=sofia, answers=answers, feedback="Cierra con una fecha concreta.")
+    audit = audit_submit(audit, by=sofia)
+    assert audit.score == Decimal("77.78")  # 7 of 9 points: below the passing 80
+
+    context = browser.new_context(locale="es-PE", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _sign_in(page, base, "lucia", f"/quality/audits/{audit.pk}/")
+    page.locator("#dispute-button").click()  # no reason: the browser asks for one
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.SUBMITTED
+    page.locator("#dispute-reason").fill("Al final dije «le llamo mañana para agendar la instalación» (0:18).")
+    page.locator("#dispute-button").click()
+    page.wait_for_selector("#audit-header[data-status='disputed']")
+    context.close()
+
+    context = browser.new_context(locale="es-PE", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _sign_in(page, base, "sofia", f"/quality/audits/{audit.pk}/", device)
+    assert "le llamo mañana" in page.locator("#audit-dispute").inner_text()
+    step = page.locator(".criterion", has_text="Ofrece el siguiente paso")
+    assert step.locator(".criterion-differs").is_visible()
+    step.locator("label[for$='-yes']").click()
+    page.locator("#resolution-amended").check()
+    page.locator("#resolve-note").fill("Revisé la grabación: sí ofreció el siguiente paso.")
+    _shot(page, "7_dispute_resolving")
+    page.locator("#resolve-button").click()
+    page.wait_for_selector("#audit-header[data-status='resolved']")
+    audit.refresh_from_db()
+    assert (audit.status, audit.resolution, audit.resolved_by) == (Audit.Status.RESOLVED, "amended", sofia)
+    assert audit.score == Decimal("100.00")
+    assert "sí ofreció" in page.locator("#audit-resolution").inner_text()
+    _shot(page, "8_resolved")
     context.close()
