@@ -31,6 +31,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils.module_loading import import_string
 from storages.backends.s3 import S3Storage
@@ -121,11 +122,14 @@ class CleanupReport:
 # What is on disk
 # ------------------------------------------------------------------------------------------------------------
 def media_file_fields() -> list[tuple[type[models.Model], str]]:
-    """Every (model, field name) that stores a file name: ``FileField`` and its subclasses (``ImageField``)."""
+    """Every (model, field name) that stores a file name in the default storage: ``FileField`` and its
+    subclasses (``ImageField``). A field given a storage of its own keeps its files elsewhere and is left out."""
     found = []
     for model in apps.get_models():
         for fld in model._meta.get_fields():
-            if isinstance(fld, models.FileField) and fld.concrete and not fld.many_to_many:
+            if not (isinstance(fld, models.FileField) and fld.concrete):
+                continue
+            if getattr(fld, "_storage_callable", None) is None and fld.storage is default_storage:
                 found.append((model, fld.name))
     return found
 

@@ -203,3 +203,9 @@ def test_a_large_file_goes_up_in_parts_and_its_multipart_etag_verifies(settings,
     assert head["Metadata"]["sha256"] == hashlib.sha256(data).hexdigest()
     out, _ = run()
     assert "Moved 0, already in the bucket 1" in out and "1 local files removed" in out
+
+
+def test_the_files_to_move_are_found_from_every_models_file_fields():
+    found = {(model._meta.label, name) for model, name in storage_sync.media_file_fields()}
+    assert {("calls.CallRecording", "file"), ("conversations.Message", "media"), ("operators.ProductImage", "image"),
+            ("operators.Operator", "logo"), ("sales.Quote", "pdf"), ("sales.Sale", "receipt")} <= found
