@@ -20,9 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Role
 from ai.models import AIRequest
 from calls.models import Call, CallRecording
+from conftest import make_user
 from core.errors import InvalidPhoneError, PermissionDeniedError
 from quality.services.uploads import recording_check, recording_upload
 from tests.calls.transcript_fakes import TRANSCRIPTIONS, verbose_json
@@ -206,6 +207,28 @@ def test_file_whose_name_contradicts_its_content_is_kept_as_what_it_is(analyst_c
     assert response.status_code == 302
     recording = CallRecording.objects.get()
     assert recording.content_type == "audio/wav" and recording.file.name.endswith("-audio.wav")
+
+
+@pytest.mark.parametrize(("name", "fixture", "kind", "extension"), [
+    ("llamada.mp3", "tono.mpeg", "mpeg", "mpga"),  # MPEG layer II under an .mp3 name: MPEG audio, kept as .mpga
+    ("llamada.mpga", "tono.mp3", "mpeg", "mpga"),  # layer III under .mpga: the name the user gave is kept
+    ("llamada.MPEG", "tono.mp3", "mpeg", "mpeg"),
+    ("llamada.ogg", "tono.m4a", "m4a", "m4a"),
+    ("llamada.m4a", "tono_opus.ogg", "ogg", "ogg"),
+    ("llamada.wav", "tono.mp3", "mp3", "mp3"),
+])
+def test_content_decides_the_kind_whatever_accepted_name_the_file_has(name, fixture, kind, extension):
+    info = recording_check(upload(name, audio(fixture)))
+    assert (info.kind, info.extension) == (kind, extension)
+
+
+def test_supervisor_without_agents_is_told_so(client, other_agent):
+    lonely = make_user("supervisor_sin_equipo", Role.SUPERVISOR)
+    client.force_login(lonely)
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "There is no agent in your teams whose calls you can upload." in response.content.decode()
+    assert 'id="upload-form"' not in response.content.decode()
 
 
 def test_customer_phone_links_the_call_to_the_contact_who_has_it(analyst_client, agent,
