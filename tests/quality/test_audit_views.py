@@ -92,6 +92,10 @@ def test_start_a_chat_audit(client, supervisor, agent):
     response = client.post(reverse("quality:audit_conversation", args=[conversation.pk]), {"default": "1"})
     assert response.status_code == 302
     assert Audit.objects.get().conversation == conversation
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert [line.text for line in page.context["lines"]] == ["Hola", "Buenos días"]
+    assert 'id="audit-audio"' not in html and 'id="line-1"' in html
 
 
 def test_starting_a_self_audit_is_refused_with_a_message(client, supervisor, matrix):
@@ -229,3 +233,14 @@ def test_the_list_pins_its_query_count(client, supervisor, agent, matrix, django
     client.force_login(supervisor)
     with django_assert_max_num_queries(11):  # 11 measured with 1 or 10 audits: constant
         assert client.get(reverse("quality:audit_list")).status_code == 200
+
+
+def test_back_office_reads_sent_audits_without_starting_any(client, backoffice, supervisor, draft, matrix):
+    client.force_login(supervisor)
+    _post_all(matrix, client, reverse("quality:audit_submit", args=[draft.pk]))
+    client.force_login(backoffice)
+    response = client.get(reverse("quality:audit_list"))
+    assert [a.pk for a in response.context["page"]] == [draft.pk]
+    assert 'id="auditable-calls"' not in response.content.decode()
+    page = client.get(reverse("quality:audit_detail", args=[draft.pk])).content.decode()
+    assert 'id="acknowledge-button"' not in page and 'name="answer-' not in page
