@@ -22,7 +22,9 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -68,8 +70,7 @@ def score_display(audit: Audit) -> str:
         return badge(gettext("Not scored"), "secondary")
     bar = progress_bar(round(audit.score), colour="success" if audit.passed else "danger")
     if audit.critical_failed:
-        return format_html("{} {}", bar, badge(gettext("Critical failed (%(raw)s before it)")
-                                                % {"raw": audit.raw_score}, "danger"))
+        return format_html("{} {}", bar, badge(gettext("Critical failed"), "danger"))
     return bar
 
 
@@ -341,9 +342,9 @@ class AuditScoreInline(admin.TabularInline):
 
 @admin.register(Audit)
 class AuditAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "subject", "agent", "team", "analyst", "matrix", "score_bar", "status_badge",
-                    "ai_agreement_display", "submitted_at")
-    list_display_links = ("created_at",)
+    list_display = ("created_display", "subject", "agent", "team", "analyst", "matrix", "score_bar",
+                    "status_badge", "ai_agreement_display")
+    list_display_links = ("created_display",)
     list_filter = ("status", "passed", "critical_failed", AgentFilter, "team", "matrix", "submitted_at")
     search_fields = ("agent__username", "agent__first_name", "agent__last_name", "analyst__username",
                      "matrix__name", "conversation__contact__name", "call__from_number", "call__to_number")
@@ -351,14 +352,14 @@ class AuditAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = (AuditScoreInline,)
     fieldsets = (
         (None, {"fields": ("open_link", "matrix", "subject", "agent", "team", "analyst", "status_badge")}),
-        (_("Score"), {"fields": ("score_bar", "score", "raw_score", "critical_failed", "passed", "feedback")}),
+        (_("Score"), {"fields": ("result", "score", "raw_score", "critical_failed", "passed", "feedback")}),
         (_("AI pre-scoring"), {"fields": ("ai_provider", "ai_scored_at", "ai_agreement")}),
         (_("Agent's answer"), {"fields": ("submitted_at", "acknowledged_at", "agent_comment", "disputed_at",
                                           "dispute_reason")}),
         (_("Resolution"), {"fields": ("resolution", "resolution_note", "resolved_by", "resolved_at")}),
         (None, {"fields": ("created_at", "updated_at")}),
     )
-    readonly_fields = ("open_link", "matrix", "subject", "agent", "team", "analyst", "status_badge", "score_bar",
+    readonly_fields = ("open_link", "matrix", "subject", "agent", "team", "analyst", "status_badge", "result",
                        "score", "raw_score", "critical_failed", "passed", "feedback", "ai_provider", "ai_scored_at",
                        "ai_agreement", "submitted_at", "acknowledged_at", "agent_comment", "disputed_at",
                        "dispute_reason", "resolution", "resolution_note", "resolved_by", "resolved_at",
@@ -377,6 +378,10 @@ class AuditAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return bool(request.user.is_active and request.user.is_admin_role
                     and (obj is None or obj.status == Audit.Status.DRAFT))
 
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created_display(self, obj: Audit) -> str:
+        return date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
+
     @admin.display(description=_("audited"))
     def subject(self, obj: Audit) -> str:
         if obj.call_id:
@@ -392,6 +397,10 @@ class AuditAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("score"), ordering="score")
     def score_bar(self, obj: Audit) -> str:
+        return score_display(obj)
+
+    @admin.display(description=_("result"))
+    def result(self, obj: Audit) -> str:
         return score_display(obj)
 
     @admin.display(description=_("status"), ordering="status")
