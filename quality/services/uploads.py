@@ -96,6 +96,8 @@ def megabytes(size: int, *, round_up: bool = False) -> str:
     decimals = 1 if value >= 10 else 2
     scale = 10**decimals
     shown = (math.ceil(value * scale) if round_up else round(value * scale)) / scale
+    while decimals and round(shown * 10 ** (decimals - 1), 9).is_integer():  # "2,5", not "2,50"
+        decimals -= 1
     return number_format(shown, decimal_pos=decimals)
 
 
