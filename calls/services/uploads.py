@@ -104,7 +104,10 @@ def call_create_from_upload(
                                "content_type": content_type, "agent_id": agent.pk})
             call_transcription_queue(call)  # marks it pending; the task is queued once this commits
     except BaseException:
-        storage.delete(stored_name)
+        try:
+            storage.delete(stored_name)
+        except Exception:  # the rows' error is the one to tell; a leftover file is only logged
+            logger.warning("uploaded recording %s left in storage after a failed upload", stored_name)
         raise
     logger.info("call %s: uploaded recording stored (%s, %s bytes)", call.pk, content_type, size)
     return call
