@@ -467,6 +467,7 @@ SPECTACULAR_SETTINGS = {
         "CallOutcomeEnum": "calls.models.Call.Outcome",
         "AuditStatusEnum": "quality.models.Audit.Status",
         "AuditAnswerEnum": "quality.models.AuditScore.Answer",
+        "AuditResolutionEnum": "quality.models.Audit.Resolution",
     },
     # Vendored Swagger UI assets: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

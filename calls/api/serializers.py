@@ -39,9 +39,13 @@ class CallRecordingSerializer(serializers.ModelSerializer):
 class CallSerializer(serializers.ModelSerializer):
     """A call in a list: who, when, how it went; no transcript (see the detail)."""
 
-    contact = ContactBriefSerializer(read_only=True)
+    contact = ContactBriefSerializer(read_only=True, allow_null=True)  # None: a number we do not know
     agent_name = serializers.SerializerMethodField()
     counterpart_number = serializers.CharField(read_only=True)
+    # "" until set (declared: a read-only model field would lose the blank from its enum).
+    outcome = serializers.ChoiceField(choices=Call.Outcome.choices, allow_blank=True, read_only=True)
+    ai_outcome = serializers.ChoiceField(choices=Call.Outcome.choices, allow_blank=True, read_only=True)
+    sentiment = serializers.ChoiceField(choices=Call.Sentiment.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Call

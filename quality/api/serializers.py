@@ -27,6 +27,8 @@ class AuditSerializer(serializers.ModelSerializer):
     matrix_version = serializers.IntegerField(source="matrix.version", read_only=True)
     passing_score = serializers.DecimalField(source="matrix.passing_score", max_digits=5, decimal_places=2,
                                              read_only=True)
+    # "" until a dispute is resolved (declared: a read-only model field would lose the blank from its enum).
+    resolution = serializers.ChoiceField(choices=Audit.Resolution.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Audit
@@ -54,6 +56,9 @@ class AuditScoreSerializer(serializers.ModelSerializer):
     is_critical = serializers.BooleanField(source="criterion.is_critical", read_only=True)
     answer_type = serializers.CharField(source="criterion.answer_type", read_only=True)
     allow_na = serializers.BooleanField(source="criterion.allow_na", read_only=True)
+    # "" while unanswered, and where the AI proposed nothing.
+    answer = serializers.ChoiceField(choices=AuditScore.Answer.choices, allow_blank=True, read_only=True)
+    ai_answer = serializers.ChoiceField(choices=AuditScore.Answer.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AuditScore

@@ -36,13 +36,16 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from agreements.services import agreement_create
+from conftest import make_user
 from conversations.models import ChannelAccount, Conversation, Message, Note
 from sales.services.quotes import quote_create
 from sales.services.sales import sale_create
 from tests.agreements.factories import DebtFactory
+from tests.calls.backoffice_data import make_call
 from tests.fuzz.conftest import FIGURES
 from tests.leads.factories import ContactFactory, LeadFactory
 from tests.operators.factories import OperatorFactory, ProductFactory
+from tests.quality.factories import make_audit, make_matrix
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
@@ -95,11 +98,18 @@ def world(admin_user, settings) -> dict[str, Any]:  # type: ignore[no-untyped-de
     debt = DebtFactory(contact=contact, operator=operator, assignee=admin_user)
     agreement = agreement_create(actor=admin_user, debt=debt, discount_percent=Decimal("10"), installments=3,
                                  first_due_date=timezone.localdate() + timedelta(days=7))
+    agent = make_user("fuzz-agent", "agent")
+    call = make_call(agent=agent, contact=contact)
+    matrix = make_matrix()
+    draft = make_audit(matrix=matrix, agent=agent, analyst=admin_user, call=call)
+    sent = make_audit(matrix=matrix, agent=agent, analyst=admin_user, status="submitted",
+                      answers={c.pk: "yes" if c.answer_type != "scale_1_5" else "4" for c in matrix.criteria.all()})
     return {
         "token": Token.objects.create(user=admin_user).key,
         "ids": {"operators": [operator.pk], "products": [product.pk], "contacts": [contact.pk],
                 "leads": [lead.pk], "conversations": [conversation.pk], "quotes": [quote.pk, sold.pk],
-                "sales": [sale.pk], "debts": [debt.pk], "agreements": [agreement.pk]},
+                "sales": [sale.pk], "debts": [debt.pk], "agreements": [agreement.pk],
+                "calls": [call.pk], "audits": [draft.pk, sent.pk]},
         "phones": [contact.phone],
     }
 
