@@ -14,13 +14,14 @@ import posixpath
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from conversations.models import Message
 from conversations.selectors import conversation_visible_queryset
+from core.http_ranges import ranged_file_response
 from core.media import media_signature_valid
 from sales.models import Quote, Sale
 from sales.selectors import scope_by_agent
@@ -64,12 +65,14 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
         if not media_visible_to(user=request.user, name=name):
             raise Http404
     try:
+        size = default_storage.size(name)
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError, NotADirectoryError) as exc:
         raise Http404 from exc
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type, as_attachment=content_type not in INLINE_TYPES,
-                            filename=posixpath.basename(name))
+    # Byte ranges let the panel's audio and video players seek (a voice note, a customer's video).
+    response = ranged_file_response(request, handle, size=size, content_type=content_type,
+                                    as_attachment=content_type not in INLINE_TYPES, filename=posixpath.basename(name))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'"
     patch_cache_control(response, private=True, max_age=3600)

@@ -140,12 +140,8 @@ def test_a_supervisor_audits_a_call_with_the_ais_proposals_and_the_agent_acknowl
     page.wait_for_selector("#line-1.is-focused")
     page.locator("#line-4 [data-seek]").click()
     page.wait_for_selector("#line-4.is-focused")
-    # The recording plays; it jumps to 0:14 only where the recording's URL answers byte ranges (a browser seeks
-    # no further than that: calls:recording-audio answers the whole file today, see the report of issue 15).
-    _wait_until(lambda: page.evaluate("document.getElementById('audit-audio').currentTime") > 0)
-    if page.evaluate("document.getElementById('audit-audio').seekable.length ? "
-                     "document.getElementById('audit-audio').seekable.end(0) : 0") >= 14:
-        _wait_until(lambda: page.evaluate("document.getElementById('audit-audio').currentTime") >= 14)
+    # The recording plays from the quoted line's second: the recording's URL answers byte ranges, so it seeks.
+    _wait_until(lambda: page.evaluate("document.getElementById('audit-audio').currentTime") >= 14)
     page.evaluate("document.getElementById('audit-audio').pause()")
     _shot(page, "2_ai_proposals")
 

@@ -472,6 +472,45 @@ def test_recording_plays_back_to_the_calls_agent_inline_and_uncached(client, age
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.parametrize(("header", "first", "last"), [
+    ("bytes=4-9", 4, 9), ("bytes=10-", 10, None), ("bytes=-6", -6, None), ("bytes=0-999999", 0, None),
+])
+def test_recording_answers_byte_ranges_so_the_player_can_seek(client, agent, stored_recording, header, first, last):
+    client.force_login(agent)
+    url = reverse("calls:recording-audio", kwargs={"pk": stored_recording.pk})
+    response = client.get(url, secure=True, headers={"Range": header})
+    body = b"".join(response.streaming_content)
+    want = AUDIO[first:None if last is None else last + 1]
+    assert body == want
+    assert response["Accept-Ranges"] == "bytes"
+    if len(want) == len(AUDIO):
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 206
+        start = first if first >= 0 else len(AUDIO) + first
+        assert response["Content-Range"] == f"bytes {start}-{start + len(want) - 1}/{len(AUDIO)}"
+        assert response["Content-Length"] == str(len(want))
+        assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("header", ["bytes=999999-", "bytes=-0"])
+def test_a_range_past_the_recordings_end_is_416(client, agent, stored_recording, header):
+    client.force_login(agent)
+    response = client.get(reverse("calls:recording-audio", kwargs={"pk": stored_recording.pk}), secure=True,
+                          headers={"Range": header})
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(AUDIO)}"
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,4-5", "lines=1-2", "bytes=9-3", "bytes=x-"])
+def test_a_range_we_do_not_serve_gets_the_whole_recording(client, agent, stored_recording, header):
+    client.force_login(agent)
+    response = client.get(reverse("calls:recording-audio", kwargs={"pk": stored_recording.pk}), secure=True,
+                          headers={"Range": header})
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == AUDIO
+
+
 def test_recording_plays_back_to_the_agents_supervisor(client, supervisor, stored_recording):
     client.force_login(supervisor)
     response = client.get(reverse("calls:recording-audio", kwargs={"pk": stored_recording.pk}), secure=True)

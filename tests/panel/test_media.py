@@ -57,3 +57,16 @@ def test_an_uploaded_html_file_downloads_instead_of_running_on_our_origin(client
 def test_paths_outside_the_media_or_of_unknown_files_are_404(client, admin_user, path):
     client.force_login(admin_user)
     assert client.get(path).status_code == 404
+
+
+def test_a_voice_note_is_served_by_byte_range_so_the_player_can_seek(client, agent, make_conversation):
+    audio = bytes(range(256)) * 8
+    message = _with_media(make_conversation(assignee=agent), "nota.ogg", audio, type="audio")
+    client.force_login(agent)
+    response = client.get(message.media.url, headers={"Range": "bytes=1000-1099"})
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == audio[1000:1100]
+    assert response["Content-Range"] == f"bytes 1000-1099/{len(audio)}"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    whole = client.get(message.media.url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
