@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "quality.audit": ("view",),
         "quality.auditscore": ("view",),
         "quality.evaluationmatrix": ("view",),
+        "quality.matrixsection": ("view",),
+        "quality.criterion": ("view",),
     },
     Role.SUPERVISOR: {
         "operators.operator": ALL,

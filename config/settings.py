@@ -404,6 +404,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,

@@ -226,6 +226,15 @@ def test_backoffice_may_not_publish_or_copy(backoffice, audited):
     assert EvaluationMatrix.objects.count() == 1
 
 
+def test_backoffice_reads_a_matrix_with_its_sections_and_criteria(backoffice, audited):
+    matrix = audited[0]
+    response = client_for(backoffice).get(reverse("admin:quality_evaluationmatrix_change", args=[matrix.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert all(criterion.text in html for criterion in matrix.criteria.all())
+    assert all(section.name in html for section in matrix.sections.all())
+
+
 def test_a_new_matrix_from_the_add_page_is_a_draft_numbered_after_its_code(admin_user):
     make_matrix(code="ventas")
     client = client_for(admin_user)
