@@ -20,7 +20,7 @@ AUDITS = "admin:quality_audit_changelist"
 
 
 def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the messages asserted below are the English msgids
     client.force_login(user)
     return client
 

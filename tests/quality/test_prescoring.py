@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from ai.models import AIRequest
 from quality.models import Audit, AuditScore
-from quality.services.prescoring import audit_prescore
+from quality.services.prescoring import audit_prescore, prescoring_reasons
 from quality.services.scoring import audit_recompute
 from tests.calls.backoffice_data import make_call
 from tests.quality.factories import criterion, make_audit, make_conversation, make_matrix
@@ -173,7 +173,8 @@ def test_the_models_answers_and_quotes_are_used_and_an_invented_quote_is_dropped
     assert (need.ai_answer, need.answer, need.evidence_at) == ("partial", "partial", 11.5)
     invented = by_text["Confirma los datos del cliente"]
     assert (invented.ai_answer, invented.ai_evidence, invented.ai_evidence_at) == ("yes", "", None)
-    assert invented.ai_confidence == 0.45 and "quote" in invented.ai_reason
+    assert invented.ai_confidence == 0.45
+    assert invented.ai_reason.endswith(prescoring_reasons()["quote_dropped"])  # in the active language
     assert invented.evidence == ""  # nothing invented reaches the analyst's evidence either
     assert by_text["Tono y amabilidad"].ai_answer == "4"
     step = by_text["Ofrece el siguiente paso"]
