@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from calls.models import CallRecording
 from conversations.models import Message
@@ -21,6 +22,15 @@ from tests.calls.backoffice_data import add_recording, make_call
 from tests.core.s3_fakes import bucket_objects, media_rows, moto, proxy, s3_client, use_bucket
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """The command's sentences asserted below are its English msgids (the Spanish catalog translates them)."""
+    with translation.override("en"):
+        yield
+
+
 _FIXTURES = (media_rows, moto, proxy)  # used by name
 
 
