@@ -39,6 +39,7 @@ from calls.models import Call
 from calls.selectors import calls_visible
 from quality.models import Audit, AuditScore, EvaluationMatrix
 from quality.selectors import audits_visible
+from quality.services.scoring import FAILING_ANSWERS, FRACTIONS
 
 #: The newest calls read for the JSON figures (turns, keywords) in one dashboard.
 SPEECH_CALL_CAP = 5000
@@ -47,17 +48,9 @@ WORST_CRITERIA = 5
 TOP_KEYWORDS = 6
 
 SENT = ~Q(status=Audit.Status.DRAFT)
-FAILED_ANSWERS = ("no", "1")
 
 FRACTION = Case(
-    When(answer="yes", then=Value(Decimal("1"))),
-    When(answer="partial", then=Value(Decimal("0.5"))),
-    When(answer="no", then=Value(Decimal("0"))),
-    When(answer="1", then=Value(Decimal("0"))),
-    When(answer="2", then=Value(Decimal("0.25"))),
-    When(answer="3", then=Value(Decimal("0.5"))),
-    When(answer="4", then=Value(Decimal("0.75"))),
-    When(answer="5", then=Value(Decimal("1"))),
+    *(When(answer=answer, then=Value(fraction)) for answer, fraction in FRACTIONS.items()),
     default=Value(None),
     output_field=DecimalField(max_digits=5, decimal_places=4),
 )
@@ -261,7 +254,7 @@ def criteria_figures(audits: QuerySet[Audit]) -> list[dict[str, Any]]:
             .annotate(
                 answered=Count("pk", filter=ANSWERED),
                 average=Avg(FRACTION, filter=ANSWERED),
-                failures=Count("pk", filter=Q(answer__in=FAILED_ANSWERS)),
+                failures=Count("pk", filter=Q(answer__in=FAILING_ANSWERS)),
                 both_set=Count("pk", filter=BOTH_SET),
                 agreed=Count("pk", filter=BOTH_SET & Q(answer=F("ai_answer"))),
             ).order_by("criterion__matrix__name", "criterion__matrix__version", "criterion__section__position",

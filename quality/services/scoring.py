@@ -30,6 +30,11 @@ _FRACTIONS: dict[str, Decimal] = {
     AuditScore.Answer.NO: Decimal(0),
 }
 _SCALE = {str(v): (Decimal(v) - 1) / 4 for v in range(1, 6)}
+#: Every answer's share of its criterion's weight (the answers of each type do not overlap); the dashboard's
+#: averages are computed in SQL from the same table.
+FRACTIONS: Mapping[str, Decimal] = {**_FRACTIONS, **_SCALE}
+#: The answers that fail a criterion: "no" and the scale's lowest mark (a critical one zeroes the audit).
+FAILING_ANSWERS = (AuditScore.Answer.NO, AuditScore.Answer.S1)
 _VALID: dict[str, frozenset[str]] = {
     Criterion.AnswerType.YES_NO: frozenset({"yes", "no"}),
     Criterion.AnswerType.YES_NO_PARTIAL: frozenset({"yes", "partial", "no"}),
@@ -73,7 +78,7 @@ def answer_fraction(criterion: Criterion, answer: str) -> Decimal | None:
 
 
 def _critical_fails(criterion: Criterion, answer: str) -> bool:
-    return criterion.is_critical and answer in (AuditScore.Answer.NO, AuditScore.Answer.S1)
+    return criterion.is_critical and answer in FAILING_ANSWERS
 
 
 def _round(value: Decimal) -> Decimal:
