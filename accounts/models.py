@@ -22,6 +22,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class Availability(models.TextChoices):
+    """Whether a person takes new work now (set by themselves from the top bar)."""
+
+    AVAILABLE = "available", _("Available")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class Team(BaseModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     supervisor = models.ForeignKey(
@@ -50,6 +58,10 @@ class User(AbstractUser):
         Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    availability = models.CharField(
+        _("availability"), max_length=10, choices=Availability.choices, default=Availability.AVAILABLE,
+        help_text=_("Away and offline agents get no new work by automatic assignment."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -21,6 +21,18 @@ CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class ContactStatus(models.TextChoices):
+    """Where the collector stands with the debtor: the result of the latest collection action."""
+
+    NOT_CONTACTED = "not_contacted", _("Not contacted")
+    CONTACTED = "contacted", _("Contacted")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    PROMISE_TO_PAY = "promise_to_pay", _("Promise to pay")
+    REFUSED = "refused", _("Refused to pay")
+    AGREEMENT = "agreement", _("Agreement")
+
+
 class Debt(BaseModel):
     """What a customer owes a creditor, as handed to us for a collections campaign."""
 
@@ -41,6 +53,10 @@ class Debt(BaseModel):
         settings.AUTH_USER_MODEL, verbose_name=_("assigned agent"), on_delete=models.SET_NULL, null=True,
         blank=True, related_name="debts",
     )
+    contact_status = models.CharField(_("contact status"), max_length=15, choices=ContactStatus.choices,
+                                      default=ContactStatus.NOT_CONTACTED, db_index=True)
+    last_action_at = models.DateTimeField(_("last action at"), null=True, blank=True)
+    next_action_at = models.DateTimeField(_("next follow-up"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("debt")
@@ -245,3 +261,45 @@ class Payment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} · {self.paid_at:%Y-%m-%d}"
+
+
+class CollectionAction(BaseModel):
+    """One thing a collector did about a debt ("gestión"): how, what came of it, and what comes next."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        MESSAGE = "message", _("Message")
+        VISIT = "visit", _("Visit")
+        OTHER = "other", _("Other")
+
+    debt = models.ForeignKey(Debt, verbose_name=_("debt"), on_delete=models.CASCADE, related_name="actions")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="collection_actions",
+    )
+    kind = models.CharField(_("action"), max_length=10, choices=Kind.choices)
+    result = models.CharField(_("result"), max_length=15, choices=ContactStatus.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    promised_amount = models.DecimalField(_("promised amount"), **MONEY, null=True, blank=True)
+    promised_date = models.DateField(_("promised payment date"), null=True, blank=True, db_index=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_step_at = models.DateTimeField(_("next step at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("collection action")
+        verbose_name_plural = _("collection actions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(promised_amount__isnull=True) | Q(promised_amount__gt=0),
+                name="collection_promise_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(result="promise_to_pay") | Q(promised_date__isnull=False),
+                name="collection_promise_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "next_step_at"], name="collection_agent_next_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_result_display()}"

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "auditlog",  # before accounts: accounts' admin replaces auditlog's page for the entry model
     "core",
     "accounts",
+    "notifications",
     "operators",
     "leads",
     "conversations",
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
     "agreements",
     "sales",
     "calls",
+    "tickets",
+    "chat",
     "quality",
     "reports",
     "demo",

@@ -22,6 +22,9 @@ api_v1 = [
     path("", include("sales.api.urls")),
     path("", include("calls.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("tickets.api.urls")),
+    path("", include("chat.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -43,6 +46,11 @@ urlpatterns = [
     path("panel/pipeline/", include("leads.urls")),
     path("panel/", include("panel.urls")),
     path("sales/", include("sales.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("chat/", include("chat.urls")),
+    path("notifications/", include("notifications.urls")),
+    # The collector's screen: debts, collection actions, agreements, payments and the follow-up calendar.
+    path("collections/", include("agreements.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: Swagger UI's start script is a file of its own (the Content Security Policy allows no inline script).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
