@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.runtime",
+                "panel.context_processors.topbar",
             ],
         },
     },
@@ -247,7 +248,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "sales.tasks.quotes_remind_task",
         "schedule": crontab(hour=10, minute=0),
     },
+    "tickets-sla-check": {
+        "task": "tickets.tasks.tickets_check_sla_task",
+        "schedule": crontab(minute="*"),
+    },
+    "agreements-collection-followups": {
+        "task": "agreements.tasks.collection_followups_notify_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# Files attached to tickets: the largest accepted (bytes); the types are checked by content in tickets.services.
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --------------------------------------------------------------------------------------------
 # Auth, sessions, login throttling
