@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ChatConfig(AppConfig):
     name = "chat"
     verbose_name = _("Internal chat")
+
+    def ready(self) -> None:
+        from notifications import kinds
+
+        kinds.register("chat.mention", label=_("Mentioned in the chat"), icon="at")
+        kinds.register("chat.broadcast", label=_("Announcement"), icon="megaphone")
+        kinds.register("chat.direct", label=_("Direct message"), icon="chat")

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from chat import views
 
 app_name = "chat"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("broadcast/", views.broadcast, name="broadcast"),
+    path("broadcast/<int:message_id>/receipts/", views.receipts, name="receipts"),
+    path("dm/<int:user_id>/", views.direct, name="dm"),
+    path("<int:room_id>/", views.room, name="room"),
+    path("<int:room_id>/send/", views.send, name="send"),
+    path("<int:room_id>/read/", views.read, name="read"),
+]
