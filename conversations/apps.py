@@ -14,6 +14,7 @@ class ConversationsConfig(AppConfig):
         from conversations.services.assistant import active_catalog, catalog_memo_clear
         from conversations.subscribers import message_received_assist
         from core import events
+        from notifications import kinds
         from operators.models import Product
 
         # After sales' quote acceptance (order 10), which handles a "sí" to a waiting quote.
@@ -24,3 +25,7 @@ class ConversationsConfig(AppConfig):
         post_delete.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_delete")
         # The AI library imports no app: the lexicon admin's "Try a message" reads the catalog from here.
         catalog_source_register(active_catalog)
+
+        kinds.register("conversation.assigned", label=_("Conversation assigned"), icon="inbox")
+        kinds.register("note.mention", label=_("Mention in a note"), icon="at")
+        kinds.register("followup.due", label=_("Follow-up due"), icon="clock")

@@ -33,6 +33,7 @@ def notification_payload(notification: Notification) -> dict:
         "id": notification.pk,
         "kind": notification.kind,
         "icon": kind.icon if kind else "inbox",
+        "label": str(kind.label) if kind else notification.kind,
         "title": notification.title,
         "body": notification.body,
         "url": notification.url,

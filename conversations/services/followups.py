@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Least
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,6 +37,7 @@ from conversations.models import (
 from conversations.services.outbound import WindowClosedError, message_send
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
+from notifications.services import notification_create
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +243,7 @@ def conversation_remind(*, conversation_id: int, hours: int, now: datetime) -> i
     )
     if not claimed:
         return 0
-    conversation = Conversation.objects.select_related("contact").get(pk=conversation_id)
+    conversation = Conversation.objects.select_related("contact", "assignee").get(pk=conversation_id)
     text = ngettext(
         "The customer has not answered for %(hours)d hour: follow up.",
         "The customer has not answered for %(hours)d hours: follow up.", hours,
@@ -249,6 +251,12 @@ def conversation_remind(*, conversation_id: int, hours: int, now: datetime) -> i
     Note.objects.create(conversation=conversation, author=None, text=text)
     publish_on_commit([user_group(conversation.assignee_id)], "conversation.reminder",
                       {"id": conversation.pk, "contact": conversation.contact.name, "text": text})
+    notification_create(
+        user=conversation.assignee, kind="followup.due",
+        title=_("Follow up with %(contact)s") % {"contact": conversation.contact.name}, body=text,
+        url=reverse("panel:conversation", args=[conversation.pk]),
+        dedupe_key=f"silence:{conversation.pk}:{now.isoformat()}",
+    )
     return 1
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,11 +22,24 @@ from core.errors import ApplicationError, PermissionDeniedError
 from core.money import format_money
 from core.realtime import publish_on_commit, user_group
 from leads.services import lead_assign_if_unassigned
+from notifications.services import notification_create
 from operators.models import Product
 
 
 def _locked(conversation: Conversation) -> Conversation:
     return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+def _notify_assigned(*, actor: User, conversation: Conversation, assignee: User | None) -> None:
+    """The bell of the new assignee, unless they took it themselves."""
+    if assignee is None or assignee.pk == actor.pk:
+        return
+    notification_create(
+        user=assignee, kind="conversation.assigned",
+        title=_("%(actor)s assigned you the conversation with %(contact)s")
+        % {"actor": actor, "contact": conversation.contact.name},
+        url=reverse("panel:conversation", args=[conversation.pk]),
+    )
 
 
 @transaction.atomic
@@ -44,6 +58,8 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
     audit_assignment(actor=actor, obj=conversation, previous_id=previous, new_id=conversation.assignee_id)
     # The former assignee, or the agents watching the unassigned queue, hear it too: their row goes.
     publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
+    if previous != conversation.assignee_id:
+        _notify_assigned(actor=actor, conversation=conversation, assignee=assignee)
     if conversation.lead_id and assignee is not None:
         lead_assign_if_unassigned(actor=actor, lead_id=conversation.lead_id, assignee=assignee,
                                   conversation_id=conversation.pk)
@@ -76,6 +92,8 @@ def _transfer(*, actor: User, conversation: Conversation, to: User, note: str) -
                             text=_("Transferred to %(user)s: %(note)s") % {"user": to, "note": note.strip()})
     publish_conversation_event(conversation, "conversation.assigned",
                                former_groups=[*former_assignee_groups(previous), user_group(actor.pk)])
+    if previous != to.pk:
+        _notify_assigned(actor=actor, conversation=conversation, assignee=to)
     return conversation
 
 
@@ -130,6 +148,11 @@ def conversation_add_note(*, actor: User, conversation: Conversation, text: str)
                 "conversation": conversation.pk, "note": note.pk, "author": str(actor),
                 "author_id": actor.pk, "excerpt": excerpt,
             })
+            notification_create(
+                user=user, kind="note.mention",
+                title=_("%(author)s mentioned you in a note") % {"author": actor}, body=excerpt,
+                url=reverse("panel:conversation", args=[conversation.pk]), dedupe_key=f"note:{note.pk}",
+            )
     return note
 
 

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications.api import views
+
+urlpatterns = [
+    path("notifications/", views.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read/", views.NotificationReadApi.as_view(), name="notification-read"),
+]

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from core.errors import ApplicationError
 from core.text import tokens
 from leads.models import Contact, LeadStatus
 from leads.services import lead_advance
+from notifications.services import notification_create
 from sales.models import Quote, QuoteLine, Sale, SaleType
 from sales.services.documents import amount, quote_pdf_render
 from sales.services.numbering import number_assign, provisional_number
@@ -192,6 +194,13 @@ def quote_accept(
     quote.save(update_fields=["status", "accepted_at", "conversation", "updated_at"])
     sale = sale_from_quote(quote=quote, **{k: v for k, v in (sale_fields or {}).items() if v not in (None, "")})
     sale_created_audit(actor=actor, sale=sale, by_customer=message is not None)
+    if actor is None or actor.pk != quote.agent_id:
+        notification_create(
+            user=quote.agent, kind="quote.accepted",
+            title=_("Quote %(quote)s accepted by %(contact)s") % {"quote": quote.number, "contact": quote.contact.name},
+            body=_("Sale %(sale)s is waiting for validation.") % {"sale": sale.number},
+            url=reverse("sales:quote", args=[quote.pk]), dedupe_key=f"quote:{quote.pk}",
+        )
     if message is not None:
         _confirm_to_customer(quote=quote, sale=sale, conversation=message.conversation)
         # Answered here: the assistant must not answer the same message again (see message_assist).

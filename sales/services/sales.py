@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
 from leads.services import lead_advance
+from notifications.services import notification_create
 from operators.models import Product
 from operators.services import product_stock_return, product_stock_take
 from sales.models import Commission, Quote, Sale, SaleLine, SaleType
@@ -167,7 +169,16 @@ def sale_validate(*, actor: User, sale: Sale) -> Sale:
                  changes={"status": (Sale.Status.PENDING_VALIDATION, Sale.Status.VALIDATED)})
     sale_commissions_compute(sale=sale)
     events.emit("sale.validated", sale_id=sale.pk, actor_id=actor.pk)  # the receipt goes out (sales.subscribers)
+    _notify_agent(actor=actor, sale=sale, kind="sale.validated",
+                  title=_("Sale %(number)s validated") % {"number": sale.number})
     return sale
+
+
+def _notify_agent(*, actor: User, sale: Sale, kind: str, title: str, body: str = "") -> None:
+    """The sale's agent hears what the back office decided (not when they decided it themselves)."""
+    if sale.agent_id != actor.pk:
+        notification_create(user=sale.agent, kind=kind, title=title, body=body,
+                            url=reverse("sales:sale", args=[sale.pk]), dedupe_key=f"sale:{sale.pk}")
 
 
 @transaction.atomic
@@ -188,6 +199,8 @@ def sale_reject(*, actor: User, sale: Sale, reason: str) -> Sale:
         "status": (Sale.Status.PENDING_VALIDATION, Sale.Status.REJECTED),
         "rejection_reason": ("", sale.rejection_reason),
     })
+    _notify_agent(actor=actor, sale=sale, kind="sale.rejected",
+                  title=_("Sale %(number)s rejected") % {"number": sale.number}, body=sale.rejection_reason)
     return sale
 
 

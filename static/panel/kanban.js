@@ -229,10 +229,12 @@
   }
 
   if (!window.PanelLive) return;
+  let reconnected = false;
   const live = window.PanelLive({
     base: base, root: root,
     onEvent: function (event, duplicate) {
       if (duplicate) return;
+      if (window.CRMLive) window.CRMLive.dispatch(event); // the top bar hears this page's socket (one per tab)
       const data = event.data || {};
       if (event.type === "message.created") refreshCard(Number(data.conversation), true); // newest activity first
       else if (event.type === "conversation.updated" || event.type === "conversation.assigned") {
@@ -241,6 +243,8 @@
     },
     onOpen: function () {
       live.catchUpInbox().catch(function (error) { console.warn("kanban: catch-up", error); });
+      if (reconnected && window.CRMLive) window.CRMLive.refresh();
+      reconnected = true;
     },
   });
   live.connect();

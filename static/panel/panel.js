@@ -200,6 +200,7 @@
     }
     document.dispatchEvent(new CustomEvent("panel:live", { detail: event }));
     handle(event);
+    if (window.CRMLive) window.CRMLive.dispatch(event); // the top bar and the page's other listeners (one socket)
   }
 
   const live = window.PanelLive({
@@ -207,7 +208,10 @@
     onOpen: function () {
       if (openId) live.send({ type: "subscribe", conversation: openId });
       catchUp();
-      if (reconnected) refreshCounts(); // what changed while the socket was away
+      if (reconnected) { // what changed while the socket was away
+        refreshCounts();
+        if (window.CRMLive) window.CRMLive.refresh();
+      }
       reconnected = true;
     },
   });
@@ -335,7 +339,6 @@
 
   // Toasts (mentions) and the opt-in alerts for chats assigned to me: a beep and a desktop notification.
   const me = Number(root.dataset.user || 0);
-  const NOTIFY_KEY = "panel:notify";
   const notifyButton = document.getElementById("notify-toggle");
 
   function toast(title, text, href) {
@@ -364,57 +367,35 @@
     window.setTimeout(function () { item.remove(); }, 15000);
   }
 
-  function notifyOn() { return window.localStorage.getItem(NOTIFY_KEY) === "on"; }
+  // The opt-in switch is the top bar's too (live.js keeps it, the sound and the desktop notification).
+  const hub = window.CRMLive;
 
-  function paintNotify() {
+  function paintNotify(on) {
     if (!notifyButton) return;
-    const on = notifyOn();
     notifyButton.textContent = on ? notifyButton.dataset.on : notifyButton.dataset.off;
     notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
     notifyButton.classList.toggle("btn-success", on);
     notifyButton.classList.toggle("btn-outline-secondary", !on);
   }
 
-  function beep() {
-    try {
-      const Audio = window.AudioContext || window.webkitAudioContext;
-      const context = new Audio();
-      const oscillator = context.createOscillator();
-      const gain = context.createGain();
-      oscillator.frequency.value = 880;
-      gain.gain.setValueAtTime(0.15, context.currentTime);
-      gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + 0.4);
-      oscillator.connect(gain).connect(context.destination);
-      oscillator.start();
-      oscillator.stop(context.currentTime + 0.4);
-    } catch (error) { /* no audio: the toast is enough */ }
-  }
-
   function alertAssigned(conversationId) {
     root.dataset.lastAlert = String(conversationId);
-    if (!notifyOn()) return;
-    beep();
-    if ("Notification" in window && Notification.permission === "granted") {
-      const notification = new Notification(document.title, { body: notifyButton ? notifyButton.title : "",
-                                                              tag: "panel-" + conversationId });
-      notification.onclick = function () { window.focus(); window.location.href = base + "c/" + conversationId + "/"; };
-    }
+    if (hub) hub.alert({ title: document.title, body: notifyButton ? notifyButton.title : "",
+                         tag: "panel-" + conversationId, url: base + "c/" + conversationId + "/" });
   }
 
   function showMention(data) {
     const title = (root.dataset.mentionTitle || "@") + " " + (data.author || "");
     toast(title, data.excerpt || "", base + "c/" + Number(data.conversation) + "/");
-    if (notifyOn()) beep();
+    if (hub && hub.notifyOn()) hub.beep();
   }
 
-  if (notifyButton) {
-    paintNotify();
-    notifyButton.addEventListener("click", function () {
-      const on = !notifyOn();
-      window.localStorage.setItem(NOTIFY_KEY, on ? "on" : "off");
-      paintNotify();
-      if (on && "Notification" in window && Notification.permission === "default") Notification.requestPermission();
-    });
+  if (hub) {
+    hub.quiet(["conversation.assigned", "note.mention"]); // said here already: no second toast or sound
+    if (notifyButton) {
+      hub.onNotifyChange(paintNotify);
+      notifyButton.addEventListener("click", function () { hub.setNotify(!hub.notifyOn()); });
+    }
   }
 
   // Forms that come back with their errors (400) are swapped in like any answer: the errors show inline.
