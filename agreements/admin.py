@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_filters import AgentFilter, PersonFilter
-from agreements.models import Debt, Installment, Payment, PaymentAgreement
+from agreements.models import CollectionAction, Debt, Installment, Payment, PaymentAgreement
 from agreements.selectors import agreement_visible_queryset, debt_visible_queryset
 from agreements.services import agreement_cancel
+from agreements.templatetags.collections_tags import STATUS_COLOURS
 from core.admin_tools import ScopedAdminMixin, badge, excel_response, money_column, progress_bar
 from core.errors import ApplicationError
 from core.paginators import EstimatedCountPaginator
@@ -48,12 +49,42 @@ class AgreementInline(admin.TabularInline):
         return False
 
 
+class CollectionActionInline(admin.TabularInline):
+    """The collection log, read-only: actions are logged from the collector's screen (or the API)."""
+
+    model = CollectionAction
+    fields = ("created_at", "agent", "kind", "result_badge", "promised_amount", "promised_date", "next_step",
+              "next_step_at", "notes")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = _("collection log")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # The history of a debt is for whoever may see the debt (the role groups hold no action permission).
+        return request.user.has_perm("agreements.view_debt")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionAction]:
+        return super().get_queryset(request).select_related("agent")
+
+    @admin.display(description=_("result"))
+    def result_badge(self, obj: CollectionAction) -> str:
+        return badge(obj.get_result_display(), STATUS_COLOURS.get(obj.result, "secondary"))
+
+
 @admin.register(Debt)
 class DebtAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "contact", "operator", "original_amount_display", "due_since", "campaign",
-                    "assignee", "created_at")
+                    "assignee", "status_badge", "next_action_at", "created_at")
     original_amount_display = money_column("original_amount", _("original amount"))
-    list_filter = ("campaign", "operator", PersonFilter, "currency")
+    list_filter = ("contact_status", "campaign", "operator", PersonFilter, "currency")
     list_select_related = ("contact", "operator", "assignee")
     contact_search_prefix = "contact__"  # phone in any format, channel ids, username, email
     search_fields = ("reference", "contact__name", "campaign")
@@ -61,12 +92,17 @@ class DebtAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     ordering = ("-created_at", "-pk")
-    inlines = (AgreementInline,)
+    inlines = (AgreementInline, CollectionActionInline)
     actions = ("export_excel",)
-    readonly_fields = ("created_at", "updated_at")
+    # The status and follow-up follow the collection log (agreements.services.collection).
+    readonly_fields = ("contact_status", "last_action_at", "next_action_at", "created_at", "updated_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Debt]:
         return debt_visible_queryset(user=request.user)
+
+    @admin.display(description=_("contact status"), ordering="contact_status")
+    def status_badge(self, obj: Debt) -> str:
+        return badge(obj.get_contact_status_display(), STATUS_COLOURS.get(obj.contact_status, "secondary"))
 
     @admin.action(description=_("Export selection to Excel"))
     def export_excel(self, request: HttpRequest, queryset: QuerySet[Debt]) -> HttpResponse:
@@ -80,6 +116,8 @@ class DebtAdmin(ContactSearchAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             (_("due since"), lambda d: d.due_since.isoformat()),
             (_("campaign"), lambda d: d.campaign),
             (_("assigned agent"), lambda d: str(d.assignee) if d.assignee else ""),
+            (_("contact status"), lambda d: d.get_contact_status_display()),
+            (_("next follow-up"), lambda d: d.next_action_at),
         ]
         rows = queryset.select_related("contact", "operator", "assignee").order_by("pk").iterator(chunk_size=2000)
         return excel_response(filename="deudas.xlsx", sheet=str(_("debts")), columns=columns, rows=rows)

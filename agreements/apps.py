@@ -6,3 +6,7 @@ class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = _("Collections")
 
+    def ready(self) -> None:
+        from notifications import kinds
+
+        kinds.register("collection.followup_due", label=_("Collection follow-up due"), icon="clock")

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from agreements.models import Debt, Installment, Payment, PaymentAgreement
-from core.api.fields import DateTimeInRangeField, IdField, IdOrKeywordField
+from agreements.models import CollectionAction, ContactStatus, Debt, Installment, Payment, PaymentAgreement
+from core.api.fields import DateInRangeField, DateTimeInRangeField, IdField, IdOrKeywordField
 
 
 class DebtSerializer(serializers.ModelSerializer):
@@ -18,7 +18,8 @@ class DebtSerializer(serializers.ModelSerializer):
         model = Debt
         fields = (
             "id", "contact", "contact_name", "contact_phone", "operator", "operator_name", "reference",
-            "original_amount", "currency", "due_since", "campaign", "assignee", "assignee_name", "created_at",
+            "original_amount", "currency", "due_since", "campaign", "assignee", "assignee_name", "contact_status",
+            "last_action_at", "next_action_at", "created_at",
         )
 
     def get_assignee_name(self, debt: Debt) -> str | None:
@@ -130,3 +131,36 @@ class PaymentRecordedSerializer(PaymentSerializer):
 
 class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class CollectionActionSerializer(serializers.ModelSerializer):
+    agent_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CollectionAction
+        fields = ("id", "debt", "agent", "agent_name", "kind", "result", "notes", "promised_amount", "promised_date",
+                  "next_step", "next_step_at", "created_at")
+
+    def get_agent_name(self, action: CollectionAction) -> str | None:
+        return str(action.agent) if action.agent_id else None
+
+
+class CollectionActionLoggedSerializer(CollectionActionSerializer):
+    """The action, and where it left the debt."""
+
+    debt_contact_status = serializers.CharField(source="debt.contact_status", read_only=True)
+    debt_next_action_at = serializers.DateTimeField(source="debt.next_action_at", read_only=True)
+
+    class Meta(CollectionActionSerializer.Meta):
+        fields = (*CollectionActionSerializer.Meta.fields, "debt_contact_status", "debt_next_action_at")
+
+
+class CollectionActionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CollectionAction.Kind.choices)
+    result = serializers.ChoiceField(choices=ContactStatus.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    promised_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
+                                               default=None)
+    promised_date = DateInRangeField(required=False, allow_null=True, default=None)
+    next_step = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    next_step_at = DateTimeInRangeField(required=False, allow_null=True, default=None)

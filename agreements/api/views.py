@@ -15,23 +15,33 @@ from agreements.api.serializers import (
     AgreementInputSerializer,
     AgreementSerializer,
     CancelInputSerializer,
+    CollectionActionInputSerializer,
+    CollectionActionLoggedSerializer,
+    CollectionActionSerializer,
     DebtFilterSerializer,
     DebtInputSerializer,
     DebtSerializer,
     PaymentInputSerializer,
     PaymentRecordedSerializer,
 )
-from agreements.models import Debt, Payment, PaymentAgreement
+from agreements.models import CollectionAction, Debt, Payment, PaymentAgreement
 from agreements.selectors import (
     AgreementFilters,
     DebtFilters,
     agreement_get_for_user,
     agreement_list,
+    collection_action_list,
     debt_get_for_user,
     debt_list,
     debt_visible_queryset,
 )
-from agreements.services import agreement_cancel, agreement_create, debt_create, payment_record
+from agreements.services import (
+    agreement_cancel,
+    agreement_create,
+    collection_action_log,
+    debt_create,
+    payment_record,
+)
 from core.api.permissions import RolePermission
 from leads.api.lookups import visible_contact_or_field_error
 from operators.models import Operator
@@ -144,3 +154,26 @@ class AgreementCancelApi(APIView):
         data.is_valid(raise_exception=True)
         agreement_cancel(actor=request.user, agreement=agreement, reason=data.validated_data["reason"])
         return Response(AgreementDetailSerializer(agreement_get_for_user(user=request.user, agreement_id=pk)).data)
+
+
+class DebtActionsApi(generics.ListAPIView):
+    """A debt's collection actions, newest first. POST logs one (the debt's agent, a supervisor of it, an admin):
+    ``{kind, result, notes?, promised_amount?, promised_date?, next_step?, next_step_at?}``; a promise to pay needs
+    an amount no larger than what is owed and a day that is not past. Whoever may see the debt may read its log."""
+
+    serializer_class = CollectionActionSerializer
+    permission_classes = [RolePermission]
+    permission_model = Debt  # the service decides who may log (back office may not)
+    permission_actions = {"POST": "view"}
+
+    def get_queryset(self) -> QuerySet[CollectionAction]:
+        debt = debt_get_for_user(user=self.request.user, debt_id=self.kwargs["pk"])
+        return collection_action_list(debt=debt)
+
+    @extend_schema(request=CollectionActionInputSerializer, responses={201: CollectionActionLoggedSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        debt = debt_get_for_user(user=request.user, debt_id=pk)
+        data = CollectionActionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = collection_action_log(actor=request.user, debt=debt, **data.validated_data)
+        return Response(CollectionActionLoggedSerializer(action).data, status=status.HTTP_201_CREATED)
