@@ -26,6 +26,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "agreements.paymentagreement": ("view", "add"),
         "agreements.installment": ("view",),
         "agreements.payment": ("view", "add"),
+        "agreements.collectionaction": ("view", "add"),
+        "tickets.ticket": ("view", "add", "change"),  # their own and their team's unassigned
+        "tickets.ticketcomment": ("view", "add"),
+        "tickets.ticketattachment": ("view", "add"),
+        "tickets.ticketevent": ("view",),
+        "tickets.ticketcategory": ("view",),
         "sales.quote": ("view",),
         "sales.sale": ("view",),
         "sales.commission": ("view",),
@@ -43,6 +49,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "agreements.paymentagreement": ("view",),
         "agreements.installment": ("view",),
         "agreements.payment": ("view", "add"),
+        "agreements.collectionaction": ("view",),
+        "tickets.ticket": ("view", "add", "change"),
+        "tickets.ticketcomment": ("view", "add"),
+        "tickets.ticketattachment": ("view", "add"),
+        "tickets.ticketevent": ("view",),
+        "tickets.ticketcategory": ("view",),
+        "tickets.slapolicy": ("view",),
         "operators.operator": ("view",),
         "operators.product": ("view", "change"),
         "leads.contact": ("view", "change"),
@@ -95,6 +108,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "agreements.paymentagreement": ("view", "add", "change"),
         "agreements.installment": ("view",),
         "agreements.payment": ("view", "add"),
+        "agreements.collectionaction": ("view", "add"),
+        "tickets.ticket": ("view", "add", "change"),  # their teams'; changes through the ticket page
+        "tickets.ticketcomment": ("view", "add"),
+        "tickets.ticketattachment": ("view", "add"),
+        "tickets.ticketevent": ("view",),
+        "tickets.ticketcategory": ALL,  # routing: which team or agents get a category's tickets
+        "tickets.slapolicy": ("view",),  # the promise to customers: admins set it
         "calls.call": ("view", "change"),  # their teams' calls: outcome and notes only
         "calls.callrecording": ("view",),
         "calls.callscript": ALL,

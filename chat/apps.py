@@ -7,8 +7,11 @@ class ChatConfig(AppConfig):
     verbose_name = _("Internal chat")
 
     def ready(self) -> None:
+        from chat.selectors import chat_unread_total
         from notifications import kinds
+        from notifications.topbar import counter_register
 
         kinds.register("chat.mention", label=_("Mentioned in the chat"), icon="at")
         kinds.register("chat.broadcast", label=_("Announcement"), icon="megaphone")
         kinds.register("chat.direct", label=_("Direct message"), icon="chat")
+        counter_register("chat_unread", chat_unread_total)
