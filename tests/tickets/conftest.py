@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Role
-from tests.conversations.conftest import ai_off, provider_settings  # noqa: F401 - fixtures
+from tests.conversations.conftest import ai_off, post_meta, provider_settings  # noqa: F401 - fixtures
 
 TICKET_PERMISSIONS = {
     Role.AGENT: {"ticket": ("view", "add", "change"), "ticketcomment": ("view", "add"),
