@@ -92,12 +92,17 @@ def _debt_page(request: HttpRequest, debt_id: int, *, action_form: ActionForm | 
     has_open = current is not None and current.state in PaymentAgreement.OPEN_STATES
     may_pay = (current is not None and current.state in PaymentAgreement.PAYABLE_STATES
                and user.has_perm("agreements.add_payment"))
+    may_log = may_log_actions(user, debt)
+    may_negotiate = _may_negotiate(user, debt) and not has_open and debt.outstanding > 0  # type: ignore[attr-defined]
+    for form, shown in ((action_form, may_log), (agreement_form, may_negotiate), (payment_form, may_pay)):
+        if form is not None and not shown:  # refused, and the page no longer offers that form: say why on top
+            for error in form.non_field_errors():
+                messages.error(request, error)
     context: dict[str, Any] = {
         "debt": debt, "agreement": current, "timeline": collection_timeline(debt=debt),
         "conversation": debt_contact_conversation(user=user, debt=debt),
         "paid_percent": _percent(debt.paid, debt.original_amount),  # type: ignore[attr-defined]
-        "may_log": may_log_actions(user, debt),
-        "may_negotiate": _may_negotiate(user, debt) and not has_open and debt.outstanding > 0,  # type: ignore[attr-defined]
+        "may_log": may_log, "may_negotiate": may_negotiate,
         "may_pay": may_pay,
         "action_form": action_form or ActionForm(),
         "agreement_form": agreement_form or AgreementForm(initial={
