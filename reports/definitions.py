@@ -1,4 +1,5 @@
-"""The built-in exports: leads, conversations, sales, quotes, payment agreements and calls (reports/calls.py).
+"""The built-in exports: leads, conversations, sales, quotes, payment agreements, calls (reports/calls.py),
+quality audits (reports/quality.py) and tickets (reports/tickets.py).
 
 Every value a column needs comes from the row's ``.values()`` (joins, annotations, subqueries), so an
 export runs a constant number of queries whatever its size.
@@ -30,6 +31,7 @@ from leads.selectors import lead_visible_queryset
 from reports.calls import call_definition, calls_per_agent_definition
 from reports.exports import ExportColumn, ExportDefinition, ExportFilter, export_register
 from reports.quality import audit_definition, audit_scores_definition
+from reports.tickets import ticket_definition
 from sales.models import Quote, Sale, SaleType
 from sales.selectors import scope_by_agent
 
@@ -345,3 +347,4 @@ export_register(call_definition(_people))
 export_register(calls_per_agent_definition(_people))
 export_register(audit_definition(_people))
 export_register(audit_scores_definition(_people))
+export_register(ticket_definition(_people))
