@@ -65,7 +65,7 @@ def _page(request: HttpRequest, room: Room | None = None, status: int = 200, **e
         receipts = selectors.receipts_for_messages(user=user, messages=page.messages)
         context.update({
             "title": next((e.title for e in entries if e.room.pk == room.pk), selectors.room_title(room)),
-            "messages": [(message_payload(m), receipts.get(m.pk)) for m in page.messages],
+            "chat_messages": [(message_payload(m), receipts.get(m.pk)) for m in page.messages],
             "has_more": page.has_more,
             "may_write": room.kind != Room.Kind.BROADCAST or (
                 room.team_id is None and user.is_admin_role

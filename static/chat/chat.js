@@ -23,7 +23,7 @@
 
   function post(url, body) {
     return fetch(url, {
-      method: "POST", credentials: "same-origin", body: body || new FormData(),
+      method: "POST", credentials: "same-origin", body: body || new URLSearchParams(),
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     });
   }
@@ -113,7 +113,15 @@
     window.clearTimeout(readTimer);
     readTimer = window.setTimeout(function () {
       post(root.dataset.readUrl).then(function (response) {
-        if (response.ok) setRoomUnread(roomId, 0);
+        return response.ok ? response.json() : null;
+      }).then(function (body) {
+        if (!body) return;
+        setRoomUnread(roomId, 0);
+        // the socket may not be open yet to hear its own chat.read: tell the page's listeners (the top bar) now
+        if (window.CRMLive && typeof window.CRMLive.dispatch === "function") {
+          window.CRMLive.dispatch({ type: "chat.read", v: 1, data: { room: roomId, reader_id: me, message_ids: [],
+                                                                     unread_total: body.unread_total } });
+        }
       }).catch(function () { readPending = true; });
     }, 150);
   }
@@ -144,8 +152,8 @@
       entry.dataset.roomId = data.room;
       entry.dataset.roomKind = data.room_kind;
       entry.href = root.dataset.roomUrl + data.room + "/";
-      const icons = { direct: "👤", team: "👥", broadcast: "📣" };
-      entry.append(el("span", "chat-room-icon", icons[data.room_kind] || "💬"),
+      const icons = { direct: "@", team: "#", broadcast: "⚑" };
+      entry.append(el("span", "chat-room-icon", icons[data.room_kind] || "#"),
                    el("span", "flex-grow-1 text-truncate chat-room-name", data.room_name),
                    el("span", "badge rounded-pill text-bg-danger chat-room-unread d-none", "0"));
       const empty = document.getElementById("chat-rooms-empty");
