@@ -62,7 +62,7 @@ def check_assignable(*, actor: User | None, ticket: Ticket | None, assignee: Use
 @transaction.atomic
 def ticket_assign(*, actor: User, ticket: Ticket, assignee: User | None) -> Ticket:
     """Give the ticket to ``assignee`` (``None``: back to the queue), with a history row and a notice."""
-    ticket = Ticket.objects.select_for_update().select_related("assignee", "team").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee", "team").get(pk=ticket.pk)
     check_assignable(actor=actor, ticket=ticket, assignee=assignee)
     assign_apply(actor=actor, ticket=ticket, assignee=assignee)
     return ticket

@@ -32,7 +32,7 @@ def ticket_comment_add(*, actor: User, ticket: Ticket, body: str, visibility: st
     if visibility not in (Visibility.INTERNAL, Visibility.CUSTOMER):
         raise TicketInvalidError(_("Choose internal or to the customer."), code="invalid_visibility",
                                  extra={"field": "visibility"})
-    ticket = Ticket.objects.select_for_update().select_related("conversation").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=ticket.pk)
     message = None
     if visibility == Visibility.CUSTOMER:
         if ticket.conversation is None:
@@ -64,7 +64,7 @@ def ticket_customer_reply_add(*, message_id: int) -> TicketComment | None:
     existing = TicketComment.objects.filter(message=message).first()
     if existing is not None:
         return existing
-    ticket = (Ticket.objects.select_for_update()
+    ticket = (Ticket.objects.select_for_update(of=("self",))
               .filter(conversation_id=message.conversation_id, state__in=Ticket.ACTIVE_STATES)
               .order_by("-created_at", "-pk").first())
     if ticket is None:

@@ -182,7 +182,8 @@ def ticket_update(*, actor: User, ticket: Ticket, **changes: Any) -> Ticket:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"ticket_update() got unexpected fields {sorted(unknown)}")
-    ticket = Ticket.objects.select_for_update().select_related("assignee", "team", "category").get(pk=ticket.pk)
+    ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("assignee", "team", "category")
+              .get(pk=ticket.pk))
     now = timezone.now()
     fields: list[str] = []
     rows: list[tuple[str, str, str]] = []
