@@ -93,7 +93,8 @@ class TicketUpdateForm(forms.Form):
 
 class TicketCommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), max_length=MAX_BODY,
-                           widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}))
+                           widget=forms.Textarea(attrs={"class": "form-control", "rows": 3,
+                                                        "placeholder": _("Write a comment…")}))
     visibility = forms.ChoiceField(
         label=_("Who sees it"), initial=TicketComment.Visibility.INTERNAL,
         choices=[(TicketComment.Visibility.INTERNAL, _("Internal note (the team only)")),
