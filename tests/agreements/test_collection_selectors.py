@@ -199,3 +199,15 @@ def test_calendar_filter_choices_are_the_supervisors_teams_and_people_only(super
     assert list(calendar_teams(user=supervisor)) == [team]
     assert set(calendar_agents(user=supervisor)) == {supervisor, agent}
     assert list(calendar_teams(user=agent)) == [] and list(calendar_agents(user=agent)) == []
+
+
+def test_calendar_takes_three_queries_when_the_week_is_full(agent, week_of_work):
+    for _ in range(3):
+        debt = DebtFactory(assignee=agent)
+        agreement_create(actor=agent, debt=debt, discount_percent=0, installments=2,
+                         first_due_date=today() + timedelta(days=1))
+        _promise(agent, debt, days=2)
+    with CaptureQueriesContext(connection) as queries:
+        entries = collection_calendar(user=agent, start=today(), end=today() + timedelta(days=6))
+        assert all(e.debt.contact.pk and e.agent == agent for e in entries)
+    assert len(entries) == 3 + 3 * 2 and len(queries) == 3  # follow-ups, promises, instalments
