@@ -210,3 +210,23 @@ def test_list_query_count_stays_the_same_when_tickets_grow(api_client_for, super
         ticket_update(actor=supervisor, ticket=ticket, priority="high")
         ticket_comment_add(actor=agent, ticket=ticket, body="nota")
     assert count() == few <= 3
+
+
+def test_views_split_mine_and_team_when_the_view_parameter_is_given(api_client_for, agent, supervisor, team, mine):
+    agent.availability = Availability.AWAY  # nobody to deal it to: it waits in the team queue
+    agent.save(update_fields=["availability"])
+    queued = ticket_create(actor=None, subject="En cola", team=team)
+    assert queued.assignee is None
+    client = api_client_for(agent)
+    assert {row["id"] for row in client.get(URL, {"view": "mine"}).json()["results"]} == {mine.pk}
+    assert {row["id"] for row in client.get(URL, {"view": "team"}).json()["results"]} == {mine.pk, queued.pk}
+    assert client.get(URL, {"view": "everything"}).status_code == 400
+
+
+def test_back_office_sees_every_team_and_supervisors_see_the_teamless_queue_when_listing(
+        api_client_for, backoffice, supervisor, mine, theirs):
+    teamless = ticket_create(actor=None, subject="Sin equipo")
+    assert (teamless.team, teamless.assignee) == (None, None)
+    assert {row["id"] for row in api_client_for(backoffice).get(URL).json()["results"]} == {
+        mine.pk, theirs.pk, teamless.pk}
+    assert {row["id"] for row in api_client_for(supervisor).get(URL).json()["results"]} == {mine.pk, teamless.pk}

@@ -139,3 +139,12 @@ def test_resolving_late_marks_the_resolution_breach_when_the_check_has_not_run(c
     ticket = ticket_update(actor=agent, ticket=ticket, state="resolved")
     assert ticket.is_resolution_breached
     assert ticket_sla(Ticket.objects.get(pk=ticket.pk)).state == "breached"
+
+
+def test_beat_task_runs_the_check_when_called(clock, high_policy, agent):
+    from tickets.tasks import tickets_check_sla_task
+
+    open_ticket(agent)
+    clock.shift(timedelta(minutes=100))
+    assert tickets_check_sla_task() == {"warned": 1, "breached": 0}
+    assert tickets_check_sla_task() == {"warned": 0, "breached": 0}
