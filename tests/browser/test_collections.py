@@ -14,6 +14,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, Team
+from accounts.two_factor.services import totp_device_begin, totp_device_confirm
+from accounts.two_factor.testing import totp_code
 from agreements.models import CollectionAction, ContactStatus, Debt
 from agreements.services import collection_action_log, collection_agreement_create, payment_record
 from conftest import make_user
@@ -141,4 +143,53 @@ def test_a_collector_logs_a_promise_to_pay_and_finds_it_on_the_calendar(live_ser
     assert page.locator("#payment-form").is_visible() and page.locator("#agreement-form").count() == 0
     _shot(page, "5_debt_with_agreement")
     assert problems == []
+    context.close()
+
+
+def test_a_supervisor_sees_the_teams_calendar_and_narrows_it_to_one_agent(live_server, browser, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    base = live_server.url
+
+    def world():  # type: ignore[no-untyped-def]
+        lucia, rosa, carmen = _world()
+        team = lucia.team
+        sofia = make_user("sofia", Role.SUPERVISOR, team)
+        team.supervisor = sofia
+        team.save()
+        marco_debt = Debt.objects.get(contact__name="Deudor de Marco")
+        collection_action_log(actor=marco_debt.assignee, debt=marco_debt, kind="call",
+                              result=ContactStatus.PROMISE_TO_PAY, promised_amount="90.00",
+                              promised_date=timezone.localdate() + timedelta(days=1))
+        other = Team.objects.create(name="Equipo Norte")
+        outsider = make_user("pedro", Role.AGENT, other)
+        far = DebtFactory(assignee=outsider, contact__name="Deudor del Norte")
+        collection_action_log(actor=outsider, debt=far, kind="call", result=ContactStatus.PROMISE_TO_PAY,
+                              promised_amount="70.00", promised_date=timezone.localdate() + timedelta(days=1))
+        device = totp_device_confirm(user=sofia, token=totp_code(totp_device_begin(user=sofia))).device
+        return lucia, marco_debt, device
+
+    lucia, marco_debt, device = off_loop(world)
+    day = timezone.localdate() + timedelta(days=1)
+    target = f"/collections/calendar/?date={day.isoformat()}"
+    context = browser.new_context(locale="es-PE", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}{target}")
+    page.get_by_label("Usuario").fill("sofia")
+    page.get_by_label("Contraseña").fill("pass-for-tests-123")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url("**/accounts/two-factor/verify/**")
+    page.get_by_label("Código").fill(totp_code(device))
+    page.get_by_role("button", name="Verificar").click()
+    page.wait_for_url(f"{base}{target}")
+
+    names = page.locator("#calendar .calendar-entry .entry-name").all_inner_texts()
+    assert "Deudor de Marco" in names and "Deudor del Norte" not in names  # her team only
+    assert page.locator(".calendar-entry .entry-agent").count() > 0  # whose work it is
+    _shot(page, "6_supervisor_week")
+
+    page.locator("#f-agent").select_option(str(lucia.pk))
+    page.wait_for_url(f"**agent={lucia.pk}**")
+    names = page.locator("#calendar .calendar-entry .entry-name").all_inner_texts()
+    assert names and "Deudor de Marco" not in names
     context.close()
