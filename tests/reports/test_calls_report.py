@@ -139,8 +139,8 @@ def test_the_monthly_report_counts_calls_per_agent_when_written(october_calls, a
     mine = dict(zip(header, next(row for row in summary[1:] if row[0] == str(agent)), strict=True))
     assert list(mine.values())[-4:] == [3, 2, 1, 3.0]  # calls, answered, missed, talk minutes
     assert list(summary[-1])[-4:] == [5, 3, 2, 8.0]
-    assert len(book) == 1 + 9  # summary + leads, conversations, sales, quotes, agreements, calls, per agent, audits,
-    # audit answers
+    assert len(book) == 1 + 10  # summary + leads, conversations, sales, quotes, agreements, calls, per agent, audits,
+    # audit answers, tickets
 
 
 def test_the_export_page_streams_calls_per_agent_when_a_supervisor_asks(client, supervisor, october_calls):

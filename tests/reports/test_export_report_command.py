@@ -82,8 +82,8 @@ def test_monthly_report_has_a_summary_per_agent_and_a_sheet_per_area(tmp_path, a
     export("monthly", "--month", "2026-10", "--output", str(target))
     book = read_xlsx(target.read_bytes())
     summary = next(iter(book.values()))
-    assert len(book) == 1 + 9  # summary + leads, conversations, sales, quotes, agreements, calls, calls per agent,
-    # quality audits and their answers
+    assert len(book) == 1 + 10  # summary + leads, conversations, sales, quotes, agreements, calls, calls per agent,
+    # quality audits and their answers, tickets
     header = summary[0]
     by_agent = {row[0]: dict(zip(header, row, strict=True)) for row in summary[1:]}
     mine = by_agent[str(agent)]
