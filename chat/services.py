@@ -26,7 +26,8 @@ from chat.selectors import (
 from chat.text import MAX_BODY_CHARS, chat_html, mentioned_usernames
 from core.errors import ApplicationError, PermissionDeniedError
 from core.realtime import publish_on_commit, user_group
-from notifications.services import notification_create
+from notifications.models import Notification
+from notifications.services import notification_create, notifications_mark_read
 
 
 class ChatBodyError(ApplicationError):
@@ -235,6 +236,10 @@ def room_mark_read(*, user: User, room: Room) -> int:
                     "room": room.pk, "reader_id": user.pk, "reader": str(user), "message_ids": sorted(message_ids),
                     "read_at": now,
                 })
+        # the bell's notices of this room (a DM, a mention, an announcement) are read with it
+        notices = Notification.objects.filter(user=user, read_at__isnull=True, kind__startswith="chat.",
+                                              url__startswith=_room_url(room)).values_list("pk", flat=True)
+        notifications_mark_read(user=user, ids=list(notices))
         publish_on_commit([user_group(user.pk)], "chat.read", {
             "room": room.pk, "reader_id": user.pk, "reader": str(user), "message_ids": [],
             "unread_total": chat_unread_total(user=user),

@@ -276,3 +276,14 @@ def test_search_finds_only_messages_of_the_users_rooms(agent, mate, supervisor, 
     assert chat_search(user=other_agent, q="portabilidad") == []
     assert chat_search(user=agent, q="p") == []  # too short to search
     assert BroadcastReceipt.objects.count() == 0
+
+
+def test_reading_a_room_reads_its_notices_when_the_bell_had_some(supervisor, agent, mate):
+    dm = room_direct_get_or_create(actor=mate, other=agent)
+    chat_message_send(actor=mate, room=dm, body="hola")
+    message = broadcast_send(actor=supervisor, team=agent.team, body="Reunión")
+    assert Notification.objects.filter(user=agent, read_at__isnull=True).count() == 2
+    room_mark_read(user=agent, room=message.room)
+    assert list(Notification.objects.filter(user=agent, read_at__isnull=True).values_list("kind", flat=True)) == [
+        "chat.direct"]
+    assert Notification.objects.filter(user=mate, kind="chat.broadcast", read_at__isnull=True).count() == 1
