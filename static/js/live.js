@@ -195,7 +195,12 @@
   }
 
   const bell = document.getElementById("nav-bell");
-  if (bell) bell.addEventListener("show.bs.dropdown", loadMenu);
+  if (bell) {
+    bell.addEventListener("show.bs.dropdown", function () {
+      document.querySelectorAll("#crm-toasts .crm-toast").forEach(function (el) { el.remove(); }); // listed here now
+      loadMenu();
+    });
+  }
 
   const toggle = document.getElementById("nav-notify-toggle");
   if (toggle) {
@@ -253,7 +258,7 @@
       while (list.children.length > 20) list.lastElementChild.remove();
     }
     if (quietKinds.has(data.kind)) return; // the page says it in its own way
-    toast(data);
+    if (!(bell && bell.getAttribute("aria-expanded") === "true")) toast(data); // an open menu shows it already
     if (document.visibilityState === "hidden") {
       alertUser({ title: data.title, body: data.body, tag: "notification-" + data.id, url: data.url });
     }
