@@ -288,7 +288,8 @@ def test_changing_a_debts_assignee_in_admin_is_recorded_with_from_and_to(client,
     client.force_login(supervisor)
     data = {"contact": debt.contact_id, "reference": "FAC-001", "original_amount": "350.00", "currency": "PEN",
             "due_since": "2025-01-10", "campaign": "", "assignee": agent.pk,
-            "agreements-TOTAL_FORMS": 0, "agreements-INITIAL_FORMS": 0}
+            "agreements-TOTAL_FORMS": 0, "agreements-INITIAL_FORMS": 0, "actions-TOTAL_FORMS": 0,
+            "actions-INITIAL_FORMS": 0}
     response = client.post(f"/admin/agreements/debt/{debt.pk}/change/", data, REMOTE_ADDR="203.0.113.30")
     assert response.status_code == 302, response.content.decode()[:3000]
 
