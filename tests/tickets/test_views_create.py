@@ -3,6 +3,8 @@ and from the "New ticket" form."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -79,3 +81,14 @@ def test_panel_shows_the_button_and_the_conversations_open_tickets_when_opened(a
     Ticket.objects.filter(pk=ticket.pk).update(state=Ticket.State.CLOSED)
     html = client.get(reverse("panel:conversation", args=[conversation.pk])).content.decode()
     assert 'id="conversation-tickets-empty"' in html  # closed tickets leave the list
+
+
+def test_customer_card_keeps_the_ticket_button_when_saved_in_the_panel(agent):
+    conversation = make_conversation(assignee=agent, name="Rosa Quispe")
+    response = _client(agent).post(reverse("panel:contact", args=[conversation.pk]),
+                                   {"name": "Rosa Quispe Huamán", "phone": conversation.contact.phone},
+                                   HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="contact-card"' in html and 'id="ticket-create"' in html
+    form = html.split('id="ticket-create-form"')[1]
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,}"', form)  # the one click is accepted

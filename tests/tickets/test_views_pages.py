@@ -163,3 +163,23 @@ def test_supervisor_reassigns_within_team_when_posted(agent, supervisor, team):
 def test_pages_need_login_when_anonymous(client):
     response = client.get(reverse("tickets:list"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def _list_queries(client) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("tickets:list"), {"view": "team"}).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_rows_when_listing(supervisor, agent):
+    conversation = make_conversation(assignee=agent)
+    _ticket(agent, assignee=agent, conversation=conversation, category=make_category("Averías"))
+    client = _client(supervisor)
+    one = _list_queries(client)
+    for n in range(9):
+        _ticket(agent, assignee=agent, subject=f"Otro {n}", conversation=make_conversation(assignee=agent),
+                category=make_category(f"Categoría {n}"))
+    assert _list_queries(client) == one
