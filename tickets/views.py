@@ -59,9 +59,10 @@ def _views_for(user: User) -> list[tuple[str, str]]:
 
 
 def _default_view(user: User) -> str:
+    """Agents start on their own tickets, supervisors on their teams' queue, back office and admins on all."""
     if user.is_backoffice or user.is_admin_role:
         return "all"
-    return "mine"
+    return "team" if user.is_supervisor else "mine"
 
 
 def _may_close(user: User) -> bool:

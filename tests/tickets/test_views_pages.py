@@ -183,3 +183,10 @@ def test_list_query_count_does_not_grow_with_rows_when_listing(supervisor, agent
         _ticket(agent, assignee=agent, subject=f"Otro {n}", conversation=make_conversation(assignee=agent),
                 category=make_category(f"Categoría {n}"))
     assert _list_queries(client) == one
+
+
+@pytest.mark.parametrize("persona, view", [("agent", "mine"), ("supervisor", "team"), ("backoffice", "all"),
+                                           ("admin_user", "all")])
+def test_each_role_starts_on_its_view_when_opening_the_list(persona, view, request):
+    html = _client(request.getfixturevalue(persona)).get(reverse("tickets:list")).content.decode()
+    assert f'class="nav-link py-1 active" id="view-{view}"' in html
