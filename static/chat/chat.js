@@ -75,8 +75,9 @@
     node.id = "m" + message.id;
     const meta = el("div", "chat-meta small text-secondary");
     meta.append(el("span", "chat-author fw-semibold", message.author), " · ");
-    const time = el("time", "", new Date(message.created_at).toLocaleString([], { dateStyle: "short",
-                                                                                   timeStyle: "short" }));
+    const time = el("time", "", new Date(message.created_at).toLocaleString(document.documentElement.lang || [], {
+      day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
+    }).replace(",", "")); // as the server writes it: 06/12/2026 03:53
     time.dateTime = message.created_at;
     meta.append(time);
     if (message.is_broadcast) {
@@ -256,29 +257,42 @@
   }
 
   // --- history -----------------------------------------------------------------------------------------------
-  if (olderButton && box) {
-    olderButton.addEventListener("click", function () {
-      const first = box.querySelector(".chat-message");
-      if (!first) return;
-      olderButton.disabled = true;
-      fetch(root.dataset.historyUrl + "?before=" + first.dataset.messageId, {
-        credentials: "same-origin", headers: { Accept: "application/json" },
-      }).then(function (response) { return response.json(); }).then(function (body) {
-        const height = box.scrollHeight;
-        const anchor = document.getElementById("chat-older-wrap");
-        body.messages.forEach(function (message) { // oldest first: each goes just above the old first one
-          if (!hasMessage(message.id)) first.before(messageNode(message, message.receipts));
-        });
-        // keep the reader where they were: the older messages appear above
-        box.scrollTop += box.scrollHeight - height;
-        anchor.classList.toggle("d-none", !body.has_more);
-      }).finally(function () { olderButton.disabled = false; });
-    });
+  const olderWrap = document.getElementById("chat-older-wrap");
+
+  // One page of older messages above the first one shown; resolves to whether there are more.
+  function loadOlder() {
+    const first = box ? box.querySelector(".chat-message") : null;
+    if (!first || !olderButton) return Promise.resolve(false);
+    olderButton.disabled = true;
+    return fetch(root.dataset.historyUrl + "?before=" + first.dataset.messageId, {
+      credentials: "same-origin", headers: { Accept: "application/json" },
+    }).then(function (response) { return response.json(); }).then(function (body) {
+      const height = box.scrollHeight;
+      body.messages.forEach(function (message) { // oldest first: each goes just above the old first one
+        if (!hasMessage(message.id)) first.before(messageNode(message, message.receipts));
+      });
+      box.scrollTop += box.scrollHeight - height; // the reader stays where they were
+      olderWrap.classList.toggle("d-none", !body.has_more);
+      return body.has_more;
+    }).finally(function () { olderButton.disabled = false; });
+  }
+
+  if (olderButton && box) olderButton.addEventListener("click", loadOlder);
+
+  // A link to one message (#m123, from the search or a notification): older pages until it is on the page.
+  async function showLinkedMessage() {
+    const match = /^#m(\d+)$/.exec(window.location.hash);
+    if (!match || !box) return;
+    let more = olderWrap && !olderWrap.classList.contains("d-none");
+    for (let page = 0; page < 20 && !hasMessage(match[1]) && more; page += 1) more = await loadOlder();
+    const target = document.getElementById("m" + match[1]);
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      target.classList.add("chat-new");
+    }
   }
 
   scrollToEnd();
-  if (window.location.hash && document.querySelector(window.location.hash.replace(/[^#\w-]/g, ""))) {
-    document.querySelector(window.location.hash.replace(/[^#\w-]/g, "")).scrollIntoView({ block: "center" });
-  }
+  showLinkedMessage();
   markRead();
 })();

@@ -12,7 +12,7 @@ import pytest
 from accounts.models import Role
 from chat.models import BroadcastReceipt
 from conftest import make_user
-from tests.browser.live import log_in
+from tests.browser.live import log_in, off_loop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +108,43 @@ def test_broadcast_arrives_live_at_two_agents_and_receipts_follow_reading(asgi_l
     finally:
         for context in contexts:
             context.close()
+
+
+def test_older_messages_load_above_and_search_finds_them_when_a_dm_is_long(asgi_live_server, page, hosts, agents):
+    from playwright.sync_api import expect
+
+    from chat.services import chat_message_send, room_direct_get_or_create
+
+    SHOTS.mkdir(exist_ok=True)
+    lucia, marco = agents
+    def sixty_messages():  # type: ignore[no-untyped-def]
+        room = room_direct_get_or_create(actor=lucia, other=marco)
+        for i in range(60):
+            chat_message_send(actor=marco if i % 2 else lucia, room=room, body=f"Mensaje {i:02d} <b>sin</b> negrita")
+        return room
+
+    room = off_loop(sixty_messages)  # a worker thread: publishing cannot run on Playwright's loop
+    base = asgi_live_server
+    log_in(page, base, "lucia")
+    page.goto(f"{base}/chat/{room.pk}/")
+    messages = page.locator("#chat-messages .chat-message")
+    expect(messages).to_have_count(50)
+    expect(messages.first).to_contain_text("Mensaje 10")
+    assert "<b>sin</b>" in messages.first.inner_text()  # shown as typed, not as markup
+    page.click("#chat-older")
+    expect(messages).to_have_count(60)
+    expect(messages.first).to_contain_text("Mensaje 00")
+    expect(page.locator("#chat-older")).to_be_hidden()
+    expect(page.locator("#nav-chat-unread")).to_be_hidden()  # opening the room read marco's last message
+    expect(page.locator(f"#chat-rooms .chat-room[data-room-id='{room.pk}'] .chat-room-unread")).to_be_hidden()
+    page.screenshot(path=str(SHOTS / "chat_history.png"))
+
+    page.fill("#chat-search-q", "Mensaje 07")
+    page.press("#chat-search-q", "Enter")
+    results = page.locator("#chat-search-results .chat-search-result")
+    expect(results).to_have_count(1)
+    results.first.click()
+    page.wait_for_url(f"{base}/chat/{room.pk}/#m*")
+    linked = page.locator("#chat-messages .chat-message", has_text="Mensaje 07")
+    expect(linked).to_be_in_viewport()  # its page of history was loaded to show it
+    page.screenshot(path=str(SHOTS / "chat_search.png"))
