@@ -149,7 +149,7 @@ class CollectionActionLoggedSerializer(CollectionActionSerializer):
     """The action, and where it left the debt."""
 
     debt_contact_status = serializers.CharField(source="debt.contact_status", read_only=True)
-    debt_next_action_at = serializers.DateTimeField(source="debt.next_action_at", read_only=True)
+    debt_next_action_at = serializers.DateTimeField(source="debt.next_action_at", read_only=True, allow_null=True)
 
     class Meta(CollectionActionSerializer.Meta):
         fields = (*CollectionActionSerializer.Meta.fields, "debt_contact_status", "debt_next_action_at")
