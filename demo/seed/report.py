@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from agreements.models import Debt, Installment, PaymentAgreement
+from agreements.models import CollectionAction, Debt, Installment, PaymentAgreement
 from ai.models import AIRequest
 from calls.models import Call, CallScript, WatchKeyword
+from chat.models import BroadcastReceipt, ChatMessage, Room
 from conversations.models import Conversation, FollowUpTask, Message, Note
 from leads.models import Contact, Lead, LeadStatus
 from leads.rfm import Profile, contacts_with_profile
 from sales.models import Commission, Quote, Sale
+from tickets.models import Ticket, TicketCategory, TicketComment, TicketEvent
 
 
 def _by(queryset, field: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -80,3 +82,36 @@ def calls_line() -> str:
     return (f"Calls: {sum(status.values())} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))}), "
             f"{transcribed} transcribed, {voicemails} voicemails; call scripts: {CallScript.objects.count()}, "
             f"watch list: {WatchKeyword.objects.count()} words")
+
+
+def collection_work_line() -> str:
+    statuses = _by(Debt.objects.all(), "contact_status")
+    kinds = _by(CollectionAction.objects.all(), "kind")
+    promises = CollectionAction.objects.filter(result="promise_to_pay").count()
+    return (f"Collection work: {sum(kinds.values())} actions ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+            + f"), {promises} promises to pay; debts by contact status: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+
+
+def tickets_line() -> str:
+    states = _by(Ticket.objects.all(), "state")
+    priorities = _by(Ticket.objects.all(), "priority")
+    late = Ticket.objects.filter(is_first_response_breached=True) | Ticket.objects.filter(is_resolution_breached=True)
+    return (
+        f"Tickets: {sum(states.values())} (" + ", ".join(f"{s} {states.get(s, 0)}" for s in Ticket.State.values)
+        + "; " + ", ".join(f"{p} {priorities.get(p, 0)}" for p in ("low", "medium", "high", "critical"))
+        + f"), {Ticket.objects.filter(source=Ticket.Source.AI_ESCALATION).count()} from the AI's complaints, "
+        f"{Ticket.objects.filter(sla_warned_at__isnull=False, state__in=Ticket.ACTIVE_STATES).count()} "
+        f"close to their SLA, {late.distinct().count()} late; {TicketComment.objects.count()} comments, "
+        f"{TicketEvent.objects.count()} history rows; categories: {TicketCategory.objects.count()}"
+    )
+
+
+def internal_chat_line() -> str:
+    receipts = BroadcastReceipt.objects.all()
+    return (
+        f"Internal chat: {ChatMessage.objects.count()} messages in {Room.objects.count()} rooms, "
+        f"{ChatMessage.objects.filter(is_broadcast=True).count()} announcements "
+        f"(read by {receipts.filter(read_at__isnull=False).count()} of {receipts.count()})"
+    )

@@ -5,7 +5,10 @@ the month's stories (``demo/seed/stories_*.py``): WhatsApp and Instagram convers
 the product's own services — each customer line through the inbound path and the AI step (local
 provider, no network), agents taking over, notes, quotes and sales, follow-ups — then dated back to
 their days (relative to today, in ``TIME_ZONE``). Collections (a payment agreement two months in)
-and purchases before the month give the outreach profiles their variety.
+and purchases before the month give the outreach profiles their variety. The collectors' work on the
+debts (calls, messages, a visit, promises to pay, next steps), tickets in every state on the stories'
+customers (one opened by the AI's complaint hand-over) and the team's internal chat with an announcement
+come last, through their apps' services.
 
 Running it twice leaves the same counts: every row is keyed on a natural key (username, SKU, phone,
 debt reference) and only missing rows are created; randomness is seeded. ``--reset`` deletes the
@@ -28,7 +31,7 @@ from django.utils import timezone
 
 from accounts.services import roles_create
 from demo.seed import report
-from demo.seed.agreements import collections_ensure
+from demo.seed.agreements import collection_work_ensure, collections_ensure
 from demo.seed.calls import calls_ensure, scripts_ensure, watch_list_ensure
 from demo.seed.catalog import (
     commission_rules_ensure,
@@ -40,9 +43,11 @@ from demo.seed.catalog import (
 from demo.seed.channels import demo_channel_accounts_ensure
 from demo.seed.context import SeedContext
 from demo.seed.conversations import STORIES, stories_play, story_phones
+from demo.seed.internal_chat import internal_chat_ensure
 from demo.seed.people import DEMO_USERS, DemoUser, contact_book_ensure, users_ensure
 from demo.seed.quality import quality_ensure
 from demo.seed.reset import demo_reset
+from demo.seed.tickets import tickets_ensure
 from leads.models import Contact, Lead
 from operators.models import Operator, Product
 from sales.services.quotes import quotes_expire
@@ -57,7 +62,8 @@ def _quiet_task_log() -> Iterator[None]:
     """After the commit, the tasks the seeded rows queued (sends, the AI step, receipts) run and find their
     work done; in the embedded mode each would log a success line (and kombu its missing broker host)
     and bury the summary."""
-    loggers = {name: logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")}
+    loggers = {name: logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection",
+                                                              "tickets.services.sla")}
     levels = {name: logger.level for name, logger in loggers.items()}
     for logger in loggers.values():
         logger.setLevel(logging.ERROR)
@@ -71,7 +77,7 @@ def _quiet_task_log() -> Iterator[None]:
 class Command(BaseCommand):
     help = ("Load a month of realistic demo data in Spanish (idempotent): catalog, users of every role, contacts, "
             "leads, WhatsApp and Instagram conversations with AI replies, quotes, sales, commissions, collections, "
-            "calls with call scripts and the watch list.")
+            "calls with call scripts and the watch list, collection work, tickets and the internal chat.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contacts", type=int, default=300,
@@ -125,9 +131,15 @@ class Command(BaseCommand):
         self.say(report.conversations_line(AGENTS))
         debts = collections_ensure(ctx)
         self.say(report.collections_line() + f"; new debts: {debts}.")
+        actions = collection_work_ensure(ctx)
+        self.say(report.collection_work_line() + f"; new actions: {actions}.")
         self.say(report.deals_line())
         scripts, words, calls = scripts_ensure(), watch_list_ensure(), calls_ensure(ctx)
         self.say(report.calls_line() + f"; new: {calls} calls, {scripts} call scripts, {words} watch-list words.")
         self.say(quality_ensure(ctx))  # scorecards and audits of the calls and conversations above
+        tickets = tickets_ensure(ctx)
+        self.say(report.tickets_line() + f"; new: {tickets}.")
+        chat_messages = internal_chat_ensure(ctx)
+        self.say(report.internal_chat_line() + f"; new messages: {chat_messages}.")
         self.say(f"Contacts: {Contact.objects.count()}, leads: {Lead.objects.count()}. " + report.leads_line())
         self.say(report.profiles_line())
