@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 from reports.exports import ExportError, ExportParams
 from reports.services import export_run
 from tests.reports.conftest import aware, read_xlsx, response_bytes
-from tests.tickets.conftest import _ticket_role_permissions  # noqa: F401 - the roles' ticket permissions
 from tests.tickets.factories import make_conversation
 from tickets.models import Ticket
 from tickets.services import ticket_create

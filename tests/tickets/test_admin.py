@@ -105,6 +105,14 @@ def test_supervisor_cannot_edit_sla_policies_when_posting(supervisor):
     assert policy.first_response_minutes == 30  # the promise to customers is the admins' to set
 
 
+def test_supervisor_reads_the_sla_policies_when_opened(supervisor):
+    policy = SlaPolicy.objects.get(priority="critical")
+    client = client_for(supervisor)
+    assert "30 min" in client.get(reverse("admin:tickets_slapolicy_changelist")).content.decode()
+    html = client.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk])).content.decode()
+    assert 'name="_save"' not in html and 'name="first_response_minutes"' not in html
+
+
 def test_sla_policies_list_their_times_in_words_when_opened(admin_user):
     html = client_for(admin_user).get(reverse("admin:tickets_slapolicy_changelist")).content.decode()
     assert "30 min" in html and "8 h" in html and "3 d" in html  # migration 0002's critical and medium
