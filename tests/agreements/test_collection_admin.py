@@ -20,7 +20,7 @@ def debts(agent):
     return called, quiet
 
 
-def test_debt_changelist_shows_the_status_badge_and_filters_by_status(client, admin_user, debts):
+def test_debt_changelist_shows_the_status_badge_and_filters_when_a_status_is_chosen(client, admin_user, debts):
     client.force_login(admin_user)
     changelist = reverse("admin:agreements_debt_changelist")
     response = client.get(changelist)

@@ -105,7 +105,7 @@ def test_actions_are_401_or_403_when_nobody_is_signed_in(api_client_for, debt):
     assert api_client_for(None).get(url(debt)).status_code in (401, 403)
 
 
-def test_debt_output_carries_the_contact_status_and_follow_up(api_client_for, agent, debt):
+def test_debt_output_carries_the_contact_status_and_follow_up_when_an_action_was_logged(api_client_for, agent, debt):
     collection_action_log(actor=agent, debt=debt, kind="call", result=ContactStatus.NO_ANSWER, next_step="Retry",
                           next_step_at=timezone.now() + timedelta(hours=3))
     body = api_client_for(agent).get(f"/api/v1/debts/{debt.pk}/").json()

@@ -274,7 +274,7 @@ def test_calendar_week_shows_the_promise_on_its_day_when_the_agent_opens_it(agen
     assert 'id="calendar-filters"' not in html  # agents have no team/agent filters
 
 
-def test_calendar_day_view_lists_follow_ups_by_hour(agent, debt):
+def test_calendar_day_view_lists_follow_ups_by_hour_when_the_day_view_is_chosen(agent, debt):
     at = timezone.localtime() + timedelta(days=1)
     at = at.replace(hour=15, minute=30, second=0, microsecond=0)
     collection_action_log(actor=agent, debt=debt, kind="call", result=ContactStatus.NO_ANSWER, next_step="Retry",

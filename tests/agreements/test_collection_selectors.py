@@ -68,7 +68,7 @@ def test_work_list_is_scoped_when_an_agent_or_a_supervisor_reads_it(agent, other
     assert set(collection_work_list(user=other_agent)) == {theirs}
 
 
-def test_work_list_filters_by_status_campaign_search_and_due_today(agent):
+def test_work_list_narrows_when_filtered_by_status_campaign_search_or_due_today(agent):
     promised = DebtFactory(assignee=agent, campaign="Cartera abril")
     _promise(agent, promised, days=0)  # follow-up today at 09:00
     later = DebtFactory(assignee=agent)
@@ -81,7 +81,7 @@ def test_work_list_filters_by_status_campaign_search_and_due_today(agent):
     assert set(collection_work_list(user=agent, filters=WorkFilters(due_today=True))) == {promised}
 
 
-def test_work_list_puts_the_most_urgent_follow_up_first_and_none_last(agent):
+def test_work_list_puts_the_most_urgent_first_and_none_last_when_follow_ups_differ(agent):
     none, later, sooner = DebtFactory(assignee=agent), DebtFactory(assignee=agent), DebtFactory(assignee=agent)
     _promise(agent, later, days=6)
     _promise(agent, sooner, days=2)
@@ -168,7 +168,7 @@ def test_calendar_leaves_out_paid_instalments_when_they_are_paid(agent, week_of_
     assert INSTALLMENT not in {e.kind for e in entries}
 
 
-def test_calendar_of_a_supervisor_of_team_a_has_no_entries_of_team_b(supervisor, supervisor_b, week_of_work):
+def test_calendar_has_no_team_b_entries_when_a_supervisor_of_team_a_reads_it(supervisor, supervisor_b, week_of_work):
     debt_a, debt_b = week_of_work
     window = {"start": today(), "end": today() + timedelta(days=6)}
     assert {e.debt.pk for e in collection_calendar(user=supervisor, **window)} == {debt_a.pk}
@@ -195,7 +195,7 @@ def test_calendar_filters_by_team_and_agent_when_an_admin_narrows_it(admin_user,
     assert {e.debt.pk for e in collection_calendar(user=admin_user, agent_id=agent.pk, **window)} == {debt_a.pk}
 
 
-def test_calendar_filter_choices_are_the_supervisors_teams_and_people_only(supervisor, agent, agent_b, team):
+def test_calendar_filter_choices_are_her_teams_and_people_when_a_supervisor_filters(supervisor, agent, agent_b, team):
     assert list(calendar_teams(user=supervisor)) == [team]
     assert set(calendar_agents(user=supervisor)) == {supervisor, agent}
     assert list(calendar_teams(user=agent)) == [] and list(calendar_agents(user=agent)) == []

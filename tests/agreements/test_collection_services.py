@@ -165,7 +165,7 @@ def test_promise_today_is_accepted_when_the_day_is_today(agent, debt):
 
 
 # --- what the log moves -------------------------------------------------------------------------------------------
-def test_promise_sets_the_status_and_the_follow_up_at_nine_on_the_promised_day(agent, debt):
+def test_status_and_follow_up_at_nine_on_the_day_are_set_when_a_promise_is_logged(agent, debt):
     day = today() + timedelta(days=4)
     action = _promise(agent, debt, day=day, notes="Pays on Friday")
     debt.refresh_from_db()

@@ -64,7 +64,7 @@ def _world():  # type: ignore[no-untyped-def]
     return lucia, rosa, carmen
 
 
-def test_a_collector_logs_a_promise_to_pay_and_finds_it_on_the_calendar(live_server, browser, settings):
+def test_promise_appears_in_the_log_badge_and_week_calendar_when_a_collector_logs_it(live_server, browser, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
     base = live_server.url
     _lucia, rosa, carmen = off_loop(_world)  # the services publish events: not from Playwright's loop
@@ -146,7 +146,7 @@ def test_a_collector_logs_a_promise_to_pay_and_finds_it_on_the_calendar(live_ser
     context.close()
 
 
-def test_a_supervisor_sees_the_teams_calendar_and_narrows_it_to_one_agent(live_server, browser, settings):
+def test_calendar_shows_her_team_only_and_narrows_when_a_supervisor_picks_an_agent(live_server, browser, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
     base = live_server.url
 
