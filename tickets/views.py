@@ -28,7 +28,7 @@ from conversations.selectors import conversation_get_for_user
 from core.errors import ApplicationError
 from core.params import parse_id
 from tickets.forms import TicketAttachmentForm, TicketCommentForm, TicketCreateForm, TicketUpdateForm
-from tickets.models import Priority, Ticket
+from tickets.models import Priority, Ticket, TicketEvent
 from tickets.selectors import (
     TicketFilters,
     ticket_attachment_get_for_user,
@@ -214,12 +214,21 @@ def _clocks(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
     return clocks
 
 
+# History rows that repeat an entry the timeline shows in full (the comment, the file, the customer's words).
+_SHOWN_ELSEWHERE = frozenset({TicketEvent.Kind.COMMENTED, TicketEvent.Kind.ATTACHED, TicketEvent.Kind.CUSTOMER_REPLIED})
+
+
+def _timeline(ticket: Ticket) -> list[Any]:
+    return [entry for entry in ticket_timeline(ticket=ticket)
+            if not (entry.kind == "event" and entry.item.kind in _SHOWN_ELSEWHERE)]
+
+
 def _detail(request: HttpRequest, ticket: Ticket, status: int = 200, **extra: Any) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     context: dict[str, Any] = {
         "ticket": ticket, "sla": ticket_sla(ticket, now), "clocks": _clocks(ticket, now),
-        "links": _links(user, ticket), "timeline": ticket_timeline(ticket=ticket),
+        "links": _links(user, ticket), "timeline": _timeline(ticket),
         "update_form": TicketUpdateForm(ticket=ticket, states=next_states(user, ticket),
                                         assignees=assignable_users_list(user=user)),
         "comment_form": TicketCommentForm(), "attach_form": TicketAttachmentForm(),

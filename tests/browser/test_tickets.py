@@ -10,10 +10,11 @@ import pytest
 
 from conversations.models import Conversation
 from tests.browser.conftest import RESULTS
-from tests.browser.live import log_in
+from tests.browser.live import log_in, off_loop
 from tests.leads.factories import LeadFactory
 from tests.tickets.factories import customer_message, make_conversation
 from tickets.models import Ticket
+from tickets.services import ticket_customer_reply_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,6 +57,21 @@ def test_agent_creates_a_ticket_from_the_conversation_in_one_click(asgi_live_ser
     assert page.locator(".sla-clock[data-clock='first_response'][data-sla='ok']").count() == 1
     assert page.locator("#ticket-sla [data-sla='ok']").count() == 1
     _shot(page, "ticket_detail")
+
+    # The timeline: an internal note and a file from the page, then the customer's answer in the conversation.
+    page.locator("#comment-form textarea").fill("Revisar la OLT de Surco antes de llamar.")
+    page.locator("#comment-submit").click()
+    page.locator(".timeline-entry[data-visibility='internal']").wait_for()
+    page.locator("#attach-form input[type=file]").set_input_files(
+        files=[{"name": "visita.txt", "mimeType": "text/plain", "buffer": b"Visita el lunes a las 9\n"}])
+    page.locator("#attach-submit").click()
+    page.locator(".timeline-entry[data-kind='attachment'] .attachment-link").wait_for()
+    reply = customer_message(conversation, "Gracias, ¿a qué hora vienen?")
+    off_loop(ticket_customer_reply_add, message_id=reply.pk)  # what the message.received subscriber does
+    page.reload()
+    assert "Gracias, ¿a qué hora vienen?" in page.locator(
+        ".timeline-entry[data-visibility='from_customer']").inner_text()
+    _shot(page, "ticket_timeline")
 
     link.click()  # back in the panel, the ticket is listed under the customer
     page.wait_for_url(f"{base}/panel/c/{conversation.pk}/")
