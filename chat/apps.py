@@ -7,6 +7,7 @@ class ChatConfig(AppConfig):
     verbose_name = _("Internal chat")
 
     def ready(self) -> None:
+        # Here, once apps are loaded: the bell's kinds of the chat and the top bar's chat count.
         from chat.selectors import chat_unread_total
         from notifications import kinds
         from notifications.topbar import counter_register
