@@ -192,4 +192,9 @@ def test_calendar_shows_her_team_only_and_narrows_when_a_supervisor_picks_an_age
     page.wait_for_url(f"**agent={lucia.pk}**")
     names = page.locator("#calendar .calendar-entry .entry-name").all_inner_texts()
     assert names and "Deudor de Marco" not in names
+
+    page.goto(f"{base}/collections/")  # her team's debts with whose they are, and a filter per agent
+    assert page.locator("#work-table .debt-row").count() == 5
+    assert page.get_by_text("Deudor del Norte").count() == 0
+    _shot(page, "7_supervisor_work_list")
     context.close()
