@@ -94,8 +94,9 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _channel_layer_left_clean():  # type: ignore[no-untyped-def]
     """A Redis channel layer that a test left mid-receive (a socket not closed before its event loop ended)
-    keeps its receive lock bound to that dead loop, and every later socket test fails on it. Such a layer is
-    dropped after the test, so the next test gets a fresh one; a clean layer is kept (its connections too)."""
+    keeps its receive lock bound to that dead loop, and every later socket test fails on it. So every Redis
+    layer is dropped after its test and the next test gets a fresh one. The browser tests' daphne is not hurt:
+    a socket keeps the layer it was opened with, the next sockets get the new one, and both read the same Redis."""
     yield
     from channels import DEFAULT_CHANNEL_LAYER
     from channels.layers import InMemoryChannelLayer, channel_layers
