@@ -1,6 +1,7 @@
 """Reads of tickets, scoped by role through accounts.policy; a ticket the user may not see is a 404.
 
-- agent: the tickets they hold, and the unassigned ones of their team (the team queue they take from);
+- agent: the tickets they hold or opened (one dealt to a teammate stays readable to whoever opened it from a
+  conversation), and the unassigned ones of their team (the team queue they take from);
 - supervisor: their teams' tickets (by the ticket's team or its assignee's) and the tickets of no team nobody holds;
 - back office and admin: all.
 """
@@ -34,7 +35,7 @@ def ticket_visible_queryset(*, user: User) -> QuerySet[Ticket]:
         q = scope_q(user, agent_field="assignee", team_field="team")
         return qs.filter(q | Q(assignee__isnull=True, team__isnull=True))
     if reach is Reach.OWN:
-        q = Q(assignee=user)
+        q = Q(assignee=user) | Q(created_by=user)
         if user.team_id:
             q |= Q(assignee__isnull=True, team_id=user.team_id)
         return qs.filter(q)

@@ -230,3 +230,13 @@ def test_back_office_sees_every_team_and_supervisors_see_the_teamless_queue_when
     assert {row["id"] for row in api_client_for(backoffice).get(URL).json()["results"]} == {
         mine.pk, theirs.pk, teamless.pk}
     assert {row["id"] for row in api_client_for(supervisor).get(URL).json()["results"]} == {mine.pk, teamless.pk}
+
+
+def test_agent_still_reads_a_ticket_they_opened_when_the_deal_gives_it_to_a_teammate(api_client_for, agent, team):
+    make_agent("companera", team)  # available, and first in turn after the agent
+    agent.availability = Availability.AWAY
+    agent.save(update_fields=["availability"])
+    response = api_client_for(agent).post(URL, {"subject": "Reclamo por velocidad"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["assignee_name"] == "Companera"
+    assert api_client_for(agent).get(f"{URL}{response.json()['id']}/").status_code == 200
