@@ -163,6 +163,10 @@ def test_registry_lists_every_subscriber_in_one_place():
     assert [(s.order, s.name, s.skip_if_handled) for s in events.subscribers("message.received")] == [
         (10, "sales.subscribers.message_received_accept_quote", False),
         (50, "conversations.subscribers.message_received_assist", True),
+        (70, "tickets.subscribers.message_received_customer_reply", False),
+    ]
+    assert [(s.order, s.name) for s in events.subscribers("conversation.escalated")] == [
+        (60, "tickets.subscribers.conversation_escalated_open_ticket"),
     ]
     assert [s.name for s in events.subscribers("sale.validated")] == ["sales.subscribers.sale_validated_send_receipt"]
 
