@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import BaseModel
 
@@ -66,11 +67,12 @@ class SlaPolicy(BaseModel):
 
 class Ticket(BaseModel):
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("In progress")
-        REOPENED = "reopened", _("Reopened")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        # A ticket is masculine in Spanish ("abierto"), a conversation feminine: these labels have their own context.
+        OPEN = "open", pgettext_lazy("ticket state", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("ticket state", "In progress")
+        REOPENED = "reopened", pgettext_lazy("ticket state", "Reopened")
+        RESOLVED = "resolved", pgettext_lazy("ticket state", "Resolved")
+        CLOSED = "closed", pgettext_lazy("ticket state", "Closed")
 
     class Source(models.TextChoices):
         PANEL = "panel", _("Panel")

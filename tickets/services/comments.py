@@ -54,6 +54,7 @@ def ticket_comment_add(*, actor: User, ticket: Ticket, body: str, visibility: st
     return comment
 
 
+@transaction.atomic
 def ticket_customer_reply_add(*, message_id: int) -> TicketComment | None:
     """A customer's message in a conversation linked to an active ticket shows on it (the newest such ticket),
     with a history row and a notice to the assignee. Once per message: a redelivery finds the comment."""
