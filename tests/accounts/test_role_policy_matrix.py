@@ -32,6 +32,8 @@ from accounts.selectors import user_visible_queryset
 from agreements.models import Debt, PaymentAgreement
 from calls.models import Call
 from calls.services.live import call_groups
+from chat.models import Room
+from chat.services import chat_message_send, room_direct_get_or_create
 from conftest import make_user
 from conversations.events import conversation_groups
 from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message, Note, QuickReply
@@ -45,6 +47,7 @@ from tests.calls.backoffice_data import make_call
 from tests.leads.factories import ContactFactory, LeadFactory
 from tests.quality.factories import make_audit, make_matrix
 from tests.reports.conftest import make_quote, make_sale
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +64,12 @@ NO_QUEUE = {"admin": {"A", "B"}, "backoffice": {"A", "B"}, "supervisor": {"A"}, 
 # Audits: "D" is a draft of the agent's audit (only its analysts, the supervisor and admins, see it).
 AUDITS = {"admin": {"A", "B", "D"}, "backoffice": {"A", "B"}, "supervisor": {"A", "D"}, "agent": {"A"},
           "outsider": {"B"}}
+# Tickets: "Q" waits in team A's queue (nobody holds it), "Z" in nobody's (no team: supervisors hand it out).
+TICKETS = {"admin": {"A", "B", "Q", "Z"}, "backoffice": {"A", "B", "Q", "Z"}, "supervisor": {"A", "Q", "Z"},
+           "agent": {"A", "Q"}, "outsider": {"B"}}
+# Chat rooms: only their members, whatever the role. "A" a DM supervisor-agent, "B" a DM outsider-admin,
+# "X" a DM admin-back office.
+CHAT_ROOMS = {"admin": {"B", "X"}, "backoffice": {"X"}, "supervisor": {"A"}, "agent": {"A"}, "outsider": {"B"}}
 # Contacts: "Q" has only an unassigned lead, "N" no lead at all (an open queue for every role).
 CONTACTS = {"admin": {"A", "B", "Q", "N"}, "backoffice": {"A", "B", "Q", "N"}, "supervisor": {"A", "Q", "N"},
             "agent": {"A", "N"}, "outsider": {"B", "N"}}
@@ -155,6 +164,17 @@ def world(admin_user, backoffice, supervisor, agent, other_agent, team, other_te
                                   object_repr=f"matriz {label}"))
         w.add(f"T{label}", audit_record(actor=None, action=AuditKind.UPDATE, obj=w.teams[label],
                                         team_id=w.teams[label].pk, object_repr=f"matriz T{label}"))
+    # Tickets and internal chat
+    for label, holder, ticket_team in (("A", agent, team), ("B", other_agent, other_team), ("Q", None, team),
+                                       ("Z", None, None)):
+        ticket = Ticket.objects.create(subject=f"Ticket {label}", assignee=holder, team=ticket_team,
+                                       created_by=admin_user)
+        w.add(label, ticket, ticket.number)
+    for label, (one, other) in {"A": (supervisor, agent), "B": (other_agent, admin_user),
+                                "X": (admin_user, backoffice)}.items():
+        room = room_direct_get_or_create(actor=one, other=other)
+        chat_message_send(actor=one, room=room, body=f"Hola {label}")
+        w.add(label, room)
     # Quality audits: each team's agent's audit, sent; "D" a draft of the agent's (their supervisor's work in
     # progress: no agent sees a draft, nor back office, who read sent audits only).
     matrix = make_matrix(code="matriz")
@@ -186,6 +206,21 @@ def api(path: str, model: type[Model]) -> Callable[[World, str], Seen]:
         body = response.json()
         assert body["next"] is None
         return world.seen(model, [row["id"] for row in body["results"]])
+
+    return read
+
+
+def api_lenient(path: str, model: type[Model]) -> Callable[[World, str], Seen]:
+    """Like :func:`api`, for listings that may also hold rows of their own making (a team's room, opened lazily)."""
+
+    def read(world: World, role: str) -> Seen:
+        client = APIClient()
+        client.force_authenticate(world.people[role])
+        response = client.get(f"/api/v1/{path}", {"page_size": 100})
+        if response.status_code in (403, 404):
+            return DENIED
+        assert response.status_code == 200, response.content
+        return world.seen(model, [row["id"] for row in response.json()["results"]], strict=False)
 
     return read
 
@@ -295,6 +330,17 @@ def _paged(context: Any) -> list[Any]:
     return [obj.pk for obj in context["page"].object_list]
 
 
+def ticket_pages(world: World, role: str) -> Seen:
+    """The tickets list's views together: mine, the team queue and (for whoever has it) all."""
+    seen: set[str] = set()
+    for view in ("mine", "team", "all"):
+        found = page(f"/tickets/?view={view}", Ticket, _paged)(world, role)
+        if found == DENIED:
+            return DENIED
+        seen |= found
+    return frozenset(seen)
+
+
 def _kanban(context: Any) -> list[Any]:
     return [card.pk for column in context["columns"] for card in column.cards]
 
@@ -320,6 +366,8 @@ LISTINGS = [
     Listing("api:commissions", api("commissions/", Commission), everyone(NO_QUEUE)),
     Listing("api:calls", api("calls/", Call), everyone(SUPERVISORS_SEE_QUEUE)),
     Listing("api:audits", api("audits/", Audit), everyone(AUDITS)),
+    Listing("api:tickets", api("tickets/", Ticket), everyone(TICKETS)),
+    Listing("api:chat-rooms", api_lenient("chat/rooms/", Room), everyone(CHAT_ROOMS)),
     # Server-rendered pages
     Listing("page:inbox", page("/panel/?tab=all", Conversation, _paged), everyone(ALL_SEE_QUEUE)),
     Listing("page:kanban", page("/panel/kanban/", Conversation, _kanban), everyone(ALL_SEE_QUEUE)),
@@ -330,6 +378,8 @@ LISTINGS = [
     Listing("page:sales", page("/sales/", Sale, _paged), everyone(NO_QUEUE)),
     Listing("page:sales-pending-quotes", page("/sales/", Quote, lambda c: [q.pk for q in c["quotes"]]),
             everyone(NO_QUEUE)),
+    Listing("page:tickets", ticket_pages, everyone(TICKETS)),
+    Listing("page:collections", page("/collections/?settled=1", Debt, _paged), everyone(SUPERVISORS_SEE_QUEUE)),
     Listing("page:commissions", page("/sales/commissions/", Commission, _commissions), everyone(NO_QUEUE)),
     # Exports: the reports "Export" page (.xlsx) and the back office's "Export selection to Excel"
     Listing("export:leads", report_export("leads", Lead, "id"), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
@@ -341,6 +391,7 @@ LISTINGS = [
             only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("export:calls", report_export("calls", Call, "id"), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("export:audits", report_export("audits", Audit, "id"), only(AUDITS, *STAFF)),
+    Listing("export:tickets", report_export("tickets", Ticket, "number"), only(TICKETS, *STAFF)),
     Listing("page:export-people", export_people,
             {"admin": frozenset({"supervisor", "agent", "outsider"}),
              "backoffice": frozenset({"supervisor", "agent", "outsider"}),
@@ -364,6 +415,9 @@ LISTINGS = [
     Listing("admin:commission", changelist(Commission), only(NO_QUEUE, *STAFF)),
     Listing("admin:call", changelist(Call), only(SUPERVISORS_SEE_QUEUE, *STAFF)),
     Listing("admin:audit", changelist(Audit), only(AUDITS, *STAFF)),
+    Listing("admin:ticket", changelist(Ticket), only(TICKETS, *STAFF)),
+    # Chat rooms in the back office: admins only (compliance), read-only; nobody else reads other people's DMs.
+    Listing("admin:room", changelist(Room, strict=False), only({"admin": {"A", "B", "X"}}, "admin")),
     Listing("admin:exportlog", changelist(ExportLog, strict=False), only(NO_QUEUE, *STAFF)),
     # People and teams: the rows *are* users ("A" the agent, "B" the outsider) and teams.
     Listing("admin:user", changelist(User, strict=False),
@@ -419,3 +473,63 @@ def test_a_supervisor_sees_every_team_they_lead_and_the_one_they_belong_to_when_
     assert visible.filter(pk=south_lead.pk).exists()
     assert f"team.{third.pk}" in user_role_groups(supervisor)
     assert overseen_team_ids(user=supervisor) == sorted([world.teams["A"].pk, third.pk])
+
+
+# ---------------------------------------------------------------------------------------------
+# A direct message between two other people, asked for by id
+# ---------------------------------------------------------------------------------------------
+def test_nobody_but_its_two_members_reads_a_dm_by_id_when_asked_over_http(world):
+    room = Room.objects.get(key=room_direct_get_or_create(actor=world.people["admin"],
+                                                           other=world.people["backoffice"]).key)
+    for role in ("supervisor", "agent", "outsider"):
+        client = _client(world, role)
+        api_client = APIClient()
+        api_client.force_authenticate(world.people[role])
+        assert client.get(reverse("chat:room", args=[room.pk])).status_code == 404, role
+        assert api_client.get(f"/api/v1/chat/rooms/{room.pk}/messages/").status_code == 404, role
+        assert api_client.post(f"/api/v1/chat/rooms/{room.pk}/messages/", {"body": "hola"}).status_code == 404, role
+    for role in ("admin", "backoffice"):
+        api_client = APIClient()
+        api_client.force_authenticate(world.people[role])
+        response = api_client.get(f"/api/v1/chat/rooms/{room.pk}/messages/")
+        assert [m["body"] for m in response.json()["messages"]] == ["Hola X"], role
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agents_socket_hears_nothing_of_a_dm_between_two_other_people_when_sent(world):
+    """The socket joins no room: chat events go to the members' own groups, so there is nothing to ask for."""
+    from asgiref.sync import async_to_sync, sync_to_async
+    from channels.testing import WebsocketCommunicator
+    from django.db import transaction
+
+    from config.asgi import application
+
+    room = room_direct_get_or_create(actor=world.people["admin"], other=world.people["backoffice"])
+
+    async def connect(user: User) -> WebsocketCommunicator:
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"),
+                   (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+        communicator = WebsocketCommunicator(application, "/ws/panel/", headers=headers)
+        assert (await communicator.connect())[0]
+        return communicator
+
+    def send() -> None:
+        with transaction.atomic():
+            chat_message_send(actor=world.people["admin"], room=room, body="Solo para ti")
+
+    async def scenario() -> None:
+        agent = await connect(world.people["agent"])
+        member = await connect(world.people["backoffice"])
+        # Naming the room in a frame widens nothing: chat rooms have no subscription at all.
+        await agent.send_json_to({"type": "subscribe", "room": room.pk})
+        assert (await agent.receive_json_from(timeout=3))["type"] == "subscribe.refused"
+        await sync_to_async(send)()
+        heard = [await member.receive_json_from(timeout=3) for _ in range(2)]
+        assert "chat.message" in {event["type"] for event in heard}
+        assert await agent.receive_nothing(timeout=0.5)
+        await agent.disconnect()
+        await member.disconnect()
+
+    async_to_sync(scenario)()

@@ -44,7 +44,7 @@ def test_another_pairs_dm_is_404_when_an_agent_asks_the_api(agent, private, api_
     url = f"/api/v1/chat/rooms/{private.pk}/messages/"
     assert api.get(url).status_code == 404
     assert api.post(url, {"body": "hola"}, format="json").status_code == 404
-    assert private.pk not in [r["id"] for r in api.get("/api/v1/chat/rooms/").json()]
+    assert private.pk not in [r["id"] for r in api.get("/api/v1/chat/rooms/").json()["results"]]
 
 
 def test_supervisor_cannot_read_their_agents_dm_when_not_in_it(agent, mate, supervisor, api_client_for):

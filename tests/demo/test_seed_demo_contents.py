@@ -133,7 +133,7 @@ def test_leads_carry_their_score_reasons_and_every_temperature():
 
 
 def test_a_payment_agreement_has_paid_and_overdue_instalments():
-    agreement = PaymentAgreement.objects.get()
+    agreement = PaymentAgreement.objects.get(debt__reference="CLR-20931877")
     states = list(agreement.installments.order_by("number").values_list("state", flat=True))
     assert states == [Installment.State.PAID, Installment.State.PAID, Installment.State.OVERDUE,
                       Installment.State.PENDING]
