@@ -9,5 +9,7 @@
 - ``chat``: plays a story through the product's services; ``stamps``: dates it back; ``media``: the
   pictures sent in chats;
 - ``conversations``: plays the stories not played yet; ``sales``: purchases before the month;
-  ``agreements``: collections; ``reset``: ``--reset``; ``report``: the counts printed.
+  ``agreements``: collections and the collectors' work (actions, promises, next steps); ``tickets``: ticket
+  categories and tickets in every state (the AI's complaint tickets through the escalation path);
+  ``internal_chat``: the team room, a direct chat and an announcement; ``reset``: ``--reset``; ``report``: the counts printed.
 """
