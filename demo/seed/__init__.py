@@ -11,5 +11,6 @@
 - ``conversations``: plays the stories not played yet; ``sales``: purchases before the month;
   ``agreements``: collections and the collectors' work (actions, promises, next steps); ``tickets``: ticket
   categories and tickets in every state (the AI's complaint tickets through the escalation path);
-  ``internal_chat``: the team room, a direct chat and an announcement; ``reset``: ``--reset``; ``report``: the counts printed.
+  ``internal_chat``: the team room, a direct chat and an announcement; ``reset``: ``--reset``; ``report``: the
+  counts printed.
 """
