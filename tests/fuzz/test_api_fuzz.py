@@ -46,6 +46,7 @@ from tests.fuzz.conftest import FIGURES
 from tests.leads.factories import ContactFactory, LeadFactory
 from tests.operators.factories import OperatorFactory, ProductFactory
 from tests.quality.factories import make_audit, make_matrix
+from tickets.services import ticket_create
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
@@ -104,12 +105,13 @@ def world(admin_user, settings) -> dict[str, Any]:  # type: ignore[no-untyped-de
     draft = make_audit(matrix=matrix, agent=agent, analyst=admin_user, call=call)
     sent = make_audit(matrix=matrix, agent=agent, analyst=admin_user, status="submitted",
                       answers={c.pk: "yes" if c.answer_type != "scale_1_5" else "4" for c in matrix.criteria.all()})
+    ticket = ticket_create(actor=admin_user, subject="Cobro doble en la factura", conversation=conversation)
     return {
         "token": Token.objects.create(user=admin_user).key,
         "ids": {"operators": [operator.pk], "products": [product.pk], "contacts": [contact.pk],
                 "leads": [lead.pk], "conversations": [conversation.pk], "quotes": [quote.pk, sold.pk],
                 "sales": [sale.pk], "debts": [debt.pk], "agreements": [agreement.pk],
-                "calls": [call.pk], "audits": [draft.pk, sent.pk]},
+                "calls": [call.pk], "audits": [draft.pk, sent.pk], "tickets": [ticket.pk]},
         "phones": [contact.phone],
     }
 
