@@ -27,7 +27,7 @@ class MessagePageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField(read_only=True)
 
 
-class MessageInputSerializer(serializers.Serializer):
+class ChatMessageInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=4000, trim_whitespace=True)
 
 

@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 from accounts.models import Team
 from chat.api.serializers import (
     BroadcastInputSerializer,
+    ChatMessageInputSerializer,
     ChatMessageSerializer,
     MessageFilterSerializer,
-    MessageInputSerializer,
     MessagePageSerializer,
     RoomSerializer,
 )
@@ -49,11 +49,11 @@ class RoomMessagesApi(APIView):
         data = {"messages": [message_payload(m) for m in page.messages], "has_more": page.has_more}
         return Response(MessagePageSerializer(data).data)
 
-    @extend_schema(request=MessageInputSerializer, responses={201: ChatMessageSerializer, 400: ERROR, 403: ERROR},
+    @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageSerializer, 400: ERROR, 403: ERROR},
                    tags=["chat"])
     def post(self, request: Request, pk: int) -> Response:
         room = room_get_for_user(user=request.user, room_id=pk)
-        data = MessageInputSerializer(data=request.data)
+        data = ChatMessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = chat_message_send(actor=request.user, room=room, body=data.validated_data["body"])
         return Response(ChatMessageSerializer(message_payload(message)).data, status=status.HTTP_201_CREATED)
