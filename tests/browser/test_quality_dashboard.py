@@ -48,7 +48,7 @@ def test_every_chart_is_drawn_without_a_csp_violation_when_a_manager_opens_the_d
     page.set_default_timeout(15_000)
     problems: list[str] = []
     page.add_init_script(REPORT_VIOLATIONS)
-    # This server speaks plain HTTP: the top bar's socket (/ws/panel/) cannot open here, and that is no fault of the page.
+    # This server speaks plain HTTP: the top bar's socket (/ws/panel/) cannot open here; no fault of the page.
     page.on("console", lambda m: problems.append(f"{m.text} {m.location}")
             if m.type == "error" and "/ws/panel/" not in m.text else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
