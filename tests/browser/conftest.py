@@ -62,13 +62,3 @@ def agents(db):  # type: ignore[no-untyped-def]
 
     team = Team.objects.create(name="Equipo Lima")
     return make_user("lucia", Role.AGENT, team), make_user("marco", Role.AGENT, team)
-
-
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """Browser tests over the live socket server (one daphne for the session, Redis channel layer on
-    PostgreSQL+Redis) run once more on failure: in the full CI run, two of them each timed out once
-    (a live event not on the page within 10 s; Redis read timeouts in daphne followed) and passed alone
-    every time. The root cause is not found yet: a second failure in a row still fails the build."""
-    for item in items:
-        if "asgi_live_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
