@@ -180,7 +180,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A busy agent's socket may fall behind by more than the default 100 events; past the
             # capacity channels_redis drops events silently (the client then catches up by seq).
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # A socket waits for its next event in a blocking BZPOPMIN of 5 s (channels_redis), asked again
+            # when it ends; redis-py 8 gives every read a 5 s timeout by default, so an idle socket's wait
+            # timed out client-side first and the consumer died with it. Reads wait longer than a BZPOPMIN.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:
