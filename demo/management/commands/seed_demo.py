@@ -49,6 +49,7 @@ from demo.seed.quality import quality_ensure
 from demo.seed.reset import demo_reset
 from demo.seed.tickets import tickets_ensure
 from leads.models import Contact, Lead
+from notifications.models import Notification
 from operators.models import Operator, Product
 from sales.services.quotes import quotes_expire
 
@@ -126,6 +127,8 @@ class Command(BaseCommand):
         ctx = SeedContext(now=timezone.now(), users=users, accounts=accounts, write=self.say)
         played = stories_play(ctx)
         expired = quotes_expire()  # the daily job: quotes past their date expire
+        # The month's notices (assignments, sales validated, quotes accepted) were dealt with back then: read.
+        Notification.objects.filter(created_at__gte=ctx.now, read_at__isnull=True).update(read_at=timezone.now())
         self.say(f"Stories: {played} of {len(STORIES)} played now ({len(STORIES) - played} already there); "
                  f"quotes expired now: {expired}.")
         self.say(report.conversations_line(AGENTS))
