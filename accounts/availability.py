@@ -1,6 +1,6 @@
-"""The top bar's availability switch: a person says whether they take new work now (available, away, offline).
+"""A person says from the top bar whether they take new work now (available, away, offline).
 
-Automatic assignment (tickets' round robin, ...) reads ``User.availability``; ``accounts.services`` sets it. The view is
+Automatic assignment (tickets' round robin, ...) reads ``User.availability``; here it is only set. The view is
 mounted under the notification centre's URLs (``notifications:availability``), beside the rest of the top bar.
 """
 
@@ -10,9 +10,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.services import InvalidAvailabilityError, user_set_availability
+from accounts.models import Availability, User
+from core.errors import ApplicationError
+
+
+class InvalidAvailabilityError(ApplicationError):
+    code = "invalid_availability"
+
+
+def user_set_availability(*, user: User, availability: str) -> User:
+    """Set ``user``'s availability; an unknown value is refused. Saving the same value again writes nothing."""
+    if availability not in Availability.values:
+        raise InvalidAvailabilityError(
+            _("“%(value)s” is not an availability.") % {"value": str(availability)[:40]}
+        )
+    if user.availability != availability:
+        user.availability = availability
+        user.save(update_fields=["availability"])
+    return user
 
 
 def _back(request: HttpRequest) -> str:

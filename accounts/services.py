@@ -8,11 +8,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from accounts.models import Availability, Role, Team, User
+from accounts.models import Role, Team, User
 from accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES
-from core.errors import ApplicationError
 
 
 @dataclass(frozen=True)
@@ -95,20 +93,4 @@ def user_create(
     user.full_clean()
     user.save()
     user_sync_role(user=user)
-    return user
-
-
-class InvalidAvailabilityError(ApplicationError):
-    code = "invalid_availability"
-
-
-def user_set_availability(*, user: User, availability: str) -> User:
-    """Set ``user``'s availability; an unknown value is refused. Saving the same value again writes nothing."""
-    if availability not in Availability.values:
-        raise InvalidAvailabilityError(
-            _("“%(value)s” is not an availability.") % {"value": str(availability)[:40]}
-        )
-    if user.availability != availability:
-        user.availability = availability
-        user.save(update_fields=["availability"])
     return user

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.test import Client
 from django.utils import translation
 
-from accounts.services import InvalidAvailabilityError, user_set_availability
+from accounts.availability import InvalidAvailabilityError, user_set_availability
 from notifications.models import Notification
 from notifications.services import notification_create
 from notifications.topbar import _COUNTERS, counter_register
