@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from accounts.policy import Reach, overseen_team_ids, role_reach
@@ -142,8 +143,13 @@ def _receipts_subquery(user: User) -> Subquery:
 
 
 def room_title(room: Room, other: User | None = None) -> str:
+    """What the reader calls the room, in the reader's language (the stored name is the sender's)."""
     if room.kind == Room.Kind.DIRECT and other is not None:
         return str(other)
+    if room.kind == Room.Kind.BROADCAST:
+        return str(_("Announcements")) + (f" · {room.team.name}" if room.team_id else "")
+    if room.kind == Room.Kind.TEAM and room.team_id:
+        return room.team.name
     return room.name or room.key
 
 

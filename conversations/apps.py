@@ -29,3 +29,4 @@ class ConversationsConfig(AppConfig):
         kinds.register("conversation.assigned", label=_("Conversation assigned"), icon="inbox")
         kinds.register("note.mention", label=_("Mention in a note"), icon="at")
         kinds.register("followup.due", label=_("Follow-up due"), icon="clock")
+        kinds.register("followup.failed", label=_("Follow-up not sent"), icon="clock")

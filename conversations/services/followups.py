@@ -164,6 +164,14 @@ def _fail(followup: FollowUpTask, reason: str) -> None:
     if followup.created_by_id:
         publish_on_commit([user_group(followup.created_by_id)], "followup.failed",
                           {"id": followup.pk, "conversation": followup.conversation_id, "error": reason})
+        # The customer is still waiting: the person who scheduled it must write instead, so it goes under the bell.
+        notification_create(
+            user=followup.created_by, kind="followup.failed",
+            title=_("A scheduled follow-up to %(contact)s was not sent")
+            % {"contact": followup.conversation.contact.name},
+            body=reason, url=reverse("panel:conversation", args=[followup.conversation_id]),
+            dedupe_key=f"followup:{followup.pk}",
+        )
 
 
 @transaction.atomic
@@ -175,7 +183,8 @@ def followup_send(*, followup_id: int, now: datetime | None = None) -> str:
     ).update(state=FollowUpTask.State.SENT, updated_at=now)
     if not claimed:
         return "skipped"
-    followup = FollowUpTask.objects.select_related("conversation", "template", "created_by").get(pk=followup_id)
+    followup = (FollowUpTask.objects.select_related("conversation__contact", "template", "created_by")
+                .get(pk=followup_id))
     conversation = followup.conversation
     message = None
     try:

@@ -23,6 +23,7 @@ from conversations.services.followups import (
 )
 from conversations.services.outbound import message_deliver, message_send
 from core.errors import ApplicationError, PermissionDeniedError
+from notifications.models import Notification
 from tests.conversations.conftest import PHONE_NUMBER_ID
 from tests.leads.factories import ContactFactory
 
@@ -107,6 +108,9 @@ def test_due_followup_fails_clearly_without_a_template_when_the_window_has_close
     note = Note.objects.get(conversation=conversation)
     assert followup.error in note.text
     assert not Message.objects.exists() and graph.log == []
+    # Who scheduled it hears it under the bell, once, with a link to the conversation.
+    notice = Notification.objects.get(user=agent, kind="followup.failed")
+    assert notice.body == followup.error and notice.url.endswith(f"/{conversation.pk}/")
 
 
 def test_cancelled_followup_is_never_sent(graph, conversation, agent):
