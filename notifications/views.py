@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.params import parse_id
 from notifications.selectors import notification_list
 from notifications.services import notification_payload, notifications_mark_read, unread_count
 from notifications.topbar import topbar_count
@@ -63,10 +64,9 @@ def _read_input(request: HttpRequest) -> tuple[bool, list[int]]:
             raise _BadIds
     else:
         everything, raw = request.POST.get("all") in ("1", "true", "on"), request.POST.getlist("ids")
-    try:
-        ids = [int(value) for value in raw]
-    except (TypeError, ValueError) as exc:
-        raise _BadIds from exc
+    ids = [parse_id(str(value)) if not isinstance(value, bool) else None for value in raw]
+    if None in ids:  # not an id, or past what an id column holds
+        raise _BadIds
     if not everything and not ids:
         raise _BadIds
     return everything, ids[:500]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.fields import IdField
 from notifications import kinds
 from notifications.models import Notification
 
@@ -30,7 +31,7 @@ class NotificationFilterSerializer(serializers.Serializer):
 
 
 class NotificationReadInputSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+    ids = serializers.ListField(child=IdField(), required=False, default=list,
                                 max_length=500)
     all = serializers.BooleanField(required=False, default=False)
 

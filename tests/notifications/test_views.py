@@ -70,7 +70,8 @@ def test_read_all_from_the_page_marks_every_own_notice_and_comes_back(agent_clie
     assert Notification.objects.filter(user=other_agent, read_at__isnull=True).count() == 1
 
 
-@pytest.mark.parametrize("payload", [{}, {"ids": []}, {"ids": ["x"]}, {"ids": "3"}, [1, 2]])
+@pytest.mark.parametrize("payload", [{}, {"ids": []}, {"ids": ["x"]}, {"ids": "3"}, [1, 2], {"ids": [2**63 + 1]},
+                                     {"ids": [0]}, {"ids": [True]}])
 def test_read_is_refused_when_it_says_neither_ids_nor_all(agent_client, agent, payload):
     _notify(agent)
     response = agent_client.post("/notifications/read/", payload, content_type="application/json")
@@ -159,8 +160,9 @@ def test_api_read_marks_only_the_users_own_ids(api_client_for, agent, other_agen
     assert response.json() == {"unread": 0, "marked": 1}
 
 
-def test_api_read_is_refused_when_it_says_neither_ids_nor_all(api_client_for, agent):
-    response = api_client_for(agent).post("/api/v1/notifications/read/", {"ids": []}, format="json")
+@pytest.mark.parametrize("payload", [{"ids": []}, {"ids": [2**63 + 1]}, {"ids": [0]}])
+def test_api_read_is_refused_when_it_says_neither_ids_nor_all(api_client_for, agent, payload):
+    response = api_client_for(agent).post("/api/v1/notifications/read/", payload, format="json")
     assert response.status_code == 400
 
 
