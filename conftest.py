@@ -92,6 +92,18 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the site's language: a request with ``Accept-Language: en`` leaves English active
+    in its thread (LocaleMiddleware), which must not leak into the next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _channel_layer_left_clean():  # type: ignore[no-untyped-def]
     """A Redis channel layer that a test left mid-receive (a socket not closed before its event loop ended)
     keeps its receive lock bound to that dead loop, and every later socket test fails on it. So every Redis

@@ -50,14 +50,32 @@
     });
   }
 
+  // Has the agent changed anything in the line's outcome form (a choice picked with the keyboard or a script
+  // leaves no focus behind)? Then a refresh would wipe it.
+  function formStarted(entry) {
+    const form = entry.querySelector("form.call-outcome-form");
+    if (!form) return false;
+    return Array.from(form.elements).some(function (field) {
+      if (field.tagName === "SELECT") { // with no option marked selected, the first one is shown
+        const marked = Array.from(field.options).findIndex(function (option) { return option.defaultSelected; });
+        return field.selectedIndex !== (marked === -1 ? 0 : marked);
+      }
+      if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type !== "hidden")) {
+        return field.value !== field.defaultValue;
+      }
+      return false;
+    });
+  }
+
   function refreshEntry(callId) {
     return queue("entry-" + callId, async function () {
       const element = await fetchPartial(base + "calls/" + callId + "/entry/");
       const list = document.getElementById("calls-list");
       if (!element || !list) return;
       const existing = document.getElementById("call-entry-" + callId);
-      // A line whose outcome form the agent is typing in is left alone until they are done.
+      // A line whose outcome form the agent is typing in, or has started to fill, is left alone until they are done.
       if (existing && existing.contains(document.activeElement) && document.activeElement.closest("form")) return;
+      if (existing && formStarted(existing)) return;
       if (existing) {
         existing.replaceWith(element);
       } else {

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import CollectionAction, ContactStatus, PaymentAgreement
 from agreements.services import (
@@ -28,6 +28,13 @@ from notifications.models import Notification
 from tests.agreements.factories import DebtFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """The messages are read in English, whatever the catalogue translates."""
+    with translation.override("en"):
+        yield
 
 CALL = CollectionAction.Kind.CALL
 PROMISE = ContactStatus.PROMISE_TO_PAY
