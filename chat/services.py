@@ -20,6 +20,7 @@ from chat.selectors import (
     broadcast_teams,
     chat_may_write_to,
     chat_unread_total,
+    chat_unread_totals,
     room_title,
     team_room_people,
 )
@@ -87,9 +88,6 @@ def room_team_get_or_create(*, team: Team) -> Room:
     """The team's room, its members brought up to date: the team's active people and its supervisor
     (someone who left the team leaves the room)."""
     room = _room_get_or_create(key=f"team:{team.pk}", kind=Room.Kind.TEAM, name=team.name[:100], team=team)
-    if room.name != team.name[:100]:
-        Room.objects.filter(pk=room.pk).update(name=team.name[:100])
-        room.name = team.name[:100]
     people = set(team_room_people(team=team).values_list("pk", flat=True))
     RoomMember.objects.filter(room=room).exclude(user_id__in=people).delete()
     _members_ensure(room, people)
@@ -121,15 +119,16 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
 def _publish_message(room: Room, message: ChatMessage, user_ids: set[int], *, title_for: dict[int, str]) -> None:
     """``chat.message`` to each of ``user_ids``, with that user's own unread total."""
     payload = message_payload(message)
-    for user in User.objects.filter(pk__in=user_ids):
+    title = room_title(room)
+    for user_id, unread in chat_unread_totals(user_ids=user_ids).items():
         data = {
             "room": room.pk,
             "room_kind": room.kind,
-            "room_name": title_for.get(user.pk, room_title(room)),
+            "room_name": title_for.get(user_id, title),
             "message": payload,
-            "unread_total": chat_unread_total(user=user),
+            "unread_total": unread,
         }
-        publish_on_commit([user_group(user.pk)], "chat.message", data)
+        publish_on_commit([user_group(user_id)], "chat.message", data)
 
 
 def _room_url(room: Room) -> str:

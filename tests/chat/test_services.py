@@ -17,6 +17,7 @@ from chat.selectors import (
     chat_people_list,
     chat_search,
     chat_unread_total,
+    chat_unread_totals,
     room_get_for_user,
     room_list_for_user,
     room_messages,
@@ -232,6 +233,18 @@ def test_unread_total_adds_rooms_and_broadcasts_when_both_wait(agent, mate, supe
     assert entries == {Room.Kind.DIRECT: 2, Room.Kind.BROADCAST: 1}
     chat_message_send(actor=agent, room=dm, body="sí, dime")  # answering reads up to one's own message
     assert chat_unread_total(user=agent) == 1 and chat_unread_total(user=mate) == 2  # the answer + the broadcast
+
+
+def test_unread_totals_of_many_people_take_two_queries_when_a_message_fans_out(
+        agent, mate, supervisor, other_agent, django_assert_num_queries):
+    dm = room_direct_get_or_create(actor=mate, other=agent)
+    chat_message_send(actor=mate, room=dm, body="hola")
+    broadcast_send(actor=supervisor, team=agent.team, body="Reunión")
+    people = [agent, mate, supervisor, other_agent]
+    with django_assert_num_queries(2):
+        totals = chat_unread_totals(user_ids=[p.pk for p in people])
+    assert totals == {p.pk: chat_unread_total(user=p) for p in people}
+    assert (totals[agent.pk], totals[mate.pk], totals[other_agent.pk]) == (2, 1, 0)
 
 
 def test_mark_read_returns_zero_when_the_user_is_not_a_member(agent, mate, other_agent, supervisor):
