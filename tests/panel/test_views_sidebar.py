@@ -183,7 +183,8 @@ def test_transfer_to_an_unknown_team_is_404(client, agent, make_conversation):
     conversation = make_conversation(assignee=agent)
     empty = Team.objects.create(name="Sin gente")
     client.force_login(agent)
-    for target in (f"team-{empty.pk}", "team-999", "team-x"):
+    missing = Team.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000  # no such team, ever
+    for target in (f"team-{empty.pk}", f"team-{missing}", "team-x"):
         assert client.post(f"/panel/c/{conversation.pk}/transfer/", {"to": target}).status_code == 404, target
     conversation.refresh_from_db()
     assert conversation.assignee == agent
