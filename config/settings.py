@@ -90,8 +90,13 @@ INSTALLED_APPS = [
     "calls",
     "tickets",
     "chat",
+    "routing",
+    "sla",
+    "csat",
     "quality",
+    "automations",
     "reports",
+    "dashboard",
     "demo",
 ]
 
@@ -262,6 +267,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "agreements-collection-followups": {
         "task": "agreements.tasks.collection_followups_notify_task",
         "schedule": crontab(minute="*/5"),
+    },
+    "routing-return-unanswered": {
+        "task": "routing.tasks.routing_return_unanswered_task",
+        "schedule": crontab(minute="*"),
+    },
+    "sla-conversations-check": {
+        "task": "sla.tasks.sla_conversations_check_task",
+        "schedule": crontab(minute="*"),
+    },
+    "dashboard-rollup": {
+        "task": "dashboard.tasks.analytics_rollup_task",
+        "schedule": crontab(minute="*/10"),
     },
 }
 # Files attached to tickets: the largest accepted (bytes); the types are checked by content in tickets.services.

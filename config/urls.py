@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("tickets.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -51,6 +52,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     # The collector's screen: debts, collection actions, agreements, payments and the follow-up calendar.
     path("collections/", include("agreements.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: Swagger UI's start script is a file of its own (the Content Security Policy allows no inline script).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),

@@ -46,6 +46,12 @@ class ChannelAccount(BaseModel):
     app_secret = EncryptedTextField(_("app secret"), blank=True, null=True)
     verify_token = EncryptedTextField(_("verify token"), blank=True, null=True)
     is_active = models.BooleanField(_("active"), default=True)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="channel_accounts",
+        help_text=_("The team that serves this number: its routing, business hours and service levels apply to "
+                    "the conversations nobody has taken yet."),
+    )
 
     class AIMode(models.TextChoices):
         AUTO = "auto", _("The AI answers")
@@ -175,6 +181,17 @@ class Conversation(BaseModel):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="conversations")
     event_seq = models.PositiveBigIntegerField(_("last event number"), default=0, editable=False)
     silence_reminded_at = models.DateTimeField(_("silence reminder sent at"), null=True, blank=True, editable=False)
+    # Service levels: when the current assignee got it, the first reply (a person's or the AI's, never a
+    # system message), the last resolution, and the customer's oldest message still waiting for a reply.
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
+    first_response_at = models.DateTimeField(_("first reply at"), null=True, blank=True, editable=False)
+    first_agent_reply_at = models.DateTimeField(_("first reply by a person at"), null=True, blank=True,
+                                                editable=False)
+    escalated_at = models.DateTimeField(_("handed to a person at"), null=True, blank=True, editable=False)
+    escalation_reason = models.CharField(_("why it was handed to a person"), max_length=40, blank=True,
+                                         editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    waiting_since = models.DateTimeField(_("waiting for a reply since"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("conversation")
@@ -183,6 +200,9 @@ class Conversation(BaseModel):
         indexes = [
             models.Index(fields=["status", "assignee", "last_message_at"], name="conversation_inbox_idx"),
             models.Index(fields=["contact", "channel_account", "status"], name="conversation_contact_idx"),
+            # Unanswered assignments that go back to the queue (routing), oldest first.
+            models.Index(fields=["status", "assigned_at"], name="conversation_assigned_idx",
+                         condition=Q(assignee__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.policy import Queue, Reach, overseen_team_ids, role_reach, scope_queryset, sees_queue
 from accounts.selectors import assignable_users_list
-from conversations.models import Channel, Conversation, ConversationEvent, FollowUpTask, Message
+from conversations.models import Channel, ChannelAccount, Conversation, ConversationEvent, FollowUpTask, Message
 from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, team_group, user_group
 from integrations.base import Provider
@@ -217,3 +217,12 @@ def followup_get_for_user(*, user: User, conversation_id: int, followup_id: int)
         return followup_list(conversation=conversation).get(pk=followup_id)
     except FollowUpTask.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def conversation_team_id(conversation: Conversation) -> int | None:
+    """The team whose routing, hours and service levels apply: the assignee's, else the number's team."""
+    if conversation.assignee_id is not None:
+        team_id = User.objects.filter(pk=conversation.assignee_id).values_list("team_id", flat=True).first()
+        if team_id is not None:
+            return team_id
+    return ChannelAccount.objects.filter(pk=conversation.channel_account_id).values_list("team_id", flat=True).first()

@@ -47,6 +47,15 @@ EVENTS: dict[str, tuple[tuple[str, ...], str]] = {
         "A conversation needs a person: the AI handed over (complaint, negative mood, low confidence, "
         "an explicit ask, an AI failure) or a send failed.",
     ),
+    "conversation.created": (
+        ("conversation_id",),
+        "A customer's first message opened a conversation (a new one after the last was resolved too).",
+    ),
+    "lead.hot": (
+        ("lead_id",),
+        "A lead's score reached HOT from a lower class (the AI step, a person's edit, or a new lead born HOT).",
+    ),
+    "quote.expired": (("quote_id",), "A pending quote passed its last valid day and expired."),
     "conversation.resolved": (
         ("conversation_id", "actor_id"),
         "A conversation was marked resolved (actor_id is None when the system did it).",

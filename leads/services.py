@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_assignment, audit_assignments_bulk
 from accounts.models import User
 from accounts.selectors import assignable_users_list
+from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
-from leads.models import CLOSED_STATUSES, Contact, Lead, LeadStatus
+from leads.models import CLOSED_STATUSES, Classification, Contact, Lead, LeadStatus
 from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts
 from operators.models import Category
 
@@ -135,6 +136,12 @@ def contact_update(*, actor: User | None = None, contact: Contact, data: dict[st
 # ---------------------------------------------------------------------------------------------
 # Leads
 # ---------------------------------------------------------------------------------------------
+def _announce_if_hot(lead: Lead, *, was: str | None) -> None:
+    """``lead.hot`` once the saved ``lead`` reached HOT from another class (``was``; None for a new lead)."""
+    if lead.classification == Classification.HOT and was != Classification.HOT:
+        events.emit("lead.hot", lead_id=lead.pk)
+
+
 def lead_apply_score(*, lead: Lead, table: ScoringTable | None = None) -> bool:
     """Set score, class and breakdown on ``lead`` (not saved). True when something changed."""
     result = score_facts(lead_facts(lead), table or load_scoring_table())
@@ -160,6 +167,7 @@ def lead_create(*, actor: User | None, contact: Contact, assignee: User | None =
     lead_apply_score(lead=lead)
     lead.full_clean()
     lead.save()
+    _announce_if_hot(lead, was=None)
     if actor is not None and assignee is not None and assignee != actor:
         audit_assignment(actor=actor, obj=lead, previous_id=None, new_id=assignee.pk)
     return lead
@@ -171,11 +179,13 @@ def lead_update(*, actor: User, lead: Lead, data: dict[str, Any]) -> Lead:
     if unknown:
         raise ApplicationError(_("Unknown lead fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    was = lead.classification
     for field, value in data.items():
         setattr(lead, field, value)
     lead_apply_score(lead=lead)
     lead.full_clean()
     lead.save()
+    _announce_if_hot(lead, was=was)
     return lead
 
 
@@ -444,6 +454,7 @@ def lead_apply_analysis(
     elif not locked:
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
     before = (lead.score, dict(lead.score_breakdown or {}))
+    was = lead.classification if lead.pk else None
     if product is not None:
         lead.product = product
         lead.service_type = product.category
@@ -495,4 +506,5 @@ def lead_apply_analysis(
     # (a query each otherwise, on every message).
     lead.full_clean(exclude=_LEAD_RELATIONS, validate_unique=False, validate_constraints=False)
     lead.save()
+    _announce_if_hot(lead, was=was)
     return lead

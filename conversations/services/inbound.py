@@ -174,6 +174,8 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
             fields.append("lead")
     conversation.save(update_fields=fields)
     publish_message_with_conversation(message, conversation, status_changed="status" in fields)
+    if is_new:
+        events.emit("conversation.created", conversation_id=conversation.pk)
     if not event.is_echo and event.type != MessageType.REACTION:
         _announce_received(message)
     return message
@@ -198,12 +200,17 @@ def _conversation_touch(conversation: Conversation, message: Message, event: Inb
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
     conversation.last_message_preview = (message.text or message.get_type_display())[:140]
     if event.is_echo:
+        # Written from the phone or the provider's app: a person's reply all the same.
         conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, at]))
-        fields.append("last_outbound_at")
+        conversation.first_response_at = conversation.first_response_at or at
+        conversation.first_agent_reply_at = conversation.first_agent_reply_at or at
+        conversation.waiting_since = None
+        fields += ["last_outbound_at", "first_response_at", "first_agent_reply_at", "waiting_since"]
     else:
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, at]))
+        conversation.waiting_since = conversation.waiting_since or at
         conversation.unread_count += 1
-        fields += ["last_inbound_at", "unread_count"]
+        fields += ["last_inbound_at", "waiting_since", "unread_count"]
         if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
             conversation.status = Conversation.Status.OPEN
             conversation.snoozed_until = None

@@ -54,7 +54,9 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
                                code="invalid_assignee")
     previous = conversation.assignee_id
     conversation.assignee = assignee
-    conversation.save(update_fields=["assignee", "updated_at"])
+    if previous != conversation.assignee_id:
+        conversation.assigned_at = timezone.now() if assignee is not None else None
+    conversation.save(update_fields=["assignee", "assigned_at", "updated_at"])
     audit_assignment(actor=actor, obj=conversation, previous_id=previous, new_id=conversation.assignee_id)
     # The former assignee, or the agents watching the unassigned queue, hear it too: their row goes.
     publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
@@ -85,7 +87,9 @@ def _transfer(*, actor: User, conversation: Conversation, to: User, note: str) -
         raise ApplicationError(_("%(user)s cannot receive conversations.") % {"user": to}, code="invalid_assignee")
     previous = conversation.assignee_id
     conversation.assignee = to
-    conversation.save(update_fields=["assignee", "updated_at"])
+    if previous != to.pk:
+        conversation.assigned_at = timezone.now()
+    conversation.save(update_fields=["assignee", "assigned_at", "updated_at"])
     audit_assignment(actor=actor, obj=conversation, previous_id=previous, new_id=to.pk, action=AuditKind.TRANSFER)
     if note.strip():
         Note.objects.create(conversation=conversation, author=actor,
@@ -114,7 +118,11 @@ def conversation_set_status(
     conversation.status = status
     if status == Conversation.Status.RESOLVED:
         conversation.needs_human = False
-    conversation.save(update_fields=["status", "snoozed_until", "needs_human", "updated_at"])
+        conversation.waiting_since = None  # nothing left to answer: the first-response clock stops
+        if was != status:
+            conversation.resolved_at = timezone.now()
+    conversation.save(update_fields=["status", "snoozed_until", "needs_human", "waiting_since", "resolved_at",
+                                     "updated_at"])
     publish_conversation_event(conversation)
     if status == Conversation.Status.RESOLVED and was != status:
         events.emit("conversation.resolved", conversation_id=conversation.pk, actor_id=actor.pk)

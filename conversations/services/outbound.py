@@ -177,7 +177,14 @@ def message_send(
     conversation.last_message_at = now
     conversation.last_message_preview = (text or message.get_type_display())[:140]
     update = ["last_outbound_at", "last_message_at", "last_message_preview", "updated_at"]
+    if sender in (Message.Sender.AGENT, Message.Sender.AI):
+        # A reply (not a system notice such as an out-of-office answer or a survey) stops the waiting clock.
+        conversation.first_response_at = conversation.first_response_at or now
+        conversation.waiting_since = None
+        update += ["first_response_at", "waiting_since"]
     if sender == Message.Sender.AGENT:
+        conversation.first_agent_reply_at = conversation.first_agent_reply_at or now
+        update.append("first_agent_reply_at")
         conversation.unread_count = 0
         update.append("unread_count")
     conversation.save(update_fields=update)
@@ -370,7 +377,8 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         _finish(message_id, send_state=Message.SendState.UNKNOWN, error_code="timeout",
                 error_message=_("The provider did not answer in time; the message may or may not have been "
                                 "delivered. Check with the customer before sending it again."))
-        if Conversation.objects.filter(pk=message.conversation_id, needs_human=False).update(needs_human=True):
+        if Conversation.objects.filter(pk=message.conversation_id, needs_human=False).update(
+                needs_human=True, escalated_at=timezone.now(), escalation_reason="send_unknown"):
             events.emit("conversation.escalated", conversation_id=message.conversation_id, reason="send_unknown")
         return DeliveryOutcome(state="unknown")
     except PermanentError as exc:

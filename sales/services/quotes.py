@@ -26,6 +26,7 @@ from accounts.models import User
 from conversations.models import Conversation, Message
 from conversations.services.inbox import conversation_add_system_note, message_mark_handled
 from conversations.services.outbound import WindowClosedError, message_send
+from core import events
 from core.errors import ApplicationError
 from core.text import tokens
 from leads.models import Contact, LeadStatus
@@ -278,11 +279,18 @@ def quote_reject(*, quote: Quote, actor: User | None = None, reason: str = "") -
 
 
 def quotes_expire(*, today: date | None = None) -> int:
-    """Pending quotes past their last valid day become expired (one conditional UPDATE)."""
+    """Pending quotes past their last valid day become expired (one conditional UPDATE); each announces
+    ``quote.expired``."""
     today = today or timezone.localdate()
-    return Quote.objects.filter(status=Quote.Status.PENDING, valid_until__lt=today).update(
-        status=Quote.Status.EXPIRED, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        ids = list(Quote.objects.select_for_update(skip_locked=True)
+                   .filter(status=Quote.Status.PENDING, valid_until__lt=today).values_list("pk", flat=True))
+        done = Quote.objects.filter(pk__in=ids, status=Quote.Status.PENDING).update(
+            status=Quote.Status.EXPIRED, updated_at=timezone.now()
+        )
+        for quote_id in ids:
+            events.emit("quote.expired", quote_id=quote_id)  # automations react (after the commit)
+    return done
 
 
 def quotes_remind(*, now: datetime | None = None) -> RemindResult:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils import timezone
 
 from ai.decide import is_unsure
 from ai.replies import ComposedReply
@@ -117,6 +118,10 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
             conversation.lead = lead
             fields.append("lead")
         escalated = composed.is_handover and not conversation.needs_human
+        if escalated:
+            conversation.escalated_at = timezone.now()
+            conversation.escalation_reason = composed.decision.reason[:40]
+            fields += ["escalated_at", "escalation_reason"]
         if composed.is_handover:
             conversation.needs_human = True
             urgent = composed.decision.reason in ("complaint", "negative_sentiment")

@@ -1,0 +1,1 @@
+"""The supervisors' dashboard and the analytics API: figures computed in the database, daily rollups."""
