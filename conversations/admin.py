@@ -53,7 +53,7 @@ class ChannelAccountForm(forms.ModelForm):
     class Meta:
         model = ChannelAccount
         fields = ("provider", "name", "account_ref", "phone_number", "account_sid", "access_token", "app_secret",
-                  "verify_token", "ai_mode", "reminder_after_hours", "is_active")
+                  "verify_token", "team", "ai_mode", "reminder_after_hours", "is_active")
         widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
 
     def clean(self) -> dict:
@@ -67,10 +67,11 @@ class ChannelAccountForm(forms.ModelForm):
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(admin.ModelAdmin):
     form = ChannelAccountForm
-    list_display = ("name", "provider_badge", "account_ref", "phone_number", "ai_mode", "has_credentials",
+    list_display = ("name", "provider_badge", "account_ref", "phone_number", "team", "ai_mode", "has_credentials",
                     "is_active")
     list_editable = ("ai_mode",)
-    list_filter = ("provider", "is_active")
+    list_filter = ("provider", "is_active", "team")
+    list_select_related = ("team",)
     search_fields = ("name", "account_ref", "phone_number")
 
     @admin.display(description=_("provider"), ordering="provider")
