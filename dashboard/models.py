@@ -1,1 +1,54 @@
-from django.db import models  # noqa: F401
+"""The dashboard's daily rollup: message counts per local day and hour, kept by
+``dashboard.tasks.analytics_rollup_task``.
+
+The peak-hours heatmap and the message counts read closed days (before today) from here and the rest from the
+messages table, so a range of months reads a few thousand rows instead of a million messages. A row counts the
+messages of one (day, hour, channel, team, agent, operator, sender); team, agent and operator are the
+conversation's when the day was rolled up (its assignee's team, else its number's), so a conversation moved to
+another agent later keeps its old days where they were counted. The service rolls up the last days again at
+every run, and a day is only read from here once its :class:`RollupDay` says it was rolled up.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageHourStat(models.Model):
+    day = models.DateField(_("day"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    #: ISO weekday of ``day``: 1 Monday … 7 Sunday (kept so the heatmap groups without date functions).
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    channel = models.CharField(_("channel"), max_length=10)
+    # Plain ids, not foreign keys: an aggregate outlives the team or person it counted.
+    team_id = models.IntegerField(_("team"), null=True, blank=True)
+    agent_id = models.IntegerField(_("agent"), null=True, blank=True)
+    operator_id = models.IntegerField(_("operator"), null=True, blank=True)
+    sender = models.CharField(_("sender"), max_length=10)
+    messages = models.PositiveIntegerField(_("messages"))
+
+    class Meta:
+        verbose_name = _("messages per hour (rollup)")
+        verbose_name_plural = _("messages per hour (rollup)")
+        ordering = ["day", "hour"]
+        indexes = [models.Index(fields=["day", "sender"], name="dashboard_msgstat_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"
+
+
+class RollupDay(models.Model):
+    """A local day whose messages are in :class:`MessageHourStat` (and when that was computed)."""
+
+    day = models.DateField(_("day"), unique=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    messages = models.PositiveIntegerField(_("messages"), default=0)
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.messages}"

@@ -1,0 +1,306 @@
+"""The figures, counted in the database (GROUP BY; a query or two each), as plain dicts.
+
+What each figure means (the notes under the charts say it in short):
+
+- **Leads**: leads created in the range, by temperature (HOT/WARM/COLD) and by stage (status).
+- **Funnel**: of those leads, how many have a quote (any) and how many a validated sale (any date).
+- **Sales**: validated sales sold in the range: count, revenue (their totals), commissions (on those sales);
+  by local day, by sale type and by installation state (telecom types only: every type but retail).
+  Amounts are summed as they are, in the site's currency (``DEFAULT_CURRENCY``).
+- **Top products / operators**: asked = leads of the range interested in it; sold = units on the lines of
+  the range's validated sales.
+- **AI vs human**: conversations resolved in the range; resolved by the AI alone = no person ever wrote in them
+  (``first_agent_reply_at`` empty). **Escalations**: conversations the AI handed over in the range, by reason.
+- **Response times**: first response = ``first_response_at - created_at`` (person or AI) of the conversations
+  created in the range; resolution = ``resolved_at - created_at`` of those resolved in the range; median and
+  p90 in minutes (``percentile_cont``'s interpolation).
+- **Peak hours**: customers' messages in the range by local weekday and hour.
+- **Ticket SLA**: tickets opened in the range whose SLA outcome is known: breached (flagged, answered or solved
+  after the due time, or still without an answer or a solution past it) or met (answered and solved in time).
+  Compliance = met / known.
+- **CSAT**: ratings answered in the range: average and count per mark.
+- **AI spend**: the cost of every AI request in the range (company-wide) by month, against
+  ``AI_MONTHLY_BUDGET_USD``.
+- **Collections**: instalments due in the range (agreements active, fulfilled or broken): promised = their
+  amounts, paid = what has been paid on them so far; recovery = paid / promised.
+- **Leaderboard**: per agent in scope: leads and conversations they hold created in the range, validated sales
+  and revenue, commissions, average quality score of the audits sent in the range, calls started, CSAT average.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from accounts.models import Role, User
+from dashboard.analytics import sources
+from dashboard.analytics.filters import Scope
+from dashboard.analytics.messages import hour_counts
+from dashboard.analytics.stats import duration_percentiles
+from dashboard.types import Filters
+from leads.models import Classification, LeadStatus
+from sales.models import Quote, Sale, SaleType
+
+TOP = 10
+ZERO = Decimal("0")
+
+
+def money(value: Decimal | None) -> float:
+    return float((value or ZERO).quantize(Decimal("0.01")))
+
+
+def share(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def days_of(filters: Filters) -> list[date]:
+    return [filters.date_from + timedelta(days=i) for i in range((filters.date_to - filters.date_from).days + 1)]
+
+
+def _local_day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+# ---------------------------------------------------------------------------------------------
+# Leads
+# ---------------------------------------------------------------------------------------------
+def lead_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+    leads = sources.leads(scope, filters)
+    by_temperature = dict.fromkeys(Classification.values, 0)
+    by_stage = dict.fromkeys(LeadStatus.values, 0)
+    for row in leads.values("classification", "status").annotate(n=Count("pk")):
+        by_temperature[row["classification"]] = by_temperature.get(row["classification"], 0) + row["n"]
+        by_stage[row["status"]] = by_stage.get(row["status"], 0) + row["n"]
+    funnel = leads.aggregate(
+        leads=Count("pk"),
+        quoted=Count("pk", filter=Q(Exists(Quote.objects.filter(lead_id=OuterRef("pk"))))),
+        sold=Count("pk", filter=Q(Exists(Sale.objects.filter(lead_id=OuterRef("pk"),
+                                                             status=Sale.Status.VALIDATED)))),
+    )
+    funnel["quote_rate"] = share(funnel["quoted"], funnel["leads"])
+    funnel["sale_rate"] = share(funnel["sold"], funnel["leads"])
+    return {"total": funnel["leads"], "by_temperature": by_temperature, "by_stage": by_stage, "funnel": funnel,
+            "top_products": _top(leads, sources.sale_lines(scope, filters), "product"),
+            "top_operators": _top(leads, sources.sale_lines(scope, filters), "operator")}
+
+
+def _top(leads: Any, lines: Any, kind: str) -> list[dict[str, Any]]:
+    """The products (or operators) most asked for or sold: ``{id, name, asked, sold}``, top ``TOP``."""
+    asked_path, sold_path = ("product", "product") if kind == "product" else ("operator", "product__operator")
+    rows: dict[int, dict[str, Any]] = {}
+    for row in (leads.filter(**{f"{asked_path}__isnull": False}).values(f"{asked_path}_id", f"{asked_path}__name")
+                .annotate(n=Count("pk"))):
+        rows[row[f"{asked_path}_id"]] = {"id": row[f"{asked_path}_id"], "name": row[f"{asked_path}__name"],
+                                         "asked": row["n"], "sold": 0}
+    sold_id = f"{sold_path}__id" if kind == "operator" else "product_id"
+    for row in (lines.filter(**{f"{sold_path}__isnull": False}).values(sold_id, f"{sold_path}__name")
+                .annotate(n=Sum("quantity"))):
+        entry = rows.setdefault(row[sold_id], {"id": row[sold_id], "name": row[f"{sold_path}__name"],
+                                               "asked": 0, "sold": 0})
+        entry["sold"] = row["n"] or 0
+    return sorted(rows.values(), key=lambda r: (-(r["asked"] + r["sold"]), -r["sold"], r["name"], r["id"]))[:TOP]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sales, commissions, telecom
+# ---------------------------------------------------------------------------------------------
+def sale_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+    sales = sources.sales(scope, filters)
+    per_day: dict[date, dict[str, Any]] = {day: {"sales": 0, "revenue": ZERO, "commissions": ZERO}
+                                           for day in days_of(filters)}
+    for row in sales.annotate(day=_local_day("sold_at")).values("day").annotate(n=Count("pk"), revenue=Sum("total")):
+        entry = per_day.setdefault(row["day"], {"sales": 0, "revenue": ZERO, "commissions": ZERO})
+        entry["sales"], entry["revenue"] = row["n"], row["revenue"] or ZERO
+    for row in (sources.commissions(scope, filters).annotate(day=_local_day("sale__sold_at")).values("day")
+                .annotate(amount=Sum("amount"))):
+        per_day.setdefault(row["day"], {"sales": 0, "revenue": ZERO, "commissions": ZERO})["commissions"] = \
+            row["amount"] or ZERO
+    by_type = {value: {"sales": 0, "revenue": ZERO} for value in SaleType.values}
+    installation = dict.fromkeys(Sale.InstallationState.values, 0)
+    for row in sales.values("sale_type", "installation_state").annotate(n=Count("pk"), revenue=Sum("total")):
+        entry = by_type.setdefault(row["sale_type"], {"sales": 0, "revenue": ZERO})
+        entry["sales"] += row["n"]
+        entry["revenue"] += row["revenue"] or ZERO
+        if row["sale_type"] != SaleType.RETAIL:
+            installation[row["installation_state"]] = installation.get(row["installation_state"], 0) + row["n"]
+    days = sorted(per_day)
+    return {
+        "currency": settings.DEFAULT_CURRENCY,
+        "sales": sum(per_day[d]["sales"] for d in days),
+        "revenue": money(sum((per_day[d]["revenue"] for d in days), ZERO)),
+        "commissions": money(sum((per_day[d]["commissions"] for d in days), ZERO)),
+        "by_day": [{"day": d.isoformat(), "sales": per_day[d]["sales"], "revenue": money(per_day[d]["revenue"]),
+                    "commissions": money(per_day[d]["commissions"])} for d in days],
+        "by_type": [{"sale_type": key, "sales": value["sales"], "revenue": money(value["revenue"])}
+                    for key, value in by_type.items()],
+        "installation_states": [{"state": key, "sales": value} for key, value in installation.items()],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversations, response times, peak hours
+# ---------------------------------------------------------------------------------------------
+def conversation_figures(scope: Scope, filters: Filters, *, use_rollup: bool = True) -> dict[str, Any]:
+    qs = sources.conversations(scope, filters)
+    created, resolved, escalated = (sources.in_span(f, filters) for f in ("created_at", "resolved_at",
+                                                                           "escalated_at"))
+    resolved_q = resolved & Q(status="resolved")
+    touched = qs.filter(created | resolved_q | escalated)
+    totals = touched.aggregate(
+        conversations=Count("pk", filter=created),
+        whatsapp=Count("pk", filter=created & sources.channel_q("channel_account", "whatsapp")),
+        instagram=Count("pk", filter=created & sources.channel_q("channel_account", "instagram")),
+        resolved=Count("pk", filter=resolved_q),
+        ai_resolved=Count("pk", filter=resolved_q & Q(first_agent_reply_at__isnull=True)),
+        escalated=Count("pk", filter=escalated),
+    )
+    totals["ai_resolved_share"] = share(totals["ai_resolved"], totals["resolved"])
+    reasons = [{"reason": row["escalation_reason"] or "", "conversations": row["n"]}
+               for row in qs.filter(escalated).values("escalation_reason").annotate(n=Count("pk"))
+               .order_by("-n", "escalation_reason")]
+    times = duration_percentiles(touched.filter(created | resolved_q), {
+        "first_response": ("created_at", "first_response_at", created),
+        "resolution": ("created_at", "resolved_at", resolved_q),
+    })
+    counts = hour_counts(scope, filters, use_rollup=use_rollup)
+    heat = [[0] * 24 for _weekday in range(7)]
+    senders: dict[str, int] = defaultdict(int)
+    for (weekday, hour, sender), n in counts.items():
+        senders[sender] += n
+        if sender == "customer":
+            heat[weekday - 1][hour] += n
+    return {
+        "totals": totals,
+        "escalation_reasons": reasons,
+        "first_response": times["first_response"],
+        "resolution": times["resolution"],
+        "messages": {sender: senders.get(sender, 0) for sender in ("customer", "ai", "agent", "system")},
+        "peak_hours": heat,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Tickets, CSAT, AI spend, collections
+# ---------------------------------------------------------------------------------------------
+def ticket_figures(scope: Scope, filters: Filters, *, now: Any = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    first_late = (Q(is_first_response_breached=True)
+                  | Q(first_responded_at__isnull=False, first_response_due_at__isnull=False,
+                      first_responded_at__gt=F("first_response_due_at"))
+                  | Q(first_responded_at__isnull=True, first_response_due_at__lt=now))
+    solve_late = (Q(is_resolution_breached=True)
+                  | Q(resolved_at__isnull=False, resolution_due_at__isnull=False,
+                      resolved_at__gt=F("resolution_due_at"))
+                  | Q(resolved_at__isnull=True, resolution_due_at__lt=now))
+    breached = first_late | solve_late
+    met = ~breached & Q(first_responded_at__isnull=False, resolved_at__isnull=False) & (
+        Q(first_response_due_at__isnull=False) | Q(resolution_due_at__isnull=False))
+    by_priority = {value: {"met": 0, "breached": 0, "open": 0} for value in ("low", "medium", "high", "urgent")}
+    for row in sources.tickets(scope, filters).values("priority").annotate(
+            met=Count("pk", filter=met), breached=Count("pk", filter=breached), total=Count("pk")):
+        by_priority[row["priority"]] = {"met": row["met"], "breached": row["breached"],
+                                        "open": row["total"] - row["met"] - row["breached"]}
+    met_total = sum(v["met"] for v in by_priority.values())
+    breached_total = sum(v["breached"] for v in by_priority.values())
+    return {"by_priority": by_priority, "met": met_total, "breached": breached_total,
+            "open": sum(v["open"] for v in by_priority.values()),
+            "compliance": share(met_total, met_total + breached_total)}
+
+
+def csat_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+    distribution = dict.fromkeys(range(1, 6), 0)
+    for row in sources.csat_answers(scope, filters).values("rating").annotate(n=Count("pk")):
+        distribution[row["rating"]] = row["n"]
+    answered = sum(distribution.values())
+    average = sum(mark * n for mark, n in distribution.items()) / answered if answered else None
+    return {"answered": answered, "average": None if average is None else round(average, 2),
+            "distribution": distribution}
+
+
+def monthly_budget() -> Decimal | None:
+    raw = str(getattr(settings, "AI_MONTHLY_BUDGET_USD", "") or "").strip()
+    try:
+        budget = Decimal(raw)
+    except ArithmeticError:
+        return None
+    return budget if budget > 0 else None
+
+
+def ai_spend_figures(filters: Filters) -> dict[str, Any]:
+    months: dict[date, Decimal] = {}
+    first = filters.date_from.replace(day=1)
+    while first <= filters.date_to:
+        months[first] = ZERO
+        first = (first + timedelta(days=32)).replace(day=1)
+    by_month = TruncMonth("created_at", tzinfo=timezone.get_current_timezone())
+    for row in sources.ai_requests(filters).annotate(month=by_month).values("month").annotate(cost=Sum("cost_usd")):
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        months[month] = months.get(month, ZERO) + (row["cost"] or ZERO)
+    budget = monthly_budget()
+    spend = sum(months.values(), ZERO)
+    return {
+        "spend_usd": round(float(spend), 4),
+        "monthly_budget_usd": None if budget is None else float(budget),
+        "by_month": [{"month": m.strftime("%Y-%m"), "spend_usd": round(float(v), 4)}
+                     for m, v in sorted(months.items())],
+    }
+
+
+def collection_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+    per_day = {day: {"promised": ZERO, "paid": ZERO} for day in days_of(filters)}
+    for row in sources.installments_due(scope, filters).values("due_date").annotate(
+            promised=Sum("amount"), paid=Sum("paid_amount")):
+        per_day[row["due_date"]] = {"promised": row["promised"] or ZERO, "paid": row["paid"] or ZERO}
+    promised = sum((v["promised"] for v in per_day.values()), ZERO)
+    paid = sum((v["paid"] for v in per_day.values()), ZERO)
+    return {"currency": settings.DEFAULT_CURRENCY, "promised": money(promised), "paid": money(paid),
+            "recovery": share(float(paid), float(promised)),
+            "by_day": [{"day": d.isoformat(), "promised": money(v["promised"]), "paid": money(v["paid"])}
+                       for d, v in sorted(per_day.items())]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaderboard
+# ---------------------------------------------------------------------------------------------
+def leaderboard(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
+    people = User.objects.filter(role=Role.AGENT, is_active=True)
+    if not scope.everything:
+        people = people.filter(team_id__in=scope.team_ids)
+    if filters.team_id:
+        people = people.filter(team_id=filters.team_id)
+    if filters.agent_id:
+        people = people.filter(pk=filters.agent_id)
+    rows = {u.pk: {"agent_id": u.pk, "agent": str(u), "leads": 0, "conversations": 0, "sales": 0, "revenue": 0.0,
+                   "commissions": 0.0, "quality_score": None, "calls": 0, "csat": None, "csat_answers": 0}
+            for u in people.only("pk", "username", "first_name", "last_name")}
+    if not rows:
+        return []
+
+    def put(qs: Any, field: str, **figures: Any) -> list[dict[str, Any]]:
+        return list(qs.filter(**{f"{field}__in": list(rows)}).values(field).annotate(**figures))
+
+    for row in put(sources.leads(scope, filters), "assignee_id", n=Count("pk")):
+        rows[row["assignee_id"]]["leads"] = row["n"]
+    for row in put(sources.conversations(scope, filters).filter(sources.in_span("created_at", filters)),
+                   "assignee_id", n=Count("pk")):
+        rows[row["assignee_id"]]["conversations"] = row["n"]
+    for row in put(sources.sales(scope, filters), "agent_id", n=Count("pk"), revenue=Sum("total")):
+        rows[row["agent_id"]].update(sales=row["n"], revenue=money(row["revenue"]))
+    for row in put(sources.commissions(scope, filters), "agent_id", amount=Sum("amount")):
+        rows[row["agent_id"]]["commissions"] = money(row["amount"])
+    for row in put(sources.audits(scope, filters), "agent_id", score=Avg("score")):
+        rows[row["agent_id"]]["quality_score"] = None if row["score"] is None else round(float(row["score"]), 1)
+    for row in put(sources.calls(scope, filters), "agent_id", n=Count("pk")):
+        rows[row["agent_id"]]["calls"] = row["n"]
+    for row in put(sources.csat_answers(scope, filters), "agent_id", avg=Avg("rating"), n=Count("pk")):
+        rows[row["agent_id"]].update(csat=round(float(row["avg"]), 2), csat_answers=row["n"])
+    return sorted(rows.values(), key=lambda r: (-r["revenue"], -r["sales"], -r["conversations"], r["agent"],
+                                                 r["agent_id"]))
+

@@ -1,0 +1,88 @@
+"""The daily rollup of message counts (``dashboard.models``): the only code that writes the dashboard's tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Min
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
+
+from conversations.models import Message
+from dashboard.analytics.filters import day_start
+from dashboard.analytics.messages import CHANNEL_OF_ACCOUNT, day_runs
+from dashboard.analytics.sources import team_expression
+from dashboard.models import MessageHourStat, RollupDay
+
+#: Closed days rolled up again at every run (late messages, reassigned conversations).
+REDO_DAYS = 2
+#: Older days never rolled up yet, filled in per run (oldest first), so a first run on a long history is bounded.
+BACKFILL_DAYS_PER_RUN = 62
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    days: list[date]
+    rows: int
+    messages: int
+
+
+def _stats_for(first: date, last: date) -> list[MessageHourStat]:
+    tz = timezone.get_current_timezone()
+    rows = (Message.objects.order_by()
+            .filter(created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(days=1)))
+            .annotate(day=TruncDate("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz),
+                      weekday=ExtractIsoWeekDay("created_at", tzinfo=tz), channel=CHANNEL_OF_ACCOUNT,
+                      team=team_expression("conversation__"))
+            .values("day", "hour", "weekday", "channel", "team", "conversation__assignee_id",
+                    "conversation__lead__operator_id", "sender")
+            .annotate(n=Count("pk")))
+    return [MessageHourStat(day=row["day"], hour=row["hour"], weekday=row["weekday"], channel=row["channel"],
+                            team_id=row["team"], agent_id=row["conversation__assignee_id"],
+                            operator_id=row["conversation__lead__operator_id"], sender=row["sender"],
+                            messages=row["n"]) for row in rows]
+
+
+def _days_to_do(today: date) -> list[date]:
+    """The last ``REDO_DAYS`` closed days, and the oldest closed days with messages never rolled up."""
+    days = {today - timedelta(days=i) for i in range(1, REDO_DAYS + 1)}
+    oldest = Message.objects.aggregate(first=Min("created_at"))["first"]
+    if oldest is not None:
+        first = timezone.localtime(oldest).date()
+        done = set(RollupDay.objects.filter(day__gte=first, day__lt=today).values_list("day", flat=True))
+        missing = [first + timedelta(days=i) for i in range((today - first).days)]
+        days.update([day for day in missing if day not in done][:BACKFILL_DAYS_PER_RUN])
+    return sorted(day for day in days if day < today)
+
+
+def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None = None) -> RollupResult:
+    """Count the messages of ``days`` (by default: the last closed days and a batch of older ones not yet
+    done) per hour, channel, team, agent, operator and sender into ``MessageHourStat``, replacing what those days
+    had, and mark them in ``RollupDay``. Today (and later) is never rolled up: the dashboard reads it live.
+    Idempotent; two runs at once queue on the days' rows."""
+    today = timezone.localdate(now) if now else timezone.localdate()
+    wanted = sorted({day for day in days if day < today}) if days is not None else _days_to_do(today)
+    if not wanted:
+        return RollupResult(days=[], rows=0, messages=0)
+    computed_at = now or timezone.now()
+    rows = messages = 0
+    with transaction.atomic():
+        RollupDay.objects.bulk_create([RollupDay(day=day, computed_at=computed_at) for day in wanted],
+                                      ignore_conflicts=True)
+        list(RollupDay.objects.select_for_update().filter(day__in=wanted).values_list("pk", flat=True))
+        for first, last in day_runs(wanted):
+            MessageHourStat.objects.filter(day__gte=first, day__lte=last).delete()
+            stats = _stats_for(first, last)
+            MessageHourStat.objects.bulk_create(stats, batch_size=2000)
+            per_day: dict[date, int] = {}
+            for stat in stats:
+                per_day[stat.day] = per_day.get(stat.day, 0) + stat.messages
+            for offset in range((last - first).days + 1):
+                day = first + timedelta(days=offset)
+                RollupDay.objects.filter(day=day).update(computed_at=computed_at, messages=per_day.get(day, 0))
+            rows += len(stats)
+            messages += sum(per_day.values())
+    return RollupResult(days=wanted, rows=rows, messages=messages)
