@@ -1,3 +1,4 @@
+"""Customer satisfaction: a 1-5 rating asked when a conversation is resolved, and the answers."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +6,15 @@ from django.utils.translation import gettext_lazy as _
 class CsatConfig(AppConfig):
     name = "csat"
     verbose_name = _("Customer satisfaction")
+
+    def ready(self) -> None:
+        # Imported here, as in every ready(): services load only once the apps registry is ready.
+        from core import events
+        from csat.subscribers import conversation_resolved_ask_rating, message_received_store_rating
+        from notifications import kinds
+
+        kinds.register("csat.low", label=_("Low satisfaction rating"), icon="megaphone")
+        events.subscribe("conversation.resolved", conversation_resolved_ask_rating, order=30)
+        # Before the quote acceptance (sales, 10) and the AI step (conversations, 50, skip_if_handled): a rating
+        # is answered here and nowhere else.
+        events.subscribe("message.received", message_received_store_rating, order=8)

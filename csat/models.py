@@ -66,3 +66,48 @@ class CsatSurvey(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} · {self.rating or self.get_state_display()}"
+
+
+DEFAULT_QUESTION = "¿Cómo calificarías la atención que recibiste? Elige de 1 a 5 ⭐ (5 es excelente)."
+DEFAULT_THANKS = "¡Gracias por tu calificación! Nos ayuda a mejorar."
+DEFAULT_LOW_THANKS = ("Gracias por contarnos. Lamentamos que la atención no haya sido buena: "
+                      "un supervisor revisará tu caso.")
+
+
+class CsatSettings(BaseModel):
+    """How customers are asked (one row, edited in admin; missing, the defaults apply).
+
+    The texts go to customers as written (Spanish, like every reply). ``templates``: outside the 24-hour
+    window only an approved template may go out; the one of the conversation's number is sent, else the
+    survey is skipped with the reason.
+    """
+
+    is_active = models.BooleanField(_("ask customers"), default=True)
+    question = models.TextField(_("question"), max_length=900, default=DEFAULT_QUESTION)
+    thanks = models.TextField(_("thanks"), max_length=900, default=DEFAULT_THANKS)
+    low_thanks = models.TextField(_("thanks after a low rating"), max_length=900, default=DEFAULT_LOW_THANKS)
+    answer_hours = models.PositiveSmallIntegerField(
+        _("hours to answer"), default=24,
+        help_text=_("After this, an unanswered survey expires and a typed number is no longer read as a rating."),
+    )
+    low_rating_max = models.PositiveSmallIntegerField(
+        _("low rating up to"), default=2,
+        help_text=_("Ratings up to this one notify the team's supervisors."),
+    )
+    templates = models.ManyToManyField(
+        "conversations.MessageTemplate", verbose_name=_("templates when the window is shut"), blank=True,
+        related_name="+",
+        help_text=_("One per number: the template of the conversation's number is sent. With one variable, "
+                    "it takes the customer's first name."),
+    )
+
+    class Meta:
+        verbose_name = _("satisfaction settings")
+        verbose_name_plural = _("satisfaction settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(answer_hours__gte=1), name="csat_answer_hours_positive"),
+            models.CheckConstraint(condition=Q(low_rating_max__lte=4), name="csat_low_rating_max_le_4"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Satisfaction settings"))
