@@ -1,3 +1,5 @@
+"""Business hours and holidays per team, the out-of-office answer, and the first-response
+service level of conversations per priority."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,16 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # Imported here, as in every ready(): services load only once the apps registry is ready.
+        from core import events
+        from notifications import kinds
+        from sla.subscribers import message_received_out_of_office
+
+        kinds.register("sla.warning", label=_("Conversation close to its reply target"), icon="clock")
+        kinds.register("sla.breached", label=_("Conversation past its reply target"), icon="clock")
+        # Order 5: before everything that answers the customer. Not skip_if_handled (a customer who writes out of
+        # hours is answered whatever else handles the message); it returns nothing, so the AI step (50) still
+        # answers, unless the team keeps the AI quiet out of hours.
+        events.subscribe("message.received", message_received_out_of_office, order=5)
