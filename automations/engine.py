@@ -1,0 +1,300 @@
+"""The engine: for one domain event, run the active rules that wait for it, in order, and log each run.
+
+- **What the event is about** (:func:`subject_resolve`): the conversation, message, lead, quote or sale its
+  payload names, and from them the others (a lead's latest open conversation, a sale's conversation...).
+- **Conditions** (:func:`conditions_match`): every condition a rule fills in must hold (channel, any of its
+  tags, the message's intent, the lead's temperature, words in the customer's text, inside/outside the
+  team's business hours).
+- **Each rule in its own savepoint**, each action in a savepoint inside it: a failing action is recorded in the
+  run (``failed``, its error) and the rule's other actions, the other rules and the message itself go on.
+- **Loops**: an action may cause another event (a send that fails escalates the conversation). The rules
+  behind an event travel with it (a context variable set by ``on_commit`` callbacks around the actions, so
+  the events those actions emit, dispatched after the commit, see them): a rule is held back when it is
+  already in that chain or the chain is ``MAX_DEPTH`` long. Work that leaves the process (a Celery worker's
+  send) loses the chain, so a rule that ran ``BURST_LIMIT`` times for one conversation within
+  ``BURST_WINDOW`` is held back too. A held-back rule leaves a ``skipped`` run saying why.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ai.services import local_analysis
+from automations.actions import ActionResult, action_run
+from automations.models import AutomationRule, AutomationRun, HoursCondition
+from conversations.models import Conversation, Message
+from conversations.selectors import conversation_team_id
+from core.events import Event
+from core.text import tokens
+from leads.models import Lead
+from sales.models import Quote, Sale
+from sla.services import within_business_hours
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 3  # rules leading to rules leading to rules: the fourth is held back
+BURST_LIMIT = 5  # runs of one rule for one conversation...
+BURST_WINDOW = timedelta(minutes=1)  # ...within this long: the next is held back
+
+#: The rules (their ids) whose actions led to the event being handled now, outermost first.
+_chain: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("automation_chain", default=())
+
+
+def current_chain() -> tuple[int, ...]:
+    return _chain.get()
+
+
+def _chain_set(value: tuple[int, ...]) -> None:
+    _chain.set(value)
+
+
+@dataclass
+class Subject:
+    """What an event is about, loaded once for every rule of the event."""
+
+    event: str
+    payload: dict
+    conversation: Conversation | None = None
+    message: Message | None = None
+    lead: Lead | None = None
+    quote: Quote | None = None
+    sale: Sale | None = None
+    team_id: int | None = None
+    _intent: str | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
+    _tag_ids: set[int] | None = field(default=None, repr=False)
+
+    @property
+    def customer_message(self) -> Message | None:
+        """The event's message, else the conversation's latest message from the customer."""
+        if self.message is None and self.conversation is not None:
+            self.message = (self.conversation.messages.filter(direction=Message.Direction.IN, is_echo=False)
+                            .order_by("-created_at", "-pk").first())
+        return self.message
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            message = self.customer_message
+            self._text = message.text if message is not None else ""
+        return self._text
+
+    @property
+    def intent(self) -> str:
+        """The intent the AI step stored on the message; while it has not read it yet, the local rules' reading
+        of the text (deterministic, offline, free), so a rule does not depend on which ran first."""
+        if self._intent is None:
+            message = self.customer_message
+            if message is not None and message.intent:
+                self._intent = message.intent
+            elif self.text.strip():
+                self._intent = str(local_analysis(self.text, history=None, catalog=None).intent)
+            else:
+                self._intent = self.lead.intent if self.lead is not None else ""
+        return self._intent
+
+    @property
+    def tag_ids(self) -> set[int]:
+        if self._tag_ids is None:
+            self._tag_ids = (set(self.conversation.tags.values_list("pk", flat=True))
+                             if self.conversation is not None else set())
+        return self._tag_ids
+
+
+def _latest_conversation(lead: Lead | None, contact_id: int | None = None) -> Conversation | None:
+    if lead is not None:
+        conversations = Conversation.objects.filter(lead=lead)
+    elif contact_id is not None:
+        conversations = Conversation.objects.filter(contact_id=contact_id)
+    else:
+        return None
+    open_first = conversations.exclude(status=Conversation.Status.RESOLVED).order_by("-last_message_at", "-pk")
+    return open_first.first() or conversations.order_by("-last_message_at", "-pk").first()
+
+
+def _conversation(pk: int | None) -> Conversation | None:
+    if pk is None:
+        return None
+    return Conversation.objects.select_related("channel_account", "contact", "lead", "assignee").filter(pk=pk).first()
+
+
+def subject_resolve(event: Event) -> Subject | None:
+    """Load what ``event`` is about; None when it is gone (deleted before the event was handled)."""
+    payload = dict(event.payload)
+    subject = Subject(event=event.name, payload=payload)
+    if event.name == "message.received":
+        subject.message = Message.objects.filter(pk=payload["message_id"]).first()
+        if subject.message is None:
+            return None
+        subject.conversation = _conversation(subject.message.conversation_id)
+    elif event.name.startswith("conversation."):
+        subject.conversation = _conversation(payload["conversation_id"])
+        if subject.conversation is None:
+            return None
+    elif event.name == "lead.hot":
+        subject.lead = Lead.objects.select_related("contact").filter(pk=payload["lead_id"]).first()
+        if subject.lead is None:
+            return None
+        found = _latest_conversation(subject.lead)
+        subject.conversation = _conversation(found.pk) if found else None
+    elif event.name in ("quote.expired", "sale.validated"):
+        model = Quote if event.name == "quote.expired" else Sale
+        deal = model.objects.select_related("lead", "contact").filter(
+            pk=payload["quote_id" if model is Quote else "sale_id"]).first()
+        if deal is None:
+            return None
+        setattr(subject, "quote" if model is Quote else "sale", deal)
+        subject.lead = deal.lead
+        found = (Conversation.objects.filter(pk=deal.conversation_id).first() if deal.conversation_id
+                 else _latest_conversation(deal.lead, deal.contact_id))
+        subject.conversation = _conversation(found.pk) if found else None
+    else:
+        return None
+    if subject.conversation is not None:
+        subject.lead = subject.lead or subject.conversation.lead
+        subject.team_id = conversation_team_id(subject.conversation)
+    return subject
+
+
+def _has_phrase(words: list[str], phrase: list[str]) -> bool:
+    size = len(phrase)
+    return bool(size) and any(words[i:i + size] == phrase for i in range(len(words) - size + 1))
+
+
+def text_matches(text: str, terms: list[str]) -> bool:
+    """Any of ``terms`` (a word or a phrase) is in ``text`` as whole words, ignoring accents and capitals."""
+    words = tokens(text)
+    return any(_has_phrase(words, tokens(term)) for term in terms)
+
+
+def conditions_match(rule: AutomationRule, subject: Subject, *, now: datetime) -> bool:
+    """Do all the conditions ``rule`` fills in hold for ``subject``? Cheap checks first."""
+    conversation = subject.conversation
+    if rule.team_id is not None and rule.team_id != subject.team_id:
+        return False
+    if rule.channel and (conversation is None or conversation.channel != rule.channel):
+        return False
+    if rule.lead_temperature and (subject.lead is None or subject.lead.classification != rule.lead_temperature):
+        return False
+    rule_tags = {tag.pk for tag in rule.tags.all()}
+    if rule_tags and not rule_tags & subject.tag_ids:
+        return False
+    if rule.text_terms and not text_matches(subject.text, rule.text_terms):
+        return False
+    if rule.intent and subject.intent != rule.intent:
+        return False
+    if rule.business_hours:
+        inside = within_business_hours(team_id=subject.team_id, at=now)
+        if inside != (rule.business_hours == HoursCondition.INSIDE):
+            return False
+    return True
+
+
+def _guard_reason(rule: AutomationRule, subject: Subject, chain: tuple[int, ...], now: datetime) -> str:
+    if rule.pk in chain:
+        return _("Held back: this event was caused by this same rule's actions (a loop).")
+    if len(chain) >= MAX_DEPTH:
+        return _("Held back: %(n)d rules in a row led to this event.") % {"n": len(chain)}
+    if subject.conversation is not None:
+        recent = AutomationRun.objects.filter(
+            rule=rule, conversation=subject.conversation, created_at__gte=now - BURST_WINDOW,
+        ).exclude(status=AutomationRun.Status.SKIPPED).count()
+        if recent >= BURST_LIMIT:
+            return _("Held back: this rule already ran %(n)d times for this conversation in the last minute.") % {
+                "n": recent}
+    return ""
+
+
+def _run_row(rule: AutomationRule, subject: Subject, *, status: str, chain: tuple[int, ...], started: float,
+             results: list[ActionResult] | None = None, error: str = "") -> AutomationRun:
+    return AutomationRun.objects.create(
+        rule=rule, event=subject.event, status=status, conversation=subject.conversation,
+        message=subject.message if subject.event == "message.received" else None, lead=subject.lead,
+        quote=subject.quote, sale=subject.sale, payload=subject.payload,
+        results=[result.as_dict() for result in results or []], error=error[:2000], depth=len(chain),
+        duration_ms=max(0, round((time.monotonic() - started) * 1000)),
+    )
+
+
+def _already_ran(rule: AutomationRule, subject: Subject) -> bool:
+    """A message announced twice (a voice note once its file is stored) runs a rule once."""
+    return subject.event == "message.received" and AutomationRun.objects.filter(
+        rule=rule, message=subject.message).exclude(status=AutomationRun.Status.SKIPPED).exists()
+
+
+def rule_run(rule: AutomationRule, subject: Subject, *, now: datetime | None = None,
+             chain: tuple[int, ...] | None = None) -> AutomationRun | None:
+    """Run ``rule`` for ``subject`` in a savepoint; the run, or None when its conditions do not hold.
+
+    Never raises for a rule's own failure: a condition that cannot be read or an action that fails is written
+    in the run (``failed``). Its actions' events are dispatched after the commit with this rule in their chain.
+    """
+    now = now or timezone.now()
+    chain = current_chain() if chain is None else chain
+    started = time.monotonic()
+    try:
+        with transaction.atomic():
+            if not conditions_match(rule, subject, now=now):
+                return None
+            reason = _guard_reason(rule, subject, chain, now)
+            if reason:
+                logger.warning("automation rule %s held back for %s: %s", rule.pk, subject.event, reason)
+                return _run_row(rule, subject, status=AutomationRun.Status.SKIPPED, chain=chain, started=started,
+                                error=reason)
+            if _already_ran(rule, subject):
+                return None
+            inner = (*chain, rule.pk)
+            # Callbacks run in the order they were registered: the events the actions emit are dispatched
+            # between these two, with this rule in their chain (the pop is robust: it always runs).
+            transaction.on_commit(lambda: _chain_set(inner))
+            results = [action_run(action, subject=subject, rule=rule, now=now) for action in rule.actions.all()]
+            transaction.on_commit(lambda: _chain_set(chain), robust=True)
+            failed = [r for r in results if not r.ok]
+            return _run_row(rule, subject, status=AutomationRun.Status.FAILED if failed else AutomationRun.Status.OK,
+                            chain=chain, started=started, results=results,
+                            error="\n".join(f"{r.label}: {r.detail}" for r in failed))
+    except IntegrityError:
+        # The same message's rule, run at the same moment by another worker: theirs stands, ours rolled back.
+        logger.info("automation rule %s already ran for message %s", rule.pk, subject.payload.get("message_id"))
+        return None
+    except Exception as exc:
+        logger.exception("automation rule %s failed for %s", rule.pk, subject.event)
+        with transaction.atomic():
+            return _run_row(rule, subject, status=AutomationRun.Status.FAILED, chain=chain, started=started,
+                            error=str(exc) or type(exc).__name__)
+
+
+def rules_for(event_name: str) -> list[AutomationRule]:
+    return list(
+        AutomationRule.objects.filter(trigger=event_name, is_active=True)
+        .prefetch_related("tags", "actions__notify_users", "actions__agent", "actions__template",
+                          "actions__ticket_category")
+        .order_by("position", "pk")
+    )
+
+
+def event_rules_run(event: Event, *, now: datetime | None = None) -> list[AutomationRun]:
+    """Every active rule of ``event``, in order; the runs logged (rules whose conditions fail leave none)."""
+    rules = rules_for(event.name)
+    if not rules:
+        return []
+    subject = subject_resolve(event)
+    if subject is None:
+        return []
+    runs: list[AutomationRun] = []
+    for rule in rules:
+        run = rule_run(rule, subject, now=now)
+        if run is None:
+            continue
+        runs.append(run)
+        if rule.stop_processing and run.status != AutomationRun.Status.SKIPPED:
+            break
+    return runs
