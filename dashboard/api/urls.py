@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dashboard.api import views
+
+urlpatterns = [
+    path("analytics/conversations/", views.ConversationsAnalyticsApi.as_view(), name="analytics-conversations"),
+    path("analytics/leads/", views.LeadsAnalyticsApi.as_view(), name="analytics-leads"),
+    path("analytics/agents/", views.AgentsAnalyticsApi.as_view(), name="analytics-agents"),
+    path("analytics/sales/", views.SalesAnalyticsApi.as_view(), name="analytics-sales"),
+]
