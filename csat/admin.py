@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import MessageTemplate
+from conversations.models import Channel, MessageTemplate
 from core.admin_tools import ScopedAdminMixin, badge
 from csat.models import CsatSettings, CsatSurvey
 from csat.selectors import csat_survey_visible_queryset
@@ -64,7 +64,7 @@ class CsatSurveyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("resolved_display", "contact", "rating_display", "state_badge", "agent", "team", "channel",
                     "asked_at", "answered_at")
     list_display_links = ("resolved_display",)
-    list_filter = ("state", RatingFilter, "team", "agent", "conversation__channel_account__channel", "resolved_at")
+    list_filter = ("state", RatingFilter, "team", "agent", "conversation__channel_account__provider", "resolved_at")
     search_fields = ("conversation__contact__name", "conversation__contact__phone", "agent__username",
                      "agent__first_name", "agent__last_name", "comment")
     date_hierarchy = "resolved_at"
@@ -92,9 +92,9 @@ class CsatSurveyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def contact(self, obj: CsatSurvey) -> str:
         return obj.conversation.contact.name
 
-    @admin.display(description=_("channel"), ordering="conversation__channel_account__channel")
+    @admin.display(description=_("channel"), ordering="conversation__channel_account__provider")
     def channel(self, obj: CsatSurvey) -> str:
-        return obj.conversation.channel_account.get_channel_display()
+        return str(Channel(obj.conversation.channel_account.channel).label)
 
     @admin.display(description=_("rating"), ordering="rating")
     def rating_display(self, obj: CsatSurvey) -> str:

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.policy import scope_queryset
+from conversations.models import Channel
 from csat.models import CsatSurvey
+from integrations.base import Provider
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ def _narrowed(qs: QuerySet[CsatSurvey], *, agent_ids: Iterable[int] | None, team
         qs = qs.filter(agent_id__in=list(agent_ids))
     if team_ids is not None:
         qs = qs.filter(team_id__in=list(team_ids))
-    if channel:
-        qs = qs.filter(conversation__channel_account__channel=channel)
+    if channel == Channel.INSTAGRAM:
+        qs = qs.filter(conversation__channel_account__provider=Provider.INSTAGRAM)
+    elif channel:  # WhatsApp: every provider but Instagram (the sandbox pretends to be WhatsApp)
+        qs = qs.exclude(conversation__channel_account__provider=Provider.INSTAGRAM)
     return qs
 
 
