@@ -76,3 +76,7 @@ def customer_message(conversation: Conversation, at: datetime, text: str = "Hola
 
 def after(at: datetime, **delta: float) -> datetime:
     return at + timedelta(**delta)
+
+
+# The signed webhook posts of the conversations' tests, for the out-of-office answer through the real path.
+from tests.conversations.conftest import ai_off, post_twilio, provider_settings  # noqa: E402, F401
