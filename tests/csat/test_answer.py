@@ -169,3 +169,13 @@ def test_the_expiry_task_runs_the_service(asked):
     CsatSurvey.objects.filter(pk=asked.pk).update(asked_at=timezone.now() - timedelta(hours=48))
     assert csat_surveys_expire_task() == 1
     assert csat_surveys_expire_task() == 0
+
+
+def test_the_rating_shows_on_the_rated_conversations_panel_card(asked, customer_says, client, agent):
+    from django.urls import reverse
+
+    customer_says(row=("csat:4", "4 ⭐ Buena"))
+    client.force_login(agent)
+    html = client.get(reverse("panel:conversation", args=[asked.conversation_id])).content.decode()
+    block = html[html.index('id="panel-csat"'):]
+    assert 'data-rating="4" data-this="1"' in block and "★★★★☆ 4/5" in block
