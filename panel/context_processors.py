@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from accounts.models import Availability
 from chat.selectors import chat_unread_total
 from notifications.services import unread_count
-from panel.navigation import navigation_for
+from panel.navigation import is_compact_page, navigation_for
 
 # The cookie crm.js sets when someone folds the side menu to its icons on a wide screen (read here, so the page
 # is drawn folded from the start instead of jumping once the script runs).
@@ -32,4 +32,5 @@ def topbar(request: HttpRequest) -> dict[str, Any]:
         "nav_sections": cache(lambda: navigation_for(user=user, match=getattr(request, "resolver_match", None),
                                                      counted={"internal-chat": chat_unread})),
         "nav_folded": request.COOKIES.get(NAV_FOLDED_COOKIE) == "folded",
+        "nav_compact": is_compact_page(getattr(request, "resolver_match", None)),
     }

@@ -110,6 +110,22 @@ ENTRIES: tuple[NavEntry, ...] = (
 )
 
 
+# Pages that need the whole width (the panel's three columns, the boards): there the rail shows its icons only
+# on screens narrower than 1600 px, whatever the person chose elsewhere.
+COMPACT_PAGES: tuple[str, ...] = ("panel:", "leads:pipeline", "chat:")
+
+
+def _matches(pattern: str, match: ResolverMatch) -> bool:
+    """``"ns:"`` matches every page of that namespace; anything else one page by its view name."""
+    if pattern.endswith(":"):
+        return bool(match.namespace) and (match.namespace + ":").startswith(pattern)
+    return match.view_name == pattern
+
+
+def is_compact_page(match: ResolverMatch | None) -> bool:
+    return match is not None and any(_matches(pattern, match) for pattern in COMPACT_PAGES)
+
+
 @dataclass
 class NavItem:
     """An entry as one request draws it."""
@@ -158,14 +174,11 @@ def _match_length(entry: NavEntry, match: ResolverMatch | None) -> int:
     """How specifically ``entry`` claims the page being shown (0: not at all)."""
     if match is None:
         return 0
-    view_name, namespace = match.view_name, match.namespace
     best = 0
     for pattern in entry.active or (entry.url_name,):
-        if pattern.endswith(":"):
-            if namespace and (namespace + ":").startswith(pattern):
-                best = max(best, len(pattern))
-        elif pattern == view_name:
-            best = max(best, len(pattern) + 1000)  # an exact page beats a namespace
+        if _matches(pattern, match):
+            # an exact page beats a namespace
+            best = max(best, len(pattern) if pattern.endswith(":") else len(pattern) + 1000)
     return best
 
 

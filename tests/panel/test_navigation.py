@@ -214,3 +214,11 @@ def test_the_menu_counts_each_number_once_and_a_partial_pays_for_none(client, ag
     with CaptureQueriesContext(connection) as partial:
         assert client.get(f"/panel/row/{conversation.pk}/").status_code == 200
     assert not [q for q in partial.captured_queries if "tickets_ticket" in q["sql"] or "chat_" in q["sql"]]
+
+
+@pytest.mark.parametrize(("url", "compact"), [("/panel/", True), ("/panel/kanban/", True), ("/panel/pipeline/", True),
+                                              ("/chat/", True), ("/tickets/", False), ("/", False)])
+def test_pages_that_need_the_width_draw_the_menu_compact(client, agent, url, compact):
+    client.force_login(agent)
+    html = client.get(url).content.decode()
+    assert ("crm-nav-compact" in html.split("<body", 1)[1].split(">", 1)[0]) is compact
