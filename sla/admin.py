@@ -113,11 +113,11 @@ class ServiceHoursAdmin(_CompanyRowsMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("out-of-office answer"))
     def away_badge(self, obj: ServiceHours) -> str:
         if not obj.away_enabled:
-            return badge(gettext("off"), "secondary")
+            return badge(gettext("does not answer"), "secondary")
         if not (obj.away_text or obj.away_template_name):
             return badge(gettext("the company default's"), "info") if obj.team_id else badge(gettext("not set"),
                                                                                                 "warning")
-        return badge(gettext("on"), "success")
+        return badge(gettext("answers"), "success")
 
 
 @admin.register(Holiday)

@@ -7,7 +7,6 @@ fixed number of queries, so a page of conversations costs the same whatever its 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,7 +134,7 @@ def sla_state_for(*, setup: SlaSetup, team_id: int | None, status: str, priority
     due = calendar.add_seconds(waiting_since, target.minutes * 60)
     if due is None:
         return NO_SLA
-    minutes_left = math.floor((due - now).total_seconds() / 60)
+    minutes_left = int((due - now).total_seconds() / 60)  # whole minutes, towards zero: late 35 min, not 36
     if now > due:
         state: SlaStateName = "breached"
     elif calendar.seconds_between(waiting_since, now) >= target.minutes * 60 * target.warning_percent / 100:
