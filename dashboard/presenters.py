@@ -222,8 +222,20 @@ def chart_payload(sections: Sequence[Section]) -> dict[str, dict[str, Any]]:
                 "series": [{"name": str(s.name), "data": [_plain(v) for v in s.data], "kind": s.kind}
                            for s in chart.series],
                 "unit": chart.unit, "currency": chart.currency, "stacked": chart.stacked, "wide": card.is_wide,
+                "style": number_style(chart.unit, chart.currency),
             }
     return payload
+
+
+def number_style(unit: Unit | str, currency: str = "") -> dict[str, Any]:
+    """How the drawing code writes a chart's numbers: the separators of the business's country (of the chart's
+    currency for money), and the currency's symbol and decimals."""
+    if unit in ("money", "usd"):
+        style = money_style("USD" if unit == "usd" else (currency or settings.DEFAULT_CURRENCY))
+        return {"symbol": style.symbol, "thousands": style.thousands, "decimal": style.decimal_mark,
+                "places": style.places}
+    style = money_style(settings.DEFAULT_CURRENCY)
+    return {"symbol": "", "thousands": style.thousands, "decimal": style.decimal_mark, "places": 0}
 
 
 def _plain(value: Any) -> Any:

@@ -32,6 +32,8 @@
     ai_vs_human: ["#20c997", "#6f42c1"],
     csat_distribution: ["#dc3545", "#fd7e14", "#ffc107", "#79c267", "#198754"]
   };
+  // Series whose names carry a meaning: SLA met (green), breached (red), still running (grey).
+  var SERIES_COLORS = {ticket_sla: ["#198754", "#dc3545", "#adb5bd"], collections: ["#6c757d", "#198754"]};
   var ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
   var ISO_MONTH = /^\d{4}-\d{2}$/;
   var dayFormat = new Intl.DateTimeFormat(locale, {day: "numeric", month: "short", timeZone: "UTC"});
@@ -44,23 +46,35 @@
     return label;
   }
 
-  function formatter(unit, currency) {
-    var number = new Intl.NumberFormat(locale, {maximumFractionDigits: unit === "count" ? 0 : 1});
-    var money;
-    if (unit === "money" || unit === "usd") {
-      try {
-        money = new Intl.NumberFormat(locale, {style: "currency", currency: unit === "usd" ? "USD" : (currency || "PEN"),
-                                               maximumFractionDigits: 2});
-      } catch (e) {
-        money = number;
-      }
-    }
+  // Numbers as the business's country writes them (the page's "S/ 1,234.50"): the separators come with each chart.
+  function plain(value, style, places) {
+    var fixed = Math.abs(value).toFixed(places);
+    var parts = fixed.split(".");
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, style.thousands);
+    return (value < 0 ? "-" : "") + whole + (parts[1] ? style.decimal + parts[1] : "");
+  }
+
+  function minutes(value, style) {
+    if (value < 60) { return plain(value, style, value >= 10 || Number.isInteger(value) ? 0 : 1) + " min"; }
+    var whole = Math.round(value);
+    var days = Math.floor(whole / 1440);
+    var hours = Math.floor((whole % 1440) / 60);
+    if (days) { return days + " d" + (hours ? " " + hours + " h" : ""); }
+    var mins = whole % 60;
+    return hours + " h" + (mins ? " " + (mins < 10 ? "0" : "") + mins + " min" : "");
+  }
+
+  // A chart's value as text; ``axis`` drops the cents on money ticks.
+  function formatter(spec, axis) {
+    var style = spec.style || {symbol: "", thousands: ",", decimal: ".", places: 0};
     return function (value) {
       if (value === null || value === undefined) { return "—"; }
-      if (money) { return money.format(value); }
-      if (unit === "percent") { return number.format(value) + " %"; }
-      if (unit === "minutes") { return number.format(value) + " min"; }
-      return number.format(value);
+      if (spec.unit === "money" || spec.unit === "usd") {
+        return style.symbol + plain(value, style, axis && Number.isInteger(value) ? 0 : style.places);
+      }
+      if (spec.unit === "percent") { return plain(value, style, Number.isInteger(value) ? 0 : 1) + " %"; }
+      if (spec.unit === "minutes") { return minutes(value, style); }
+      return plain(value, style, Number.isInteger(value) ? 0 : 1);
     };
   }
 
@@ -70,8 +84,9 @@
   }
 
   function datasets(spec, circular) {
+    var colors = SERIES_COLORS[spec.key] || COLORS;
     return spec.series.map(function (series, i) {
-      var color = COLORS[i % COLORS.length];
+      var color = colors[i % colors.length];
       var set = {label: series.name, data: series.data};
       if (circular) {
         set.backgroundColor = spec.labels.map(function (label, j) { return colorFor(spec, j); });
@@ -98,8 +113,23 @@
     if (!canvas) { return; }
     var circular = spec.kind === "doughnut";
     var horizontal = spec.kind === "hbar" || spec.kind === "funnel";
-    var format = formatter(spec.unit, spec.currency);
-    var valueAxis = {beginAtZero: true, stacked: spec.stacked, ticks: {callback: function (v) { return format(v); }}};
+    var format = formatter(spec, false);
+    var tick = formatter(spec, true);
+    if (spec.unit === "minutes") {
+      // Long times are drawn in hours or days, so the axis reads "2 d", not "2880 min"; tooltips stay exact.
+      var longest = Math.max.apply(null, spec.series.map(function (s) {
+        return Math.max.apply(null, s.data.map(function (v) { return v || 0; }));
+      }));
+      var scale = longest > 2880 ? 1440 : (longest > 180 ? 60 : 1);
+      var unitWord = scale === 1440 ? " d" : (scale === 60 ? " h" : " min");
+      spec = Object.assign({}, spec, {series: spec.series.map(function (s) {
+        return Object.assign({}, s, {data: s.data.map(function (v) { return v === null ? null : v / scale; })});
+      })});
+      var exact = format;
+      format = function (v) { return exact(v === null ? null : v * scale); };
+      tick = function (v) { return plain(v, spec.style, Number.isInteger(v) ? 0 : 1) + unitWord; };
+    }
+    var valueAxis = {beginAtZero: true, stacked: spec.stacked, ticks: {callback: function (v) { return tick(v); }}};
     if (spec.unit === "count") { valueAxis.ticks.precision = 0; }
     if (spec.unit === "percent") { valueAxis.max = 100; }
     var categoryAxis = {stacked: spec.stacked, grid: {display: false},
