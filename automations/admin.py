@@ -45,15 +45,15 @@ class AutomationActionInline(ScopedAdminMixin, admin.StackedInline):
     extra = 0
     min_num = 1
     ordering = ("position", "pk")
+    # One field a row: static/automations/action_kinds.js shows only the rows the chosen kind reads.
     fieldsets = (
-        (None, {"fields": (("position", "kind"),)}),
-        (_("What it needs (by kind)"), {"fields": (
-            "agent", "priority", "tag_name", "text", ("template", "template_variables"),
-            ("ticket_category", "ticket_priority"), "delay_minutes",
-            ("notify_users", "notify_assignee", "notify_supervisors"),
+        (None, {"fields": ("position", "kind")}),
+        (_("What it needs"), {"classes": ("automation-needs",), "fields": (
+            "agent", "priority", "tag_name", "text", "template", "template_variables", "ticket_category",
+            "ticket_priority", "delay_minutes", "notify_users", "notify_assignee", "notify_supervisors",
         )}),
     )
-    filter_horizontal = ("notify_users",)
+    autocomplete_fields = ("agent", "notify_users")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) and rule_editable(user=request.user, rule=obj)
@@ -85,12 +85,12 @@ class RuleForm(forms.ModelForm):
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = RuleForm
-    list_display = ("name", "trigger_display", "team_display", "position", "is_active", "conditions_display",
-                    "actions_count", "last_run_display", "runs_display", "failed_display")
+    list_display = ("name", "trigger_display", "team_display", "is_active", "conditions_display",
+                    "actions_count", "runs_display", "failed_display", "last_run_display")
     list_display_links = ("name",)
     list_filter = ("trigger", "is_active", ("team", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "description", "text_contains")
-    filter_horizontal = ("tags",)
+    autocomplete_fields = ("tags",)
     inlines = (AutomationActionInline,)
     fieldsets = (
         (_("When"), {"fields": ("name", "trigger", "team", ("position", "stop_processing"), "is_active",
@@ -100,6 +100,9 @@ class AutomationRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (_("Last runs"), {"fields": ("recent_runs",)}),
     )
     readonly_fields = ("recent_runs",)
+
+    class Media:
+        js = ("automations/action_kinds.js",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AutomationRule]:
         return rule_list_with_stats(user=request.user)  # type: ignore[arg-type]
@@ -189,8 +192,8 @@ class AutomationRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AutomationRun)
 class AutomationRunAdmin(admin.ModelAdmin):
-    list_display = ("created_display", "rule", "event", "status_display", "conversation_link", "actions_display",
-                    "error_short", "duration_ms")
+    list_display = ("created_display", "rule", "status_display", "conversation_link", "actions_display",
+                    "error_short")
     list_filter = ("status", "event", ("rule", admin.RelatedOnlyFieldListFilter), "created_at")
     search_fields = ("rule__name", "error")
     list_select_related = ("rule",)
