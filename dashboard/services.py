@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from conversations.models import Message
 from dashboard.analytics.filters import day_start
-from dashboard.analytics.messages import CHANNEL_OF_ACCOUNT, day_runs
+from dashboard.analytics.messages import channel_case, day_runs
 from dashboard.analytics.sources import team_expression
 from dashboard.models import MessageHourStat, RollupDay
 
@@ -35,8 +35,8 @@ def _stats_for(first: date, last: date) -> list[MessageHourStat]:
     rows = (Message.objects.order_by()
             .filter(created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(days=1)))
             .annotate(day=TruncDate("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz),
-                      weekday=ExtractIsoWeekDay("created_at", tzinfo=tz), channel=CHANNEL_OF_ACCOUNT,
-                      team=team_expression("conversation__"))
+                      weekday=ExtractIsoWeekDay("created_at", tzinfo=tz),
+                      channel=channel_case("conversation__channel_account"), team=team_expression("conversation__"))
             .values("day", "hour", "weekday", "channel", "team", "conversation__assignee_id",
                     "conversation__lead__operator_id", "sender")
             .annotate(n=Count("pk")))

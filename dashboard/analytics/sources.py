@@ -4,7 +4,7 @@ Which filter narrows which rows (dated by / team and agent / channel / operator)
 
 - conversations: created, resolved or escalated / the conversation's team (the assignee's team, else the
   number's) and assignee / its number's channel / its lead's operator;
-- messages: sent / as their conversation / their number's channel / as their conversation;
+- messages: sent / as their conversation (team, assignee, number's channel, lead's operator);
 - leads: created / the assignee's team and the assignee / the source channel / the operator of interest;
 - sales (validated only): sold / the agent's team and the agent / its conversation's channel / a line's
   product's operator; commissions and lines follow their sales;
@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from agreements.models import Installment, PaymentAgreement
 from ai.models import AIRequest
 from calls.models import Call
-from conversations.models import Conversation, Message
+from conversations.models import Conversation
 from csat.models import CsatSurvey
 from dashboard.analytics.filters import Scope, span
 from dashboard.types import Filters
@@ -71,22 +71,6 @@ def conversations(scope: Scope, filters: Filters) -> QuerySet[Conversation]:
         qs = qs.filter(channel_q("channel_account", filters.channel))
     if filters.operator_id:
         qs = qs.filter(lead__operator_id=filters.operator_id)
-    return qs
-
-
-def messages_live(scope: Scope, filters: Filters) -> QuerySet[Message]:
-    """Messages in scope and filters, read from the messages table (any date)."""
-    qs = Message.objects.order_by().annotate(an_team=team_expression("conversation__"))
-    if not scope.everything:
-        qs = qs.filter(Q(an_team__in=scope.team_ids) | Q(conversation__assignee_id=scope.user_id))
-    if filters.team_id:
-        qs = qs.filter(an_team=filters.team_id)
-    if filters.agent_id:
-        qs = qs.filter(conversation__assignee_id=filters.agent_id)
-    if filters.channel:
-        qs = qs.filter(channel_q("channel_account", filters.channel))
-    if filters.operator_id:
-        qs = qs.filter(conversation__lead__operator_id=filters.operator_id)
     return qs
 
 

@@ -45,11 +45,14 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]]) -> dict[str, dict[str, Any]]:
+def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]],
+                         counts: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """For each group ``name: (start_field, end_field, condition)``: the count, median and p90 in minutes of
-    ``end - start`` over the rows of ``qs`` that meet the condition and have both ends. One query."""
+    ``end - start`` over the rows of ``qs`` that meet the condition and have both ends; and the aggregates
+    ``counts`` over ``qs``. One query on PostgreSQL, two elsewhere. Returns ``(counts, groups)``."""
+    counts = counts or {}
     if connection.vendor == "postgresql":
-        aggregates: dict[str, Any] = {}
+        aggregates: dict[str, Any] = dict(counts)
         for name, (start, end, condition) in groups.items():
             where = condition & Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
             minutes = EpochMinutes(F(end) - F(start))
@@ -57,16 +60,21 @@ def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]
             aggregates[f"{name}__median"] = PercentileCont(minutes, 0.5, filter=where)
             aggregates[f"{name}__p90"] = PercentileCont(minutes, 0.9, filter=where)
         row = qs.aggregate(**aggregates)
-        return {name: {"count": row[f"{name}__count"], "median": _round(row[f"{name}__median"]),
-                       "p90": _round(row[f"{name}__p90"])} for name in groups}
+        return {key: row[key] for key in counts}, {
+            name: {"count": row[f"{name}__count"], "median": _round(row[f"{name}__median"]),
+                   "p90": _round(row[f"{name}__p90"])} for name in groups}
 
-    # Elsewhere: one query reading each group's flag and ends, the percentiles in Python.
+    # Elsewhere: the counts, then one query reading each group's flag and ends, the percentiles in Python.
+    found = qs.aggregate(**counts) if counts else {}
     fields: list[str] = []
     annotations: dict[str, Any] = {}
     for name, (start, end, condition) in groups.items():
         annotations[f"_in_{name}"] = Case(When(condition, then=Value(True)), default=Value(False))
         fields += [start, end]
-    rows = qs.annotate(**annotations).values_list(*annotations, *dict.fromkeys(fields))
+    either = Q()
+    for _start, _end, condition in groups.values():
+        either |= condition
+    rows = qs.filter(either).annotate(**annotations).values_list(*annotations, *dict.fromkeys(fields))
     positions = {field: i for i, field in enumerate(dict.fromkeys(fields), start=len(annotations))}
     values: dict[str, list[float]] = {name: [] for name in groups}
     for row in rows.iterator(chunk_size=2000):
@@ -80,4 +88,4 @@ def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]
         minutes.sort()
         out[name] = {"count": len(minutes), "median": _round(percentile(minutes, 0.5)),
                      "p90": _round(percentile(minutes, 0.9))}
-    return out
+    return found, out
