@@ -12,6 +12,7 @@ from automations.models import AutomationRun
 from conversations.models import FollowUpTask, Message, MessageTemplate
 from notifications.models import Notification
 from tests.automations.factories import emit, make_conversation, make_rule, tag_names
+from tests.conftest import celery_eager
 from tests.tickets.factories import make_category
 from tickets.models import Ticket
 
@@ -38,7 +39,8 @@ def test_send_message_reaches_the_customer_as_a_system_message(agent, graph, dja
     conversation = make_conversation(assignee=agent, name="Rosa Quispe")
     make_rule("conversation.escalated",
               {"kind": "send_message", "text": "Hola {nombre}, un asesor te atiende en unos minutos."})
-    run = escalate(django_capture_on_commit_callbacks, conversation)
+    with celery_eager(True):  # the send task runs after the commit, here
+        run = escalate(django_capture_on_commit_callbacks, conversation)
     message = Message.objects.get(conversation=conversation, direction="out")
     assert (message.sender, message.text) == ("system", "Hola Rosa, un asesor te atiende en unos minutos.")
     assert message.status == "sent"  # delivered to the provider after the commit
