@@ -125,6 +125,20 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "quality.criterion": ALL,
         "quality.audit": ("view", "add", "change"),  # their teams' agents; supervisors are the quality analysts
         "quality.auditscore": ("view", "add", "change"),
+        # Service levels: their teams' calendar and out-of-office answer; the company default and the
+        # first-response targets are the admins' (sla/admin.py keeps the rows to their teams).
+        "sla.servicehours": ("view", "add", "change"),
+        "sla.businesshours": ALL,
+        "sla.holiday": ALL,
+        "sla.responsetarget": ("view",),
+        "sla.outofofficereply": ("view",),
+        "sla.slanotice": ("view",),
+        "csat.csatsurvey": ("view",),  # their teams' ratings
+        "csat.csatsettings": ("view",),
+        # Their teams' rules (company-wide ones are the admins'); the run log is read-only.
+        "automations.automationrule": ALL,
+        "automations.automationaction": ALL,
+        "automations.automationrun": ("view",),
     },
     # Admins hold every permission of every model (see services.roles_create).
     Role.ADMIN: {},

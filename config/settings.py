@@ -268,9 +268,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "agreements.tasks.collection_followups_notify_task",
         "schedule": crontab(minute="*/5"),
     },
-    "routing-return-unanswered": {
-        "task": "routing.tasks.routing_return_unanswered_task",
-        "schedule": crontab(minute="*"),
+    "csat-surveys-expire": {
+        "task": "csat.tasks.csat_surveys_expire_task",
+        "schedule": crontab(minute="*/10"),
     },
     "sla-conversations-check": {
         "task": "sla.tasks.sla_conversations_check_task",
