@@ -22,10 +22,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import sees_everything
+from automations.engine import rule_dry_run
 from automations.models import AutomationAction, AutomationRule, AutomationRun
 from automations.selectors import rule_editable, rule_list_with_stats, run_visible_queryset
 from core.admin_tools import ScopedAdminMixin, badge
 
+DRY_RUN_EVENTS = 20
 STATUS_COLOURS = {AutomationRun.Status.OK: "success", AutomationRun.Status.FAILED: "danger",
                   AutomationRun.Status.SKIPPED: "secondary"}
 
@@ -97,9 +99,9 @@ class AutomationRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
                                 "description")}),
         (_("If (every condition filled in must hold)"), {"fields": (
             "channel", "lead_temperature", "intent", "text_contains", "tags", "business_hours")}),
-        (_("Last runs"), {"fields": ("recent_runs",)}),
+        (_("Last runs"), {"fields": ("recent_runs", "dry_run")}),
     )
-    readonly_fields = ("recent_runs",)
+    readonly_fields = ("recent_runs", "dry_run")
 
     class Media:
         js = ("automations/action_kinds.js",)
@@ -188,6 +190,28 @@ class AutomationRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
                  run.error[:120] or gettext("see the details"))
                 for run in runs)),
         )
+
+    @admin.display(description=_("try it on recent events"))
+    def dry_run(self, obj: AutomationRule) -> str:
+        """The saved conditions against the latest events of the trigger: which would run it (nothing is done)."""
+        if obj.pk is None:
+            return gettext("Save the rule to try it on recent events.")
+        result = rule_dry_run(obj, limit=DRY_RUN_EVENTS)
+        if not result.checked:
+            return gettext("No recent event of this kind to try it on.")
+        summary = gettext("Of the last %(checked)d events, %(matched)d would run this rule (actions are not run "
+                          "here).") % {"checked": result.checked, "matched": len(result.matched)}
+        items = format_html_join("", "<li>{} · {}</li>", (
+            (_subject_link(subject), _when(at)) for subject, at in result.matched[:10]))
+        return format_html("<p>{}</p><ul>{}</ul>", summary, items)
+
+
+def _subject_link(subject: Any) -> str:
+    if subject.conversation is not None:
+        return format_html('<a href="{}">{} #{}</a>', reverse("panel:conversation", args=[subject.conversation.pk]),
+                           subject.conversation.contact.name or gettext("conversation"), subject.conversation.pk)
+    deal = subject.sale or subject.quote or subject.lead
+    return str(deal) if deal is not None else "-"
 
 
 @admin.register(AutomationRun)

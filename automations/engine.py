@@ -298,3 +298,53 @@ def event_rules_run(event: Event, *, now: datetime | None = None) -> list[Automa
         if rule.stop_processing and run.status != AutomationRun.Status.SKIPPED:
             break
     return runs
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a rule would have done lately: of the ``checked`` latest events of its trigger, those it matches."""
+
+    checked: int
+    matched: list[tuple[Subject, datetime]]
+
+
+def _recent_events(trigger: str, limit: int) -> list[tuple[Event, datetime]]:
+    if trigger == "message.received":
+        rows = (Message.objects.filter(direction=Message.Direction.IN, is_echo=False)
+                .order_by("-created_at", "-pk")[:limit])
+        return [(Event(trigger, {"message_id": m.pk, "conversation_id": m.conversation_id, "text": m.text,
+                                 "interactive_id": m.interactive_id}), m.created_at) for m in rows]
+    if trigger.startswith("conversation."):
+        field_name = {"conversation.created": "created_at", "conversation.escalated": "escalated_at",
+                      "conversation.resolved": "resolved_at"}[trigger]
+        rows = (Conversation.objects.filter(**{f"{field_name}__isnull": False})
+                .order_by(f"-{field_name}", "-pk")[:limit])
+        extra = {"conversation.escalated": lambda c: {"reason": c.escalation_reason},
+                 "conversation.resolved": lambda c: {"actor_id": None}}.get(trigger, lambda c: {})
+        return [(Event(trigger, {"conversation_id": c.pk, **extra(c)}), getattr(c, field_name)) for c in rows]
+    if trigger == "lead.hot":
+        leads = Lead.objects.filter(classification="HOT").order_by("-updated_at", "-pk")[:limit]
+        return [(Event(trigger, {"lead_id": lead.pk}), lead.updated_at) for lead in leads]
+    if trigger == "quote.expired":
+        quotes = Quote.objects.filter(status=Quote.Status.EXPIRED).order_by("-updated_at", "-pk")[:limit]
+        return [(Event(trigger, {"quote_id": q.pk}), q.updated_at) for q in quotes]
+    if trigger == "sale.validated":
+        sales = (Sale.objects.filter(status=Sale.Status.VALIDATED, validated_at__isnull=False)
+                 .order_by("-validated_at", "-pk")[:limit])
+        return [(Event(trigger, {"sale_id": s.pk, "actor_id": s.validated_by_id}), s.validated_at) for s in sales]
+    return []
+
+
+def rule_dry_run(rule: AutomationRule, *, limit: int = 20) -> DryRun:
+    """Check ``rule``'s conditions against the latest ``limit`` events of its trigger (business hours at the time
+    of each event). Nothing is run, changed or logged."""
+    checked = 0
+    matched: list[tuple[Subject, datetime]] = []
+    for event, at in _recent_events(rule.trigger, limit):
+        subject = subject_resolve(event)
+        if subject is None:
+            continue
+        checked += 1
+        if conditions_match(rule, subject, now=at):
+            matched.append((subject, at))
+    return DryRun(checked=checked, matched=matched)

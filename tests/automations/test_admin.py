@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from automations.models import AutomationAction, AutomationRule, AutomationRun
-from tests.automations.factories import emit, make_conversation, make_rule
+from tests.automations.factories import customer_message, emit, make_conversation, make_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,14 @@ def test_run_log_is_read_only_with_results_and_filters(supervisor_client, superv
 def test_agents_cannot_open_the_rules(client, agent):
     client.force_login(agent)
     assert client.get(RULES).status_code in (302, 403)
+
+
+def test_a_rule_page_tries_the_saved_conditions_on_recent_events_without_running_them(admin_client_):
+    rule = make_rule("message.received", {"kind": "add_tag", "tag_name": "precio"}, text_contains="precio")
+    conversation = make_conversation(name="Rosa Quispe")
+    for text in ("¿Qué precio tiene?", "Hola", "El PRECIO final por favor"):
+        customer_message(conversation, text)
+    page = admin_client_.get(reverse("admin:automations_automationrule_change", args=[rule.pk])).content.decode()
+    assert "Of the last 3 events, 2 would run this rule" in page
+    assert page.count(f"/panel/c/{conversation.pk}/") >= 2
+    assert not AutomationRun.objects.exists() and not conversation.tags.exists()
