@@ -105,3 +105,21 @@ def test_a_rule_for_an_event_without_its_object_leaves_no_run(django_capture_on_
     emit(django_capture_on_commit_callbacks, "quote.expired", quote_id=424242)
     emit(django_capture_on_commit_callbacks, "sale.validated", sale_id=424242, actor_id=None)
     assert not AutomationRun.objects.exists()
+
+
+def test_a_message_an_earlier_step_answered_runs_no_rule(agent, django_capture_on_commit_callbacks):
+    """A customer's "sí" that accepted a quote (or a rating) is HANDLED: a rule's reply would answer it twice."""
+    rule = make_rule("message.received", {"kind": "add_tag", "tag_name": "respondido"})
+    message = customer_message(make_conversation(assignee=agent), "sí, lo quiero")
+
+    def accepts_quote(event):  # type: ignore[no-untyped-def]
+        return events.HANDLED
+
+    events.subscribe("message.received", accepts_quote, order=5)
+    try:
+        message_event(django_capture_on_commit_callbacks, message)
+    finally:
+        events.unsubscribe("message.received", accepts_quote)
+    assert not rule.runs.exists()
+    message_event(django_capture_on_commit_callbacks, customer_message(message.conversation, "otra cosa"))
+    assert rule.runs.get().status == "ok"
