@@ -130,6 +130,11 @@ def _copy(model: Any, template_pk: int, source: str, overrides: dict[str, str], 
                     f"FROM {source} JOIN {table} t ON t.id = {int(template_pk)} {where}", params)
 
 
+def _pick(tag: str, choices: int) -> str:
+    """SQL: a number 0..choices-1 drawn from g by its own hash (``tag`` keeps the draws apart)."""
+    return f"mod(abs(hashtext('{tag}' || g)), {int(choices)})"
+
+
 def _array(ids: list[int]) -> str:
     return "ARRAY[" + ",".join(str(int(i)) for i in ids) + "]::bigint[]"
 
@@ -188,8 +193,11 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
     reasons = "ARRAY[" + ",".join(f"'{r}'" for r in REASONS) + "]"
     # Moments: conversation g starts (g mod days) days ago at a spread hour and minute.
     now_sql = f"'{now.isoformat()}'::timestamptz"
-    start = (f"({now_sql} - (mod(g, {days}) * interval '1 day') - (mod(g * 7, 24) * interval '1 hour') "
-             f"- (mod(g * 13, 60) * interval '1 minute'))")
+    # Each attribute drawn from its own hash of g, so days, hours, agents, numbers and operators are independent of
+    # one another (as in life) and the rollup gets as many distinct rows as real traffic would give it.
+    start = (f"({now_sql} - ({_pick('d', days)} * interval '1 day') - ({_pick('h', 24)} * interval '1 hour') "
+             f"- ({_pick('m', 60)} * interval '1 minute'))")
+    agent = f"({agents})[{_pick('a', n_agents)} + 1]"
 
     template_contact = Contact.objects.create(name="Plantilla", phone="+51800000000")
     _copy(Contact, template_contact.pk, f"generate_series(1, {n}) g",
@@ -205,7 +213,7 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
         "classification": "(ARRAY['HOT','WARM','COLD','COLD'])[mod(g, 4) + 1]",
         "status": "(ARRAY['new','contacted','qualified','quoted','won','lost'])[mod(g, 6) + 1]",
         "score": "mod(g, 100)",
-        "assignee_id": f"CASE WHEN mod(g, 10) = 0 THEN NULL ELSE ({agents})[mod(g, {n_agents}) + 1] END",
+        "assignee_id": f"CASE WHEN mod(g, 10) = 0 THEN NULL ELSE {agent} END",
         "created_at": start, "updated_at": "now()",
     })
 
@@ -213,8 +221,8 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
     _copy(Conversation, template_conversation.pk,
           f"generate_series(1, {n}) g LEFT JOIN {Lead._meta.db_table} l ON l.contact_id = {first_contact} + g - 1", {
               "contact_id": f"{first_contact} + g - 1", "lead_id": "l.id",
-              "channel_account_id": f"({account_ids})[mod(g, 5) + 1]",
-              "assignee_id": f"CASE WHEN mod(g, 10) = 0 THEN NULL ELSE ({agents})[mod(g, {n_agents}) + 1] END",
+              "channel_account_id": f"({account_ids})[{_pick('c', 5)} + 1]",
+              "assignee_id": f"CASE WHEN mod(g, 10) = 0 THEN NULL ELSE {agent} END",
               "status": "CASE WHEN mod(g, 10) < 7 THEN 'resolved' ELSE 'open' END",
               "created_at": start, "updated_at": "now()",
               "assigned_at": f"CASE WHEN mod(g, 10) = 0 THEN NULL ELSE {start} END",
@@ -256,7 +264,7 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
         "number": "'VTA-' || g", "contact_id": f"{first_contact} + g - 1",
         "lead_id": f"(SELECT id FROM {Lead._meta.db_table} WHERE contact_id = {first_contact} + g - 1)",  # noqa: S608
         "conversation_id": f"{first_conversation} + g - 1",
-        "agent_id": f"({agents})[mod(g, {n_agents}) + 1]",
+        "agent_id": agent,
         "sale_type": "(ARRAY['new_line','portability','prepaid_to_postpaid','upgrade','retail'])[mod(g, 5) + 1]",
         "status": "CASE WHEN mod(g, 5) = 4 THEN 'pending_validation' ELSE 'validated' END",
         "installation_state": "(ARRAY['pending','scheduled','installed','failed','cancelled'])[mod(g, 5) + 1]",
@@ -280,8 +288,8 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
     template_ticket = Ticket.objects.create(subject="Plantilla")
     _copy(Ticket, template_ticket.pk, f"generate_series(1, {tickets}) g", {
         "subject": "'Reclamo ' || g", "team_id": f"({_array(people['teams'])})[mod(g, 4) + 1]",
-        "assignee_id": f"CASE WHEN mod(g, 7) = 0 THEN NULL ELSE ({agents})[mod(g, {n_agents}) + 1] END",
-        "priority": "(ARRAY['low','medium','high','urgent'])[mod(g, 4) + 1]",
+        "assignee_id": f"CASE WHEN mod(g, 7) = 0 THEN NULL ELSE {agent} END",
+        "priority": "(ARRAY['low','medium','high','critical'])[mod(g, 4) + 1]",
         "state": "CASE WHEN mod(g, 3) = 0 THEN 'open' ELSE 'resolved' END",
         "created_at": start, "updated_at": "now()",
         "first_response_due_at": f"{start} + interval '1 hour'",
@@ -310,7 +318,7 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
     _copy(Debt, template_debt.pk, f"generate_series(1, {agreements}) g", {
         "contact_id": f"{first_contact} + g - 1", "reference": "'DEU-' || g",
         "operator_id": f"({operator_ids})[mod(g, 4) + 1]",
-        "assignee_id": f"({agents})[mod(g, {n_agents}) + 1]", "created_at": "now()", "updated_at": "now()",
+        "assignee_id": agent, "created_at": "now()", "updated_at": "now()",
     })
     template_agreement = PaymentAgreement.objects.create(debt=template_debt, base_amount=Decimal("300"),
                                                          agreed_total=Decimal("300"), number_of_installments=3,
@@ -331,7 +339,7 @@ def create_data(people: dict[str, Any], conversations: int, messages: int, days:
 
     template_call = Call.objects.create(agent_id=people["agents"][0], direction="outbound", status="completed")
     _copy(Call, template_call.pk, f"generate_series(1, {max(n // 10, 1)}) g", {
-        "agent_id": f"({agents})[mod(g, {n_agents}) + 1]", "started_at": start, "created_at": "now()",
+        "agent_id": agent, "started_at": start, "created_at": "now()",
         "updated_at": "now()", "call_sid": "NULL",
     })
 

@@ -27,6 +27,8 @@ class ConversationsConfig(AppConfig):
         catalog_source_register(active_catalog)
 
         kinds.register("conversation.assigned", label=_("Conversation assigned"), icon="inbox")
+        # An assignment by the system (conversation_assign_system: routing, an automation rule), with its reason.
+        kinds.register("routing.assigned", label=_("Conversation assigned by routing"), icon="inbox")
         kinds.register("note.mention", label=_("Mention in a note"), icon="at")
         kinds.register("followup.due", label=_("Follow-up due"), icon="clock")
         kinds.register("followup.failed", label=_("Follow-up not sent"), icon="clock")

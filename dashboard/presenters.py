@@ -54,15 +54,18 @@ def _places(value: float | int | Decimal) -> int:
 
 
 def format_minutes(value: float | int | Decimal) -> str:
+    """A duration in minutes as people read it: "7.5 min", "2 h 15 min", "17 d 1 h" (KPI values and hints)."""
     minutes = float(value)
     if minutes < 60:
-        return f"{_number(minutes, 0 if minutes >= 10 or minutes.is_integer() else 1)} min"
-    whole = round(minutes)
-    days, rest = divmod(whole, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins:02d} min"
+        return gettext("%(minutes)s min") % {
+            "minutes": _number(minutes, 0 if minutes >= 10 or minutes.is_integer() else 1)}
+    if minutes >= 1440:  # a day or more: to the nearest hour
+        days, hours = divmod(round(minutes / 60), 24)
+        return gettext("%(days)s d %(hours)s h") % {"days": _number(days, 0), "hours": hours}
+    hours, mins = divmod(round(minutes), 60)
+    if hours >= 24:  # 1439.6 minutes round up to a whole day
+        return gettext("%(days)s d %(hours)s h") % {"days": 1, "hours": 0}
+    return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{mins:02d}"}
 
 
 def format_value(value: Any, unit: Unit | str = "count", currency: str = "") -> str:

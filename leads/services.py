@@ -61,8 +61,9 @@ ADVANCES_FROM = {
 }
 
 
-def lead_assign_if_unassigned(*, actor: User, lead_id: int, assignee: User, conversation_id: int | None = None) -> bool:
-    """Give an unassigned lead to whoever took its conversation (an assigned lead keeps its owner)."""
+def lead_assign_if_unassigned(*, actor: User | None, lead_id: int, assignee: User, conversation_id: int | None = None) -> bool:
+    """Give an unassigned lead to whoever took its conversation (an assigned lead keeps its owner). ``actor``
+    None: the system did it (routing)."""
     if not Lead.objects.filter(pk=lead_id, assignee__isnull=True).update(assignee=assignee, updated_at=timezone.now()):
         return False
     audit_assignment(actor=actor, obj=Lead(pk=lead_id), previous_id=None, new_id=assignee.pk,

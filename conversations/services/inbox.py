@@ -68,6 +68,55 @@ def conversation_assign(*, actor: User, conversation: Conversation, assignee: Us
     return conversation
 
 
+PRIORITY_RANK = {p: i for i, p in enumerate(Conversation.Priority.values)}
+
+
+@transaction.atomic
+def conversation_assign_system(*, conversation_id: int, assignee_id: int | None, reason: str,
+                               priority: str | None = None) -> Conversation:
+    """An assignment with no person acting (routing, an automation rule): ``assignee_id`` gets the conversation
+    (None: back to the queue), its priority goes up to ``priority`` when given (never down), and the new
+    assignee's bell says why (``reason``, shown as written)."""
+    conversation = Conversation.objects.select_for_update().select_related("contact").get(pk=conversation_id)
+    assignee = None
+    if assignee_id is not None:
+        assignee = User.objects.filter(pk=assignee_id).first()
+        if assignee is None or not assignee.is_active or assignee.role not in (Role.AGENT, Role.SUPERVISOR):
+            raise ApplicationError(_("%(user)s cannot receive conversations.") % {"user": assignee or assignee_id},
+                                   code="invalid_assignee")
+    if priority is not None and priority not in Conversation.Priority.values:
+        raise ApplicationError(_("Unknown priority “%(priority)s”.") % {"priority": priority}, code="invalid_priority")
+    previous = conversation.assignee_id
+    changed = []
+    if previous != assignee_id:
+        conversation.assignee = assignee
+        conversation.assigned_at = timezone.now() if assignee is not None else None
+        changed += ["assignee", "assigned_at"]
+    if priority is not None and PRIORITY_RANK[priority] > PRIORITY_RANK[conversation.priority]:
+        conversation.priority = priority
+        changed.append("priority")
+    if not changed:
+        return conversation
+    conversation.save(update_fields=[*changed, "updated_at"])
+    if previous == assignee_id:
+        publish_conversation_event(conversation)
+        return conversation
+    audit_assignment(actor=None, obj=conversation, previous_id=previous, new_id=assignee_id,
+                     data={"by": "system", "reason": reason[:200]})
+    publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
+    if assignee is not None:
+        notification_create(
+            user=assignee, kind="routing.assigned",
+            title=_("You were assigned the conversation with %(contact)s") % {
+                "contact": conversation.contact.name or conversation.contact.phone or f"#{conversation.pk}"},
+            body=reason, url=reverse("panel:conversation", args=[conversation.pk]),
+        )
+        if conversation.lead_id:
+            lead_assign_if_unassigned(actor=None, lead_id=conversation.lead_id, assignee=assignee,
+                                      conversation_id=conversation.pk)
+    return conversation
+
+
 @transaction.atomic
 def conversation_transfer(*, actor: User, conversation: Conversation, to: User, note: str = "") -> Conversation:
     """Hand a conversation to a colleague: the current assignee (or a supervisor) may do it, to someone

@@ -15,8 +15,10 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.money import format_money
 from dashboard.analytics import figures
 from dashboard.analytics.filters import Scope, analytics_allowed, sales_analytics_allowed, scope_for
+from dashboard.presenters import format_minutes, format_value
 from dashboard.types import Chart, Column, DashboardData, Filters, Kpi, Series, Table
 from leads.models import Classification, LeadStatus
 from sales.models import Sale, SaleType
@@ -119,10 +121,16 @@ def _weekday_names() -> list[str]:
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
 
+def _count(n: int | None) -> str:
+    return format_value(n or 0, "count")
+
+
 def _minutes_hint(found: dict[str, Any]) -> str:
+    """ "p90 17 d 1 h · 1,204 conversations": the 90th percentile written like the KPI's own value."""
     if found["p90"] is None:
         return ""
-    return _("p90 %(p90)s min · %(count)s conversations") % {"p90": found["p90"], "count": found["count"]}
+    return _("p90 %(p90)s · %(count)s conversations") % {"p90": format_minutes(found["p90"]),
+                                                          "count": _count(found["count"])}
 
 
 def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  # noqa: PLR0915 - one layout
@@ -142,9 +150,10 @@ def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  
         Kpi("leads_total", _("Leads"), leads["total"]),
         Kpi("leads_hot", _("Hot leads"), leads["by_temperature"].get(Classification.HOT, 0)),
         Kpi("conversations_total", _("Conversations"), totals["conversations"],
-            hint=_("%(n)s resolved") % {"n": totals["resolved"]}),
+            hint=_("%(n)s resolved") % {"n": _count(totals["resolved"])}),
         Kpi("ai_resolved_share", _("Resolved by the AI alone"), totals["ai_resolved_share"], unit="percent",
-            hint=_("%(ai)s of %(all)s resolved") % {"ai": totals["ai_resolved"], "all": totals["resolved"]}),
+            hint=_("%(ai)s of %(all)s resolved") % {"ai": _count(totals["ai_resolved"]),
+                                                      "all": _count(totals["resolved"])}),
         Kpi("first_response_median", _("First response (median)"), conv["first_response"]["median"],
             unit="minutes", hint=_minutes_hint(conv["first_response"])),
         Kpi("resolution_median", _("Resolution (median)"), conv["resolution"]["median"], unit="minutes",
@@ -153,13 +162,17 @@ def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  
         Kpi("revenue", _("Revenue"), sales["revenue"], unit="money", currency=currency),
         Kpi("commissions", _("Commissions"), sales["commissions"], unit="money", currency=currency),
         Kpi("ticket_sla_compliance", _("Ticket SLA met"), tickets["compliance"], unit="percent",
-            hint=_("%(met)s met, %(breached)s breached") % tickets),
+            hint=_("%(met)s met, %(breached)s breached") % {"met": _count(tickets["met"]),
+                                                              "breached": _count(tickets["breached"])}),
         Kpi("csat_average", _("Satisfaction (CSAT)"), csat["average"], unit="score",
-            hint=_("%(n)s answers") % {"n": csat["answered"]}),
+            hint=_("%(n)s answers") % {"n": _count(csat["answered"])}),
         Kpi("ai_spend", _("AI spend"), spend["spend_usd"], unit="usd",
-            hint=(_("Budget %(budget)s USD a month") % {"budget": budget}) if budget else _("No budget set")),
+            hint=(_("Budget %(budget)s a month") % {"budget": format_money(budget, "USD")}) if budget
+            else _("No budget set")),
         Kpi("collections_recovery", _("Collections recovered"), collections["recovery"], unit="percent",
-            hint=_("%(paid)s of %(promised)s %(currency)s") % collections),
+            hint=_("%(paid)s of %(promised)s") % {"paid": format_money(collections["paid"], collections["currency"]),
+                                                   "promised": format_money(collections["promised"],
+                                                                            collections["currency"])}),
     ]
 
     day_labels = [row["day"] for row in sales["by_day"]]

@@ -47,6 +47,7 @@ from dashboard.analytics.stats import duration_percentiles
 from dashboard.types import Filters
 from leads.models import Classification, LeadStatus
 from sales.models import Quote, Sale, SaleType
+from tickets.models import Priority
 
 TOP = 10
 ZERO = Decimal("0")
@@ -209,7 +210,7 @@ def ticket_figures(scope: Scope, filters: Filters, *, now: Any = None) -> dict[s
     breached = first_late | solve_late
     met = ~breached & Q(first_responded_at__isnull=False, resolved_at__isnull=False) & (
         Q(first_response_due_at__isnull=False) | Q(resolution_due_at__isnull=False))
-    by_priority = {value: {"met": 0, "breached": 0, "open": 0} for value in ("low", "medium", "high", "urgent")}
+    by_priority = {value: {"met": 0, "breached": 0, "open": 0} for value in Priority.values}
     for row in sources.tickets(scope, filters).values("priority").annotate(
             met=Count("pk", filter=met), breached=Count("pk", filter=breached), total=Count("pk")):
         by_priority[row["priority"]] = {"met": row["met"], "breached": row["breached"],

@@ -215,7 +215,7 @@ def build_world(make_user: Any) -> World:  # noqa: PLR0915 - one story, told in 
            resolution_due_at=at(3, 3, 9), resolved_at=at(3, 2, 12), state="resolved")
     ticket(team, agent2, "high", at(3, 3, 9), first_response_due_at=at(3, 3, 10), is_first_response_breached=True)
     ticket(team, None, "low", at(3, 16, 9), first_response_due_at=at(3, 20, 9), resolution_due_at=at(3, 25, 9))
-    ticket(other_team, other, "urgent", at(3, 5, 9), first_response_due_at=at(3, 5, 10),
+    ticket(other_team, other, "critical", at(3, 5, 9), first_response_due_at=at(3, 5, 10),
            first_responded_at=at(3, 5, 9, 15), resolution_due_at=at(3, 5, 10), resolved_at=at(3, 5, 12),
            state="resolved")
     ticket(team, agent, "medium", at(3, 10, 9), first_response_due_at=at(3, 10, 10))

@@ -145,8 +145,28 @@ def test_ticket_sla_compliance(world):
     found = conversations_analytics(user=world.admin, filters=filters_from_params(PARAMS, user=world.admin))
     assert (found["tickets"]["met"], found["tickets"]["breached"], found["tickets"]["open"]) == (1, 3, 1)
     assert found["tickets"]["compliance"] == 25.0
-    assert found["tickets"]["by_priority"]["urgent"] == {"met": 0, "breached": 1, "open": 0}
+    assert found["tickets"]["by_priority"]["critical"] == {"met": 0, "breached": 1, "open": 0}
     assert _kpis(_data(world.supervisor))["ticket_sla_compliance"] == 33.3
+
+
+def test_ticket_sla_chart_reads_the_ticket_priorities_when_a_critical_ticket_is_late(world):
+    chart = _series(_data(world.admin), "ticket_sla")
+    assert chart["labels"] == ["Low", "Medium", "High", "Critical"]
+    assert (chart["Met"], chart["Breached"], chart["Still running"]) == ([0, 0, 1, 0], [0, 1, 1, 1], [1, 0, 0, 0])
+
+
+def _hints(data) -> dict:  # type: ignore[no-untyped-def]
+    return {k.key: k.hint for k in data.kpis}
+
+
+def test_kpi_hints_write_long_times_in_days_and_hours_and_amounts_as_money_when_admin_reads_them(world):
+    hints = _hints(_data(world.admin))
+    assert hints["first_response_median"] == "p90 8.2 min · 4 conversations"
+    assert hints["resolution_median"] == "p90 5 d 15 h · 4 conversations"  # 8,100 minutes
+    assert hints["collections_recovery"] == "S/ 120.00 of S/ 150.00"
+    assert hints["ai_spend"] == "Budget US$ 10.00 a month"
+    assert hints["ticket_sla_compliance"] == "1 met, 3 breached"
+    assert _hints(_data(world.supervisor))["resolution_median"] == "p90 6 d 10 h · 3 conversations"  # 9,228 min
 
 
 def test_csat_average_and_distribution(world):

@@ -74,6 +74,8 @@ def test_sheet_title_drops_the_characters_excel_refuses_when_the_chart_title_has
     (7.5, "minutes", "", "7.5 min"),
     (135, "minutes", "", "2 h 15 min"),
     (1500, "minutes", "", "1 d 1 h"),
+    (1439.8, "minutes", "", "1 d 0 h"),
+    (24568.4, "minutes", "", "17 d 1 h"),  # a p90 of weeks reads in days, not "24568.4 min"
     (4.25, "score", "", "4.2"),
     (None, "count", "", "—"),
 ])
