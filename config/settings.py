@@ -276,6 +276,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "sla.tasks.sla_conversations_check_task",
         "schedule": crontab(minute="*"),
     },
+    "routing-return-unanswered": {
+        "task": "routing.tasks.routing_return_unanswered_task",
+        "schedule": crontab(minute="*"),
+    },
     "dashboard-rollup": {
         "task": "dashboard.tasks.analytics_rollup_task",
         "schedule": crontab(minute="*/10"),

@@ -61,7 +61,8 @@ ADVANCES_FROM = {
 }
 
 
-def lead_assign_if_unassigned(*, actor: User | None, lead_id: int, assignee: User, conversation_id: int | None = None) -> bool:
+def lead_assign_if_unassigned(*, actor: User | None, lead_id: int, assignee: User,
+                              conversation_id: int | None = None) -> bool:
     """Give an unassigned lead to whoever took its conversation (an assigned lead keeps its owner). ``actor``
     None: the system did it (routing)."""
     if not Lead.objects.filter(pk=lead_id, assignee__isnull=True).update(assignee=assignee, updated_at=timezone.now()):
