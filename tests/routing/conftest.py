@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role, Team, User
+from conftest import make_user
 from conversations.models import ChannelAccount, Conversation
 from routing.models import RoutingPolicy
-from conftest import make_user
 from tests.automations.factories import make_account, make_conversation
+from tests.conversations.conftest import post_twilio, provider_settings  # noqa: F401 - fixtures
 
 
 @pytest.fixture
