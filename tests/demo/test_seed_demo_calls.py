@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -19,11 +20,16 @@ from operators.models import Category, Operator
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded(db) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo seeded once for the module, inside a transaction rolled back at its end (each test's own changes
+    roll back to a savepoint)."""
     out = io.StringIO()
-    call_command("seed_demo", "--contacts", "3", stdout=out)
-    assert "Calls: 4" in out.getvalue()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--contacts", "3", stdout=out)
+        assert "Calls: 4" in out.getvalue()
+        yield
+        transaction.set_rollback(True)
 
 
 def test_the_demo_has_an_answered_an_outbound_a_missed_call_and_a_voicemail_when_seeded(seeded):
