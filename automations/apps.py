@@ -22,7 +22,9 @@ class AutomationsConfig(AppConfig):
         # Every other message runs the rules, whatever the AI step (which never claims a message) does with it.
         events.subscribe("message.received", subscribers.message_received_run_rules, order=ORDER,
                          skip_if_handled=True)
-        events.subscribe("conversation.created", subscribers.conversation_created_run_rules, order=ORDER)
+        # A conversation opened only by a CSAT rating (csat, 3, handles it) is no new conversation to act on.
+        events.subscribe("conversation.created", subscribers.conversation_created_run_rules, order=ORDER,
+                         skip_if_handled=True)
         events.subscribe("conversation.escalated", subscribers.conversation_escalated_run_rules, order=ORDER)
         events.subscribe("conversation.resolved", subscribers.conversation_resolved_run_rules, order=ORDER)
         events.subscribe("lead.hot", subscribers.lead_hot_run_rules, order=ORDER)

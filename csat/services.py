@@ -8,7 +8,9 @@
 - ``csat_answer_from_message`` (``message.received``, before the AI): a tap on an option (``csat:N``) or a
   typed "4" / "4 estrellas" / "⭐⭐⭐⭐" while the survey is fresh stores the rating, thanks the customer
   once and tells the team's supervisors about a low one. The customer's answer usually opens a new
-  conversation (the rated one is resolved), so the survey is found by the contact and the number.
+  conversation (the rated one is resolved), so the survey is found by the contact and the number; that new
+  conversation, holding only the rating and the thanks, is resolved again quietly (``conversation_close_system``)
+  and ``csat_rating_opened`` tells the routing and the rules not to hand it to anyone.
 - ``csat_surveys_expire``: surveys nobody answered within ``answer_hours`` become EXPIRED (a task, and lazily
   when the customer writes).
 
@@ -31,7 +33,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from conversations.models import Conversation, Message
 from conversations.selectors import conversation_team_id
-from conversations.services.inbox import conversation_add_system_note, message_mark_handled
+from conversations.services.inbox import (
+    conversation_add_system_note,
+    conversation_close_system,
+    message_mark_handled,
+)
 from conversations.services.outbound import message_send
 from core.errors import ApplicationError
 from core.text import tokens
@@ -246,6 +252,9 @@ def csat_answer_from_message(*, message_id: int, said: tuple[str, str] | None = 
         text=_("The customer rated the service %(rating)d/5.") % {"rating": rating},
     )
     low = rating <= config.low_rating_max
+    opened_by_rating = message.conversation_id != survey.conversation_id and not Message.objects.filter(
+        conversation_id=message.conversation_id, direction=Message.Direction.IN, is_echo=False,
+    ).exclude(pk=message.pk).exists()
     if first_answer:
         try:
             message_send(conversation=message.conversation, text=config.low_thanks if low else config.thanks,
@@ -254,7 +263,35 @@ def csat_answer_from_message(*, message_id: int, said: tuple[str, str] | None = 
             logger.warning("csat thanks not sent for survey %s: %s", survey.pk, exc.code)
     if low:
         _notify_low(survey, message.conversation.contact.name)
+    if opened_by_rating:
+        conversation_close_system(
+            conversation_id=message.conversation_id,
+            note=_("Only the customer's rating of the previous conversation: resolved by itself."))
     return survey
+
+
+def csat_rating_opened(*, conversation_id: int) -> bool:
+    """Whether a conversation that just started was opened by a rating of the one before it (its only customer
+    message reads as a rating and a survey of that customer on that number is waiting for it): then nobody needs
+    to be given it."""
+    first = list(Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.IN,
+                                        is_echo=False).order_by("pk").values_list("pk", "text", "interactive_id")[:2])
+    if len(first) != 1:
+        return False
+    message_id, text, interactive_id = first[0]
+    rating, tapped = _said_rating(text, interactive_id)
+    if rating is None:
+        return False
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    since = message.created_at - timedelta(hours=csat_settings_get().answer_hours)
+    survey = (CsatSurvey.objects.filter(conversation__contact_id=message.conversation.contact_id,
+                                        conversation__channel_account_id=message.conversation.channel_account_id,
+                                        asked_at__gte=since)
+              .exclude(conversation_id=conversation_id).order_by("-asked_at", "-pk").first())
+    if survey is None:
+        return False
+    return (survey.state == CsatSurvey.State.ASKED or survey.answer_id == message_id
+            or (tapped and survey.state == CsatSurvey.State.ANSWERED))
 
 
 # --- expiry ------------------------------------------------------------------------------------------------

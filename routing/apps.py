@@ -20,4 +20,6 @@ class RoutingConfig(AppConfig):
         kinds.register("routing.returned", label=_("Conversation taken back (not answered in time)"), icon="clock")
         events.subscribe("lead.hot", subscribers.lead_hot_route, order=ORDER)
         events.subscribe("conversation.escalated", subscribers.conversation_escalated_route, order=ORDER)
-        events.subscribe("conversation.created", subscribers.conversation_created_route, order=ORDER)
+        # A conversation opened only by a CSAT rating (csat, 3, handles it) is nobody's work.
+        events.subscribe("conversation.created", subscribers.conversation_created_route, order=ORDER,
+                         skip_if_handled=True)

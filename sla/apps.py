@@ -16,7 +16,7 @@ class SlaConfig(AppConfig):
 
         kinds.register("sla.warning", label=_("Conversation close to its reply target"), icon="clock")
         kinds.register("sla.breached", label=_("Conversation past its reply target"), icon="clock")
-        # Order 5: before everything that answers the customer. Not skip_if_handled (a customer who writes out of
-        # hours is answered whatever else handles the message); it returns nothing, so the AI step (50) still
+        # Order 5: before everything that answers the customer, after a CSAT rating (3) which it skips (a rating
+        # given out of hours is thanked, not told we are closed). It returns nothing, so the AI step (50) still
         # answers, unless the team keeps the AI quiet out of hours.
-        events.subscribe("message.received", message_received_out_of_office, order=5)
+        events.subscribe("message.received", message_received_out_of_office, order=5, skip_if_handled=True)

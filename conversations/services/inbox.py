@@ -178,6 +178,25 @@ def conversation_set_status(
     return conversation
 
 
+@transaction.atomic
+def conversation_close_system(*, conversation_id: int, note: str) -> Conversation:
+    """Resolve a conversation that holds nothing to work (a customer's rating of the one before it): resolved
+    quietly, with ``note`` for whoever opens it, and no ``conversation.resolved`` (no survey about a survey)."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    if conversation.status == Conversation.Status.RESOLVED:
+        return conversation
+    conversation.status = Conversation.Status.RESOLVED
+    conversation.snoozed_until = None
+    conversation.needs_human = False
+    conversation.waiting_since = None
+    conversation.resolved_at = timezone.now()
+    conversation.save(update_fields=["status", "snoozed_until", "needs_human", "waiting_since", "resolved_at",
+                                     "updated_at"])
+    Note.objects.create(conversation_id=conversation.pk, author=None, text=note)
+    publish_conversation_event(conversation)
+    return conversation
+
+
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+)")
 EXCERPT_LENGTH = 140
 

@@ -153,7 +153,9 @@ def test_run_log_is_read_only_with_results_and_filters(supervisor_client, superv
     assert f"/panel/c/{conversation.pk}/" in listing and "Otro equipo" not in listing
     assert detail.status_code == 200
     body = detail.content.decode()
-    assert "Add a tag" in body and "Tag “ok” added." in body and "Schedule a follow-up" in body
+    # Each action's result as the run stored it (in the language the rule ran in), and what it did.
+    assert [r["kind"] for r in run.results] == ["add_tag", "create_followup"] and all(r["ok"] for r in run.results)
+    assert all(r["label"] in body and r["detail"] in body for r in run.results)
     assert supervisor_client.get(reverse("admin:automations_automationrun_add")).status_code == 403
     supervisor_client.post(reverse("admin:automations_automationrun_delete", args=[run.pk]), {"post": "yes"})
     assert AutomationRun.objects.filter(pk=run.pk).exists()

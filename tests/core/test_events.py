@@ -161,14 +161,29 @@ def test_emit_refuses_unknown_events_and_payloads_that_are_not_plain_json(name, 
 
 def test_registry_lists_every_subscriber_in_one_place():
     assert [(s.order, s.name, s.skip_if_handled) for s in events.subscribers("message.received")] == [
+        (3, "csat.subscribers.message_received_store_rating", False),
+        (5, "sla.subscribers.message_received_out_of_office", True),
         (10, "sales.subscribers.message_received_accept_quote", False),
         (50, "conversations.subscribers.message_received_assist", True),
         (70, "tickets.subscribers.message_received_customer_reply", False),
+        (90, "automations.subscribers.message_received_run_rules", True),
     ]
     assert [(s.order, s.name) for s in events.subscribers("conversation.escalated")] == [
+        (40, "routing.subscribers.conversation_escalated_route"),
         (60, "tickets.subscribers.conversation_escalated_open_ticket"),
+        (90, "automations.subscribers.conversation_escalated_run_rules"),
     ]
-    assert [s.name for s in events.subscribers("sale.validated")] == ["sales.subscribers.sale_validated_send_receipt"]
+    assert [(s.order, s.name) for s in events.subscribers("lead.hot")] == [
+        (40, "routing.subscribers.lead_hot_route"),
+        (90, "automations.subscribers.lead_hot_run_rules"),
+    ]
+    assert [(s.order, s.name) for s in events.subscribers("conversation.created")] == [
+        (3, "csat.subscribers.conversation_created_rating_reply"),
+        (40, "routing.subscribers.conversation_created_route"),
+        (90, "automations.subscribers.conversation_created_run_rules"),
+    ]
+    assert [s.name for s in events.subscribers("sale.validated")] == [
+        "sales.subscribers.sale_validated_send_receipt", "automations.subscribers.sale_validated_run_rules"]
 
 
 def test_events_command_prints_each_event_with_its_subscribers_in_order(capsys):

@@ -3,7 +3,7 @@ rating, thanked once, kept out of the AI's hands; a low one reaches the team's s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -14,6 +14,9 @@ from core import events
 from csat.models import CsatSettings, CsatSurvey
 from csat.services import csat_surveys_expire, typed_rating
 from notifications.models import Notification
+from routing.models import RoutingPolicy
+from sla.models import Holiday, ServiceHours
+from sla.services import within_business_hours
 from tests.conversations.conftest import assist_pending
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +182,39 @@ def test_the_rating_shows_on_the_rated_conversations_panel_card(asked, customer_
     html = client.get(reverse("panel:conversation", args=[asked.conversation_id])).content.decode()
     block = html[html.index('id="panel-csat"'):]
     assert 'data-rating="4" data-this="1"' in block and "★★★★☆ 4/5" in block
+
+
+def test_the_conversation_a_rating_opens_is_resolved_by_itself_and_given_to_nobody(asked, customer_says, conversation,
+                                                                                  agent, team):
+    # The team routes every new conversation to its available agents: a rating must not become one's work.
+    conversation.channel_account.team = team
+    conversation.channel_account.save(update_fields=["team"])
+    RoutingPolicy.objects.create(name="Equipo", team=team, strategy="round_robin", assign_new_conversations=True)
+    answer = customer_says("5")
+    opened = answer.conversation
+    assert opened.pk != conversation.pk
+    opened.refresh_from_db()
+    assert (opened.status, opened.assignee_id) == ("resolved", None)
+    assert opened.notes.filter(author=None, text__icontains="rating").exists() or opened.notes.filter(
+        author=None, text__icontains="calificación").exists()
+    assert not Notification.objects.filter(user=agent, kind="routing.assigned").exists()
+    assert CsatSurvey.objects.filter(conversation=opened).count() == 0  # no survey about the survey
+    # A question afterwards is a real conversation again: routed to the agent.
+    question = customer_says("¿Tienen el iPhone 15?")
+    question.conversation.refresh_from_db()
+    assert question.conversation.pk != opened.pk and question.conversation.status == "open"
+    assert question.conversation.assignee_id == agent.pk
+
+
+def test_a_rating_given_out_of_hours_is_thanked_not_told_the_office_is_closed(asked, customer_says, team,
+                                                                             conversation):
+    conversation.channel_account.team = team
+    conversation.channel_account.save(update_fields=["team"])
+    hours = ServiceHours.objects.create(team=team, away_enabled=True, away_text="Estamos cerrados.")
+    today = timezone.localdate()
+    for day in (-1, 0, 1):  # a holiday around today, whatever the team's time zone: closed now
+        hours.intervals.create(weekday=(today + timedelta(days=day)).weekday(), opens=time(9), closes=time(18))
+        Holiday.objects.create(team=team, date=today + timedelta(days=day), name="Feriado")
+    assert not within_business_hours(team_id=team.pk, at=timezone.now())
+    answer = customer_says("4")
+    assert system_lines_after(answer) == [CsatSettings().thanks]
