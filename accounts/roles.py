@@ -139,6 +139,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "automations.automationrule": ALL,
         "automations.automationaction": ALL,
         "automations.automationrun": ("view",),
+        # Routing: their teams' policies (no delete: switch one off) and their agents' skills.
+        "routing.routingpolicy": ("view", "add", "change"),
+        "routing.agentskill": ALL,
     },
     # Admins hold every permission of every model (see services.roles_create).
     Role.ADMIN: {},

@@ -10,6 +10,7 @@ from conversations.services.inbound import webhook_event_process
 from leads.models import Lead
 from notifications.models import Notification
 from routing.models import Strategy
+from routing.services import Reason, reason_label
 from tests.automations.factories import emit
 from tests.conftest import celery_eager
 from tests.conversations.conftest import twilio_params
@@ -49,7 +50,7 @@ def test_a_lead_gone_hot_in_the_ai_step_of_an_inbound_message_is_assigned_when_t
     conversation = Conversation.objects.get()
     assert conversation.assignee == agents[0] and conversation.priority == "high"
     notice = Notification.objects.get(user=agents[0], kind="routing.assigned")
-    assert "María" in notice.title and notice.body == "HOT lead: answer now"
+    assert "María" in notice.title and notice.body == reason_label(Reason.HOT)
     lead.refresh_from_db()
     assert lead.assignee == agents[0]
 

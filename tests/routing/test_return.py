@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations.models import Conversation, Message, Note
 from notifications.models import Notification
@@ -35,8 +36,9 @@ def test_a_stale_assignment_goes_to_the_next_agent_when_the_minutes_have_passed(
     assert conversation.assignee == beto
     told = Notification.objects.get(user=ana, kind="routing.returned")
     assert "Rosa Quispe" in told.title
-    assert Note.objects.get(conversation=conversation, author=None).text == (
-        "Ana did not answer within 15 minutes: given to Beto.")
+    assert Note.objects.get(conversation=conversation, author=None).text == gettext(
+        "%(agent)s did not answer within %(minutes)s minutes: given to %(to)s.") % {
+        "agent": "Ana", "minutes": 15, "to": "Beto"}
     assert Notification.objects.filter(user=beto, kind="routing.assigned").count() == 1
 
 
@@ -51,7 +53,8 @@ def test_a_stale_assignment_goes_back_to_the_queue_when_nobody_else_can_take_it(
     assert assignments_return_unanswered(now=timezone.now() + timedelta(minutes=11)) == 1
     conversation.refresh_from_db()
     assert conversation.assignee is None and conversation.assigned_at is None
-    assert "back in the queue" in Note.objects.get(conversation=conversation).text
+    assert Note.objects.get(conversation=conversation).text == gettext(
+        "%(agent)s did not answer within %(minutes)s minutes: back in the queue.") % {"agent": "Ana", "minutes": 10}
     assert Notification.objects.filter(user=ana, kind="routing.returned").exists()
     assert Notification.objects.filter(user=supervisor, kind="routing.unassigned").exists()
     assert assignments_return_unanswered(now=timezone.now() + timedelta(minutes=30)) == 0  # queued: nothing more

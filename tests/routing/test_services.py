@@ -9,7 +9,7 @@ from conversations.models import Conversation
 from notifications.models import Notification
 from operators.models import Category
 from routing.models import AgentSkill, Strategy
-from routing.services import conversation_route
+from routing.services import Reason, conversation_route, reason_label
 from tests.operators.factories import OperatorFactory
 from tests.routing.conftest import make_policy, open_conversation
 
@@ -29,7 +29,7 @@ def test_round_robin_spreads_nine_new_conversations_three_each_when_three_agents
     for agent in agents:
         assert Conversation.objects.filter(assignee=agent).count() == 3
         notices = Notification.objects.filter(user=agent, kind="routing.assigned")
-        assert notices.count() == 3 and notices.first().body == "New conversation"
+        assert notices.count() == 3 and notices.first().body == reason_label(Reason.NEW)
 
 
 def test_least_busy_skips_a_full_agent_when_capacity_is_reached(agents, number, team):
@@ -55,7 +55,7 @@ def test_everyone_full_leaves_the_conversation_in_the_queue_and_tells_the_superv
     waiting.refresh_from_db()
     assert waiting.assignee is None and waiting.priority == "high"
     notice = Notification.objects.get(user=supervisor, kind="routing.unassigned")
-    assert "Rosa Quispe" in notice.title and notice.body == "The customer needs a person"
+    assert "Rosa Quispe" in notice.title and notice.body == reason_label(Reason.ESCALATED)
 
 
 def test_away_and_offline_agents_get_nothing_when_they_are_not_available(agents, number, team):
