@@ -127,7 +127,8 @@ def _route(*, conversation_id: int, reason: str, priority: str | None, exclude: 
     policy = policy_for_conversation(conversation)
     assignee = None
     if policy is not None:
-        policy = RoutingPolicy.objects.select_for_update().select_related("channel_account").get(pk=policy.pk)
+        policy = (RoutingPolicy.objects.select_for_update(of=("self",)).select_related("channel_account")
+                  .get(pk=policy.pk))
         if current is not None:
             excluded.add(current.pk)  # it is being taken from them
         assignee = _pick(policy, conversation, excluded)

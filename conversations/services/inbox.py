@@ -77,7 +77,8 @@ def conversation_assign_system(*, conversation_id: int, assignee_id: int | None,
     """An assignment with no person acting (routing, an automation rule): ``assignee_id`` gets the conversation
     (None: back to the queue), its priority goes up to ``priority`` when given (never down), and the new
     assignee's bell says why (``reason``, shown as written)."""
-    conversation = Conversation.objects.select_for_update().select_related("contact").get(pk=conversation_id)
+    conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("contact")
+                    .get(pk=conversation_id))
     assignee = None
     if assignee_id is not None:
         assignee = User.objects.filter(pk=assignee_id).first()
