@@ -184,7 +184,9 @@ def _stale_for_policy(policy: RoutingPolicy, now: datetime) -> list[tuple[int, i
     cutoff = now - timedelta(minutes=policy.return_after_minutes)
     answered = Message.objects.filter(conversation=OuterRef("pk"), sender=Message.Sender.AGENT,
                                       direction=Message.Direction.OUT, created_at__gte=OuterRef("assigned_at"))
-    stale = (Conversation.objects.filter(status__in=BUSY_STATUSES, assignee__isnull=False, assigned_at__lte=cutoff)
+    # The customer still waits for a reply (waiting_since), and the agent has not written since receiving it.
+    stale = (Conversation.objects.filter(status__in=BUSY_STATUSES, assignee__isnull=False, assigned_at__lte=cutoff,
+                                         waiting_since__isnull=False)
              .exclude(Exists(answered)))
     if policy.channel_account_id is not None:
         stale = stale.filter(channel_account_id=policy.channel_account_id)
@@ -202,7 +204,8 @@ def assignment_return(*, conversation_id: int, agent_id: int, assigned_at: datet
     when it changed hands or was answered meanwhile. True when it was returned."""
     conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("contact")
                     .get(pk=conversation_id))
-    if conversation.assignee_id != agent_id or conversation.assigned_at != assigned_at:
+    if (conversation.assignee_id != agent_id or conversation.assigned_at != assigned_at
+            or conversation.waiting_since is None or conversation.status not in BUSY_STATUSES):
         return False
     if Message.objects.filter(conversation=conversation, sender=Message.Sender.AGENT, direction=Message.Direction.OUT,
                               created_at__gte=assigned_at).exists():
@@ -228,9 +231,9 @@ def assignment_return(*, conversation_id: int, agent_id: int, assigned_at: datet
 
 
 def assignments_return_unanswered(*, now: datetime | None = None) -> int:
-    """Conversations whose agent has not written to the customer ``return_after_minutes`` after receiving them
-    (by their policy) go to another agent, else back to the queue; each returned one has a note and its former
-    agent is told. How many were returned."""
+    """Conversations whose customer still waits and whose agent has not written to them ``return_after_minutes``
+    after receiving them (by their policy) go to another agent, else back to the queue; each returned one has a
+    note and its former agent is told. How many were returned."""
     now = now or timezone.now()
     returned = 0
     for policy in RoutingPolicy.objects.filter(is_active=True, return_after_minutes__gt=0).order_by("pk"):

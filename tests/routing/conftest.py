@@ -34,4 +34,8 @@ def make_policy(team: Team | None = None, **fields: object) -> RoutingPolicy:
 
 
 def open_conversation(number: ChannelAccount, **fields: object) -> Conversation:
-    return make_conversation(account=number, **fields)
+    """A conversation whose customer just wrote and waits for a reply."""
+    conversation = make_conversation(account=number, **fields)
+    Conversation.objects.filter(pk=conversation.pk).update(waiting_since=conversation.last_inbound_at)
+    conversation.refresh_from_db()
+    return conversation

@@ -70,6 +70,13 @@ def test_an_answered_assignment_stays_with_its_agent(agents, number, team):
     assert conversation.assignee == agents[0]
 
 
+def test_an_assignment_whose_customer_waits_for_nothing_stays(agents, number, team):
+    make_policy(team, strategy=Strategy.ROUND_ROBIN, return_after_minutes=15)
+    conversation = assigned_to_first_agent(number)
+    Conversation.objects.filter(pk=conversation.pk).update(waiting_since=None)  # the AI answered the customer
+    assert assignments_return_unanswered(now=timezone.now() + timedelta(hours=2)) == 0
+
+
 def test_policies_that_never_return_leave_assignments_alone(agents, number, team):
     make_policy(team, strategy=Strategy.ROUND_ROBIN, return_after_minutes=0)
     conversation = assigned_to_first_agent(number)
