@@ -415,7 +415,8 @@ def scenarios(people: dict[str, Any], days: int) -> list[tuple[str, Any, dict[st
     history = {"from": (today - timedelta(days=days)).isoformat(), "to": today.isoformat()}
     return [("admin, last 30 days", people["admin"], last_30),
             ("supervisor, last 30 days", people["supervisor"], last_30),
-            (f"admin, all {days + 1} days", people["admin"], history)]
+            (f"admin, all {days + 1} days", people["admin"], history),
+            (f"supervisor, all {days + 1} days", people["supervisor"], history)]
 
 
 def run_measurements(people: dict[str, Any], days: int, runs: int) -> dict[str, Any]:

@@ -7,6 +7,10 @@ messages of one (day, hour, channel, team, agent, operator, sender); team, agent
 conversation's when the day was rolled up (its assignee's team, else its number's), so a conversation moved to
 another agent later keeps its old days where they were counted. The service rolls up the last days again at
 every run, and a day is only read from here once its :class:`RollupDay` says it was rolled up.
+
+:class:`MessageTeamHourStat` holds the same counts summed per team only (a few hundred rows a day however many
+agents, numbers and operators there are): the heatmap reads it when no agent, channel or operator is asked for,
+which is what the dashboard shows by default.
 """
 
 from __future__ import annotations
@@ -32,7 +36,30 @@ class MessageHourStat(models.Model):
         verbose_name = _("messages per hour (rollup)")
         verbose_name_plural = _("messages per hour (rollup)")
         ordering = ["day", "hour"]
-        indexes = [models.Index(fields=["day", "sender"], name="dashboard_msgstat_day_idx")]
+        indexes = [models.Index(fields=["day", "sender"], name="dashboard_msgstat_day_idx"),
+                   # A supervisor's own conversations outside their teams (read beside the per-team counts).
+                   models.Index(fields=["agent_id", "day"], name="dashboard_msgstat_agent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"
+
+
+class MessageTeamHourStat(models.Model):
+    """:class:`MessageHourStat`'s counts summed per (day, hour, team, sender), written with them."""
+
+    day = models.DateField(_("day"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    team_id = models.IntegerField(_("team"), null=True, blank=True)
+    sender = models.CharField(_("sender"), max_length=10)
+    messages = models.PositiveIntegerField(_("messages"))
+
+    class Meta:
+        verbose_name = _("messages per hour and team (rollup)")
+        verbose_name_plural = _("messages per hour and team (rollup)")
+        ordering = ["day", "hour"]
+        indexes = [models.Index(fields=["day"], name="dashboard_teamstat_day_idx"),
+                   models.Index(fields=["team_id", "day"], name="dashboard_teamstat_team_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"

@@ -15,7 +15,7 @@ from conversations.models import Message
 from dashboard.analytics.filters import day_start
 from dashboard.analytics.messages import channel_case, day_runs
 from dashboard.analytics.sources import team_expression
-from dashboard.models import MessageHourStat, RollupDay
+from dashboard.models import MessageHourStat, MessageTeamHourStat, RollupDay
 
 #: Closed days rolled up again at every run (late messages, reassigned conversations).
 REDO_DAYS = 2
@@ -46,6 +46,15 @@ def _stats_for(first: date, last: date) -> list[MessageHourStat]:
                             messages=row["n"]) for row in rows]
 
 
+def _per_team(stats: list[MessageHourStat]) -> list[MessageTeamHourStat]:
+    sums: dict[tuple[date, int, int, int | None, str], int] = {}
+    for s in stats:
+        key = (s.day, s.hour, s.weekday, s.team_id, s.sender)
+        sums[key] = sums.get(key, 0) + s.messages
+    return [MessageTeamHourStat(day=day, hour=hour, weekday=weekday, team_id=team_id, sender=sender, messages=n)
+            for (day, hour, weekday, team_id, sender), n in sums.items()]
+
+
 def _days_to_do(today: date) -> list[date]:
     """The last ``REDO_DAYS`` closed days, and the oldest closed days with messages never rolled up."""
     days = {today - timedelta(days=i) for i in range(1, REDO_DAYS + 1)}
@@ -60,8 +69,9 @@ def _days_to_do(today: date) -> list[date]:
 
 def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None = None) -> RollupResult:
     """Count the messages of ``days`` (by default: the last closed days and a batch of older ones not yet
-    done) per hour, channel, team, agent, operator and sender into ``MessageHourStat``, replacing what those days
-    had, and mark them in ``RollupDay``. Today (and later) is never rolled up: the dashboard reads it live.
+    done) per hour, channel, team, agent, operator and sender into ``MessageHourStat`` (and per hour, team and
+    sender into ``MessageTeamHourStat``), replacing what those days had, and mark them in ``RollupDay``. Today
+    (and later) is never rolled up: the dashboard reads it live.
     Idempotent; two runs at once queue on the days' rows."""
     today = timezone.localdate(now) if now else timezone.localdate()
     wanted = sorted({day for day in days if day < today}) if days is not None else _days_to_do(today)
@@ -75,8 +85,10 @@ def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None
         list(RollupDay.objects.select_for_update().filter(day__in=wanted).values_list("pk", flat=True))
         for first, last in day_runs(wanted):
             MessageHourStat.objects.filter(day__gte=first, day__lte=last).delete()
+            MessageTeamHourStat.objects.filter(day__gte=first, day__lte=last).delete()
             stats = _stats_for(first, last)
             MessageHourStat.objects.bulk_create(stats, batch_size=2000)
+            MessageTeamHourStat.objects.bulk_create(_per_team(stats), batch_size=2000)
             per_day: dict[date, int] = {}
             for stat in stats:
                 per_day[stat.day] = per_day.get(stat.day, 0) + stat.messages

@@ -35,13 +35,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
 from dashboard.analytics import sources
-from dashboard.analytics.filters import Scope
+from dashboard.analytics.filters import Scope, day_start
 from dashboard.analytics.messages import hour_counts
 from dashboard.analytics.stats import duration_percentiles
 from dashboard.types import Filters
@@ -77,12 +77,14 @@ def lead_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
     by_temperature = dict.fromkeys(Classification.values, 0)
     by_stage = dict.fromkeys(LeadStatus.values, 0)
     funnel = {"leads": 0, "quoted": 0, "sold": 0}
-    # One GROUP BY: the counts by temperature and stage, and the funnel's steps summed over the groups.
+    # One GROUP BY: the counts by temperature and stage, and the funnel's steps summed over the groups. The
+    # steps test ``id IN (leads with a quote)``: PostgreSQL hashes that list once, where a correlated EXISTS
+    # probed an index per lead (and was costly enough to be JIT-compiled: 0.4 s over 50k leads).
+    quoted_ids = Quote.objects.order_by().filter(lead__isnull=False).values("lead_id")
+    sold_ids = Sale.objects.order_by().filter(lead__isnull=False, status=Sale.Status.VALIDATED).values("lead_id")
     for row in leads.values("classification", "status").annotate(
-            n=Count("pk"),
-            quoted=Count("pk", filter=Q(Exists(Quote.objects.filter(lead_id=OuterRef("pk"))))),
-            sold=Count("pk", filter=Q(Exists(Sale.objects.filter(lead_id=OuterRef("pk"),
-                                                                 status=Sale.Status.VALIDATED))))):
+            n=Count("pk"), quoted=Count("pk", filter=Q(pk__in=quoted_ids)),
+            sold=Count("pk", filter=Q(pk__in=sold_ids))):
         by_temperature[row["classification"]] = by_temperature.get(row["classification"], 0) + row["n"]
         by_stage[row["status"]] = by_stage.get(row["status"], 0) + row["n"]
         funnel["leads"] += row["n"]
@@ -90,26 +92,37 @@ def lead_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
         funnel["sold"] += row["sold"]
     funnel["quote_rate"] = share(funnel["quoted"], funnel["leads"])
     funnel["sale_rate"] = share(funnel["sold"], funnel["leads"])
+    top_products, top_operators = _tops(leads, sources.sale_lines(scope, filters))
     return {"total": funnel["leads"], "by_temperature": by_temperature, "by_stage": by_stage, "funnel": funnel,
-            "top_products": _top(leads, sources.sale_lines(scope, filters), "product"),
-            "top_operators": _top(leads, sources.sale_lines(scope, filters), "operator")}
+            "top_products": top_products, "top_operators": top_operators}
 
 
-def _top(leads: Any, lines: Any, kind: str) -> list[dict[str, Any]]:
-    """The products (or operators) most asked for or sold: ``{id, name, asked, sold}``, top ``TOP``."""
-    asked_path, sold_path = ("product", "product") if kind == "product" else ("operator", "product__operator")
-    rows: dict[int, dict[str, Any]] = {}
-    for row in (leads.filter(**{f"{asked_path}__isnull": False}).values(f"{asked_path}_id", f"{asked_path}__name")
-                .annotate(n=Count("pk"))):
-        rows[row[f"{asked_path}_id"]] = {"id": row[f"{asked_path}_id"], "name": row[f"{asked_path}__name"],
-                                         "asked": row["n"], "sold": 0}
-    sold_id = f"{sold_path}__id" if kind == "operator" else "product_id"
-    for row in (lines.filter(**{f"{sold_path}__isnull": False}).values(sold_id, f"{sold_path}__name")
-                .annotate(n=Sum("quantity"))):
-        entry = rows.setdefault(row[sold_id], {"id": row[sold_id], "name": row[f"{sold_path}__name"],
-                                               "asked": 0, "sold": 0})
-        entry["sold"] = row["n"] or 0
+def _ranked(rows: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (-(r["asked"] + r["sold"]), -r["sold"], r["name"], r["id"]))[:TOP]
+
+
+def _tops(leads: Any, lines: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The products and the operators most asked for or sold: ``{id, name, asked, sold}``, top ``TOP`` each. Two
+    queries: the leads by (product, operator) and the sold units by product (each product has its operator)."""
+    products: dict[int, dict[str, Any]] = {}
+    operators: dict[int, dict[str, Any]] = {}
+
+    def entry(found: dict[int, dict[str, Any]], key: int, name: str) -> dict[str, Any]:
+        return found.setdefault(key, {"id": key, "name": name, "asked": 0, "sold": 0})
+
+    for row in (leads.filter(Q(product__isnull=False) | Q(operator__isnull=False))
+                .values("product_id", "product__name", "operator_id", "operator__name").annotate(n=Count("pk"))):
+        if row["product_id"] is not None:
+            entry(products, row["product_id"], row["product__name"])["asked"] += row["n"]
+        if row["operator_id"] is not None:
+            entry(operators, row["operator_id"], row["operator__name"])["asked"] += row["n"]
+    for row in (lines.filter(product__isnull=False)
+                .values("product_id", "product__name", "product__operator_id", "product__operator__name")
+                .annotate(n=Sum("quantity"))):
+        entry(products, row["product_id"], row["product__name"])["sold"] += row["n"] or 0
+        if row["product__operator_id"] is not None:
+            entry(operators, row["product__operator_id"], row["product__operator__name"])["sold"] += row["n"] or 0
+    return _ranked(products), _ranked(operators)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,8 +180,8 @@ def conversation_figures(scope: Scope, filters: Filters, *, use_rollup: bool = T
         "resolution": ("created_at", "resolved_at", resolved_q),
     }, counts={
         "conversations": Count("pk", filter=created),
-        "whatsapp": Count("pk", filter=created & sources.channel_q("channel_account", "whatsapp")),
-        "instagram": Count("pk", filter=created & sources.channel_q("channel_account", "instagram")),
+        "whatsapp": Count("pk", filter=created & sources.channel_account_q("channel_account", "whatsapp")),
+        "instagram": Count("pk", filter=created & sources.channel_account_q("channel_account", "instagram")),
         "resolved": Count("pk", filter=resolved_q),
         "ai_resolved": Count("pk", filter=resolved_q & Q(first_agent_reply_at__isnull=True)),
         "escalated": Count("pk", filter=escalated),
@@ -247,10 +260,15 @@ def ai_spend_figures(filters: Filters) -> dict[str, Any]:
     while first <= filters.date_to:
         months[first] = ZERO
         first = (first + timedelta(days=32)).replace(day=1)
-    by_month = TruncMonth("created_at", tzinfo=timezone.get_current_timezone())
-    for row in sources.ai_requests(filters).annotate(month=by_month).values("month").annotate(cost=Sum("cost_usd")):
-        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        months[month] = months.get(month, ZERO) + (row["cost"] or ZERO)
+    # One sum per month, each over its local month's instants: no time-zone conversion per request (twice as
+    # fast as grouping by the truncated month over 100k requests).
+    starts = sorted(months)
+    sums = {f"m{i}": Sum("cost_usd", filter=Q(created_at__gte=day_start(first),
+                                                 created_at__lt=day_start((first + timedelta(days=32)).replace(day=1))))
+            for i, first in enumerate(starts)}
+    found = sources.ai_requests(filters).aggregate(**sums)
+    for i, first in enumerate(starts):
+        months[first] = found[f"m{i}"] or ZERO
     budget = monthly_budget()
     spend = sum(months.values(), ZERO)
     return {

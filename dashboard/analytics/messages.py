@@ -13,7 +13,7 @@ from django.utils import timezone
 from conversations.models import Message
 from dashboard.analytics.filters import Scope, day_start
 from dashboard.analytics.sources import conversations
-from dashboard.models import MessageHourStat, RollupDay
+from dashboard.models import MessageHourStat, MessageTeamHourStat, RollupDay
 from dashboard.types import Filters
 from integrations.base import Provider
 
@@ -37,10 +37,36 @@ def day_runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
+def _grouped_stats(qs: Any) -> HourCounts:
+    rows = qs.values("weekday", "hour", "sender").annotate(n=Sum("messages"))
+    return {(row["weekday"], row["hour"], row["sender"]): row["n"] for row in rows}
+
+
+def _rolled_up_by_team(scope: Scope, filters: Filters, when: Q) -> HourCounts:
+    """Without an agent, channel or operator asked for: the per-team counts (a supervisor's own conversations
+    outside their teams, if any, from the detailed rows: one more small query)."""
+    qs = MessageTeamHourStat.objects.order_by().filter(when)
+    if not scope.everything:
+        qs = qs.filter(team_id__in=scope.team_ids)
+    if filters.team_id:
+        qs = qs.filter(team_id=filters.team_id)
+    counts = _grouped_stats(qs)
+    if not scope.everything:
+        own = (MessageHourStat.objects.order_by().filter(when, agent_id=scope.user_id)
+               .exclude(team_id__in=scope.team_ids))
+        if filters.team_id:
+            own = own.filter(team_id=filters.team_id)
+        for key, n in _grouped_stats(own).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts
+
+
 def _rolled_up(scope: Scope, filters: Filters, days: list[date]) -> HourCounts:
     when = Q()
     for first, last in day_runs(days):
         when |= Q(day__gte=first, day__lte=last)
+    if not (filters.agent_id or filters.channel or filters.operator_id):
+        return _rolled_up_by_team(scope, filters, when)
     qs = MessageHourStat.objects.order_by().filter(when)
     if not scope.everything:
         qs = qs.filter(Q(team_id__in=scope.team_ids) | Q(agent_id=scope.user_id))
@@ -52,8 +78,7 @@ def _rolled_up(scope: Scope, filters: Filters, days: list[date]) -> HourCounts:
         qs = qs.filter(channel=filters.channel)
     if filters.operator_id:
         qs = qs.filter(operator_id=filters.operator_id)
-    rows = qs.values("weekday", "hour", "sender").annotate(n=Sum("messages"))
-    return {(row["weekday"], row["hour"], row["sender"]): row["n"] for row in rows}
+    return _grouped_stats(qs)
 
 
 #: Conversations per query when the live part is read in two steps.

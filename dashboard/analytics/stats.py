@@ -25,9 +25,10 @@ class PercentileCont(Aggregate):
 
 
 class EpochMinutes(Func):
-    """Minutes of an interval (PostgreSQL)."""
+    """Minutes of an interval (PostgreSQL), as a double: ``date_part`` rather than ``EXTRACT``, whose numeric
+    result made the percentiles over 100k conversations a third slower."""
 
-    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 60.0)"
+    template = "(date_part('epoch', (%(expressions)s)) / 60)"
     output_field = FloatField()
 
 

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
+from accounts.models import User
 from conftest import make_user
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from dashboard.analytics import conversations_analytics, dashboard_data, filters_from_params
 from dashboard.models import MessageHourStat, RollupDay
 from dashboard.services import analytics_rollup
@@ -82,6 +83,21 @@ def test_figures_are_equal_with_and_without_the_rollup(world, params):
         assert with_rollup == without
         assert dashboard_data(user=user, filters=filters, use_cache=False) == dashboard_data(
             user=user, filters=filters, use_cache=False, use_rollup=False)
+
+
+def test_supervisor_sees_a_conversation_they_hold_on_another_team_number_the_same_from_the_rollup(world):
+    # A supervisor of no team of their own (they lead Lima) holds C4, on Norte's number: Norte's by its team, theirs
+    # by its holder. The per-team counts leave it out; the detailed rows bring it back.
+    User.objects.filter(pk=world.supervisor.pk).update(team=None)
+    Conversation.objects.filter(pk=world.conversations["C4"].pk).update(assignee=world.supervisor)
+    supervisor = User.objects.get(pk=world.supervisor.pk)
+    analytics_rollup()
+    filters = filters_from_params(PARAMS, user=supervisor)
+    with_rollup = conversations_analytics(user=supervisor, filters=filters, use_cache=False)
+    live = conversations_analytics(user=supervisor, filters=filters, use_cache=False, use_rollup=False)
+    assert with_rollup["peak_hours"] == live["peak_hours"]
+    assert with_rollup["peak_hours"][3][11] == 1  # Thursday 11h: C4's customer
+    assert with_rollup["messages"] == live["messages"]
 
 
 def test_closed_days_are_read_from_the_rollup_and_today_from_the_messages(world):
