@@ -23,6 +23,7 @@ from demo.seed.channels import demo_channel_accounts_ensure
 from demo.seed.context import SeedContext
 from demo.seed.history import WEEKS, history_ensure
 from demo.seed.people import DEMO_USERS
+from demo.seed.routing import hot_leads_route, routing_policies_ensure
 from demo.seed.service_levels import (
     automation_rules_ensure,
     business_hours_ensure,
@@ -53,11 +54,15 @@ def issue17_ensure(ctx: SeedContext) -> list[str]:
     hours = business_hours_ensure(ctx)
     csat_settings_ensure()
     rules = automation_rules_ensure()
+    routing = routing_policies_ensure(ctx)
+    routed = hot_leads_route()  # after the policies: the HOT leads nobody holds get an agent now
     history = history_ensure(ctx)
     lines = [
         "Service: " + ", ".join(f"{a.name} → {a.team or '-'}" for a in ctx.accounts.values())
         + f" ({teams} set now); business hours Mon-Sat 9:00-19:00 Lima ({hours['intervals']} new intervals), "
         f"{hours['holidays']} new holidays, out-of-office answer on; automation rules: {rules} new.",
+        f"Routing: {routing['policies']} new policies (Lima round robin, Norte least busy), {routing['skills']} new "
+        f"skills; HOT leads nobody held: {routed['assigned']} assigned, {routed['queued']} left in the queue.",
     ]
     if history:
         lines.append(

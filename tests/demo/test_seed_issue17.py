@@ -178,3 +178,26 @@ def test_the_supervisors_dashboard_is_alive_over_the_last_thirty_days():
     one_team = dashboard_data(user=supervisor, filters=Filters(date_from=today - timedelta(days=29), date_to=today,
                                                                team_id=lima.pk))
     assert 0 < {kpi.key: kpi.value for kpi in one_team.kpis}["conversations_total"] < kpis["conversations_total"]
+
+
+def test_each_team_has_its_routing_policy_and_agents_their_skills():
+    from routing.models import AgentSkill, RoutingPolicy
+
+    lima = RoutingPolicy.objects.get(team__name="Equipo Lima", is_active=True)
+    assert (lima.strategy, lima.capacity, lima.return_after_minutes, lima.assign_new_conversations) == (
+        "round_robin", 6, 15, True)
+    norte = RoutingPolicy.objects.get(team__name="Equipo Norte", is_active=True)
+    assert (norte.strategy, norte.capacity) == ("least_busy", 5)
+    assert set(AgentSkill.objects.values_list("user__username", flat=True)) == {"agente1", "agente2", "agente3"}
+
+
+def test_no_hot_lead_waits_unassigned_at_normal_priority():
+    """A supervisor opening "Sin asignar" finds no HOT lead there: each got an agent at high priority (or, when
+    nobody could take it, waits at high priority and the supervisor was told)."""
+    from notifications.models import Notification
+
+    hot = Conversation.objects.filter(lead__classification="HOT").exclude(status=Conversation.Status.RESOLVED)
+    assert hot.exists()
+    assert not hot.filter(assignee__isnull=True, priority="normal").exists()
+    for conversation in hot.filter(assignee__isnull=True):
+        assert Notification.objects.filter(kind="routing.unassigned", url__endswith=f"/{conversation.pk}/").exists()
