@@ -77,14 +77,17 @@ def lead_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
     by_temperature = dict.fromkeys(Classification.values, 0)
     by_stage = dict.fromkeys(LeadStatus.values, 0)
     funnel = {"leads": 0, "quoted": 0, "sold": 0}
-    # One GROUP BY: the counts by temperature and stage, and the funnel's steps summed over the groups. The
-    # steps test ``id IN (leads with a quote)``: PostgreSQL hashes that list once, where a correlated EXISTS
-    # probed an index per lead (and was costly enough to be JIT-compiled: 0.4 s over 50k leads).
+    # One GROUP BY (temperature, stage, product, operator): the counts by temperature and stage, the funnel's
+    # steps and what was asked for, summed over the groups. The steps test ``id IN (leads with a quote)``:
+    # PostgreSQL hashes that list once, where a correlated EXISTS probed an index per lead (and was costly enough
+    # to be JIT-compiled: 0.4 s over 50k leads).
     quoted_ids = Quote.objects.order_by().filter(lead__isnull=False).values("lead_id")
     sold_ids = Sale.objects.order_by().filter(lead__isnull=False, status=Sale.Status.VALIDATED).values("lead_id")
-    for row in leads.values("classification", "status").annotate(
-            n=Count("pk"), quoted=Count("pk", filter=Q(pk__in=quoted_ids)),
-            sold=Count("pk", filter=Q(pk__in=sold_ids))):
+    groups = list(leads.values("classification", "status", "product_id", "product__name", "operator_id",
+                               "operator__name")
+                  .annotate(n=Count("pk"), quoted=Count("pk", filter=Q(pk__in=quoted_ids)),
+                            sold=Count("pk", filter=Q(pk__in=sold_ids))))
+    for row in groups:
         by_temperature[row["classification"]] = by_temperature.get(row["classification"], 0) + row["n"]
         by_stage[row["status"]] = by_stage.get(row["status"], 0) + row["n"]
         funnel["leads"] += row["n"]
@@ -92,7 +95,7 @@ def lead_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
         funnel["sold"] += row["sold"]
     funnel["quote_rate"] = share(funnel["quoted"], funnel["leads"])
     funnel["sale_rate"] = share(funnel["sold"], funnel["leads"])
-    top_products, top_operators = _tops(leads, sources.sale_lines(scope, filters))
+    top_products, top_operators = _tops(groups, sources.sale_lines(scope, filters))
     return {"total": funnel["leads"], "by_temperature": by_temperature, "by_stage": by_stage, "funnel": funnel,
             "top_products": top_products, "top_operators": top_operators}
 
@@ -101,17 +104,17 @@ def _ranked(rows: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (-(r["asked"] + r["sold"]), -r["sold"], r["name"], r["id"]))[:TOP]
 
 
-def _tops(leads: Any, lines: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The products and the operators most asked for or sold: ``{id, name, asked, sold}``, top ``TOP`` each. Two
-    queries: the leads by (product, operator) and the sold units by product (each product has its operator)."""
+def _tops(asked: list[dict[str, Any]], lines: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The products and the operators most asked for (``asked``: the leads' groups by product and operator) or
+    sold (one query: units by product, each product has its operator): ``{id, name, asked, sold}``, top ``TOP``
+    each."""
     products: dict[int, dict[str, Any]] = {}
     operators: dict[int, dict[str, Any]] = {}
 
     def entry(found: dict[int, dict[str, Any]], key: int, name: str) -> dict[str, Any]:
         return found.setdefault(key, {"id": key, "name": name, "asked": 0, "sold": 0})
 
-    for row in (leads.filter(Q(product__isnull=False) | Q(operator__isnull=False))
-                .values("product_id", "product__name", "operator_id", "operator__name").annotate(n=Count("pk"))):
+    for row in asked:
         if row["product_id"] is not None:
             entry(products, row["product_id"], row["product__name"])["asked"] += row["n"]
         if row["operator_id"] is not None:
