@@ -59,16 +59,18 @@ def audit_record(
     request: HttpRequest | None = None,
     team_id: int | None = _UNSET,
     object_repr: str | None = None,
+    by_system: bool = False,
 ) -> AuditEntry:
     """Write one entry: ``actor`` did ``action`` (an ``AuditKind``) to ``obj`` (a row, or a model for an
     export), with ``changes`` as ``{field: (before, after)}`` and ``data`` for ids and counts.
 
     The actor defaults to the request's user and the address is the request's ``REMOTE_ADDR`` (the request
-    being served when none is given). Call it inside the service's transaction: a change rolled back
-    leaves no entry.
+    being served when none is given). ``by_system``: the system acted (a routing rule reacting to someone's
+    change), so no person is named even inside their request. Call it inside the service's transaction: a change
+    rolled back leaves no entry.
     """
     request = request if request is not None else current_request()
-    if actor is None:
+    if actor is None and not by_system:
         actor = request_actor(request)
     is_model = isinstance(obj, type)
     model = obj if is_model else obj.__class__  # a lazy request.user tells its class this way
@@ -108,6 +110,7 @@ def audit_assignment(
     action: str = AuditKind.ASSIGN,
     field: str = "assignee",
     data: dict[str, Any] | None = None,
+    by_system: bool = False,
 ) -> AuditEntry | None:
     """``obj`` went from one person to another: names in ``changes``, ids in ``data``; the entry belongs to
     the new person's team (the former one's when it went to nobody). Nothing when nothing changed."""
@@ -119,7 +122,7 @@ def audit_assignment(
     return audit_record(
         actor=actor, action=action, obj=obj, changes={field: (before, after)},
         data={"from_id": previous_id, "to_id": new_id, **(data or {})},
-        team_id=holder.team_id if holder is not None else None,
+        team_id=holder.team_id if holder is not None else None, by_system=by_system,
     )
 
 

@@ -68,7 +68,7 @@ def lead_assign_if_unassigned(*, actor: User | None, lead_id: int, assignee: Use
     if not Lead.objects.filter(pk=lead_id, assignee__isnull=True).update(assignee=assignee, updated_at=timezone.now()):
         return False
     audit_assignment(actor=actor, obj=Lead(pk=lead_id), previous_id=None, new_id=assignee.pk,
-                     data={"conversation_id": conversation_id} if conversation_id else None)
+                     data={"conversation_id": conversation_id} if conversation_id else None, by_system=actor is None)
     return True
 
 

@@ -103,7 +103,7 @@ def conversation_assign_system(*, conversation_id: int, assignee_id: int | None,
         publish_conversation_event(conversation)
         return conversation
     audit_assignment(actor=None, obj=conversation, previous_id=previous, new_id=assignee_id,
-                     data={"by": "system", "reason": reason[:200]})
+                     data={"by": "system", "reason": reason[:200]}, by_system=True)
     publish_conversation_event(conversation, "conversation.assigned", former_groups=former_assignee_groups(previous))
     if assignee is not None:
         notification_create(

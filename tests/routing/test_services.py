@@ -128,3 +128,24 @@ def test_a_system_assignment_gives_the_lead_too_and_is_audited(agents, number, t
     assert conversation.lead.assignee == ana
     entry = AuditEntry.objects.filter(object_id=conversation.pk, kind="assign").latest("pk")
     assert entry.actor is None and entry.additional_data["to_id"] == ana.pk
+
+
+def test_a_system_assignment_made_inside_a_persons_request_is_not_put_on_them(agents, number, team, supervisor, rf):
+    """A supervisor's edit that turns a lead HOT routes its conversation in their request: the audit still says
+    the system did the assigning, not the supervisor."""
+    from accounts.audit_context import _request
+    from accounts.models import AuditEntry
+
+    make_policy(team)
+    conversation = open_conversation(number)
+    request = rf.post("/admin/")
+    request.user = supervisor
+    token = _request.set(request)
+    try:
+        ana = route(conversation)
+    finally:
+        _request.reset(token)
+    entries = AuditEntry.objects.filter(kind="assign")
+    assert entries.count() == 2  # the conversation and its lead
+    assert all(entry.actor is None and entry.additional_data["to_id"] == ana.pk for entry in entries)
+    assert entries.get(content_type__model="conversation").additional_data["by"] == "system"
