@@ -203,6 +203,11 @@ class Conversation(BaseModel):
             # Unanswered assignments that go back to the queue (routing), oldest first.
             models.Index(fields=["status", "assigned_at"], name="conversation_assigned_idx",
                          condition=Q(assignee__isnull=False)),
+            # The dashboard's conversations resolved or handed over in a range (most rows have neither).
+            models.Index(fields=["resolved_at"], name="conversation_resolved_idx",
+                         condition=Q(resolved_at__isnull=False)),
+            models.Index(fields=["escalated_at"], name="conversation_escalated_idx",
+                         condition=Q(escalated_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

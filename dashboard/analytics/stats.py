@@ -8,20 +8,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, Func, Q, QuerySet, Value, When
 
 
-class PercentileCont(Aggregate):
-    """``percentile_cont(p) WITHIN GROUP (ORDER BY expr)`` (PostgreSQL): the interpolated percentile."""
+class PercentilesCont(Aggregate):
+    """``percentile_cont(ARRAY[p, ...]) WITHIN GROUP (ORDER BY expr)`` (PostgreSQL): the interpolated percentiles,
+    every fraction from one sort of the values (a ``percentile_cont(p)`` each sorted them once each)."""
 
     function = "percentile_cont"
-    name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    name = "PercentilesCont"
+    output_field = ArrayField(FloatField())
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression: Any, fractions: Sequence[float], **extra: Any) -> None:
+        super().__init__(expression, fractions=", ".join(repr(float(f)) for f in fractions), **extra)
 
 
 class EpochMinutes(Func):
@@ -58,12 +60,13 @@ def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]
             where = condition & Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
             minutes = EpochMinutes(F(end) - F(start))
             aggregates[f"{name}__count"] = Count("pk", filter=where)
-            aggregates[f"{name}__median"] = PercentileCont(minutes, 0.5, filter=where)
-            aggregates[f"{name}__p90"] = PercentileCont(minutes, 0.9, filter=where)
+            aggregates[f"{name}__percentiles"] = PercentilesCont(minutes, (0.5, 0.9), filter=where)
         row = qs.aggregate(**aggregates)
-        return {key: row[key] for key in counts}, {
-            name: {"count": row[f"{name}__count"], "median": _round(row[f"{name}__median"]),
-                   "p90": _round(row[f"{name}__p90"])} for name in groups}
+        out: dict[str, dict[str, Any]] = {}
+        for name in groups:
+            median, p90 = row[f"{name}__percentiles"] or (None, None)
+            out[name] = {"count": row[f"{name}__count"], "median": _round(median), "p90": _round(p90)}
+        return {key: row[key] for key in counts}, out
 
     # Elsewhere: the counts, then one query reading each group's flag and ends, the percentiles in Python.
     found = qs.aggregate(**counts) if counts else {}
