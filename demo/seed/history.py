@@ -217,7 +217,7 @@ def _write_leads(plans: list[Plan], rng: random.Random, counts: Counter) -> list
             status = rng.choice([LeadStatus.CONTACTED, LeadStatus.LOST, LeadStatus.NEW])
             temperature, score = Classification.COLD, rng.randrange(5, 38)
         else:
-            status = rng.choice([LeadStatus.QUALIFIED, LeadStatus.QUOTED, LeadStatus.LOST, LeadStatus.CONTACTED])
+            status = rng.choice([LeadStatus.QUALIFIED, LeadStatus.LOST, LeadStatus.CONTACTED])  # no quote written
             temperature = rng.choice([Classification.WARM, Classification.WARM, Classification.HOT])
             score = rng.randrange(40, 80) if temperature == Classification.WARM else rng.randrange(70, 90)
         product = plan.product
@@ -277,6 +277,7 @@ def _write_messages(ctx: SeedContext, plans: list[Plan], conversations: list[Con
                 conversation=conversation, channel_account_id=account_id, direction=direction, sender=sender,
                 author=author, text=text, intent=intent,
                 status=Message.Status.RECEIVED if inbound else Message.Status.READ,
+                send_state="" if inbound else Message.SendState.DONE,  # long delivered: nothing left to send
                 sent_at=None if inbound else moment, delivered_at=None if inbound else moment + timedelta(seconds=3),
                 read_at=None if inbound else moment + timedelta(minutes=1))
             rows.append((message, moment))
@@ -318,10 +319,16 @@ def _write_sales(plans: list[Plan], leads: list[Lead], conversations: list[Conve
     selling = [(plan, lead, conversation) for plan, lead, conversation in zip(plans, leads, conversations, strict=True)
                if plan.sale_type and plan.product is not None and plan.agent is not None]
     sales, moments = [], []
+    telecom_sales = 0
     for plan, lead, conversation in selling:
         sold_at = plan.times["agent_reply"] + timedelta(minutes=rng.randrange(10, 120))
         telecom = plan.sale_type != SaleType.RETAIL
-        installation = str(_pick(rng, INSTALLATION)) if telecom else Sale.InstallationState.PENDING
+        if telecom:  # the first telecom sales show every installation state, the rest as weighted
+            installation = (str(INSTALLATION[telecom_sales][0]) if telecom_sales < len(INSTALLATION)
+                            else str(_pick(rng, INSTALLATION)))
+            telecom_sales += 1
+        else:
+            installation = Sale.InstallationState.PENDING
         validated = rng.random() < 0.93
         sales.append(Sale(
             number=f"tmp-h{conversation.pk}", contact=plan.contact, lead=lead, conversation=conversation,

@@ -22,6 +22,7 @@ from ai.models import AIRequest
 from conversations.models import Conversation, FollowUpTask, Message, Note
 from conversations.services import outbound
 from demo.management.commands.seed_demo import AGENTS
+from demo.seed.history import EMAIL_DOMAIN as HISTORY_EMAIL_DOMAIN
 from leads.models import Lead, LeadStatus
 from leads.pipeline import pipeline_board
 from leads.rfm import Profile
@@ -55,16 +56,19 @@ def test_each_demo_agent_has_open_conversations_with_analysed_messages_and_ai_re
     client = api_client_for(_user(username))
     body = client.get("/api/v1/conversations/?assignee=me&status=open").json()
     assert body["count"] >= 4
+    answered = 0
     for row in body["results"]:
         messages = client.get(f"/api/v1/conversations/{row['id']}/messages/?page_size=200").json()["results"]
         senders = {m["sender"] for m in messages}
-        assert {"customer", "ai", "agent"} <= senders, row["contact"]
+        assert {"customer", "ai"} <= senders, row["contact"]
+        answered += "agent" in senders  # a HOT lead the routing just gave them waits for their first line
         inbound = Message.objects.filter(conversation_id=row["id"], direction="in")
         for message in inbound:
             flags = message.ai_flags or {}
             assert flags.get("analyzed") or flags.get("handled"), message.text
             if flags.get("analyzed"):
                 assert message.intent and AIRequest.objects.filter(subject=f"message:{message.pk}").exists()
+    assert answered >= 4
 
 
 def test_the_queue_holds_unassigned_chats_with_an_urgent_escalated_complaint():
@@ -74,7 +78,7 @@ def test_the_queue_holds_unassigned_chats_with_an_urgent_escalated_complaint():
     assert Conversation.objects.filter(status="resolved").count() >= 5
     assert Conversation.objects.filter(status="snoozed", snoozed_until__gt=timezone.now()).exists()
     assert Conversation.objects.filter(unread_count__gt=0).count() >= 10
-    assert 40 <= Conversation.objects.count() <= 60
+    assert 40 <= Conversation.objects.exclude(contact__email__endswith="@" + HISTORY_EMAIL_DOMAIN).count() <= 60
     assert {"whatsapp", "instagram"} == {c.channel for c in Conversation.objects.select_related("channel_account")}
 
 
