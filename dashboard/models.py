@@ -11,6 +11,9 @@ every run, and a day is only read from here once its :class:`RollupDay` says it 
 :class:`MessageTeamHourStat` holds the same counts summed per team only (a few hundred rows a day however many
 agents, numbers and operators there are): the heatmap reads it when no agent, channel or operator is asked for,
 which is what the dashboard shows by default.
+
+:class:`AISpendDay` holds the cost of the AI requests of each rolled-up day (company-wide, as the dashboard shows
+it), written with the message counts: the AI spend chart reads its closed days from there.
 """
 
 from __future__ import annotations
@@ -63,6 +66,22 @@ class MessageTeamHourStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"
+
+
+class AISpendDay(models.Model):
+    """The AI requests of one local day and their cost; a day with a row (even at zero) is read from here."""
+
+    day = models.DateField(_("day"), unique=True)
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    cost_usd = models.DecimalField(_("cost (USD)"), max_digits=16, decimal_places=6, default=0)
+
+    class Meta:
+        verbose_name = _("AI spend per day (rollup)")
+        verbose_name_plural = _("AI spend per day (rollup)")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.cost_usd} USD"
 
 
 class RollupDay(models.Model):

@@ -1,4 +1,5 @@
-"""The daily rollup of message counts (``dashboard.models``): the only code that writes the dashboard's tables."""
+"""The daily rollup of message counts and AI spend (``dashboard.models``): the only code that writes the dashboard's
+tables."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
+from ai.models import AIRequest
 from conversations.models import Message
 from dashboard.analytics.filters import day_start
 from dashboard.analytics.messages import channel_case, day_runs
 from dashboard.analytics.sources import team_expression
-from dashboard.models import MessageHourStat, MessageTeamHourStat, RollupDay
+from dashboard.models import AISpendDay, MessageHourStat, MessageTeamHourStat, RollupDay
 
 #: Closed days rolled up again at every run (late messages, reassigned conversations).
 REDO_DAYS = 2
@@ -55,6 +57,17 @@ def _per_team(stats: list[MessageHourStat]) -> list[MessageTeamHourStat]:
             for (day, hour, weekday, team_id, sender), n in sums.items()]
 
 
+def _spend_for(first: date, last: date) -> list[AISpendDay]:
+    """A row for every day from ``first`` to ``last``: its AI requests and their cost (zero when none)."""
+    found = {row["day"]: row for row in AIRequest.objects.order_by()
+             .filter(created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(days=1)))
+             .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+             .values("day").annotate(n=Count("pk"), cost=Sum("cost_usd"))}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [AISpendDay(day=day, requests=found[day]["n"] if day in found else 0,
+                       cost_usd=(found[day]["cost"] if day in found else None) or 0) for day in days]
+
+
 def _days_to_do(today: date) -> list[date]:
     """The last ``REDO_DAYS`` closed days, and the oldest closed days with messages never rolled up."""
     days = {today - timedelta(days=i) for i in range(1, REDO_DAYS + 1)}
@@ -70,7 +83,8 @@ def _days_to_do(today: date) -> list[date]:
 def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None = None) -> RollupResult:
     """Count the messages of ``days`` (by default: the last closed days and a batch of older ones not yet
     done) per hour, channel, team, agent, operator and sender into ``MessageHourStat`` (and per hour, team and
-    sender into ``MessageTeamHourStat``), replacing what those days had, and mark them in ``RollupDay``. Today
+    sender into ``MessageTeamHourStat``), and their AI requests' cost into ``AISpendDay``, replacing what those
+    days had, and mark them in ``RollupDay``. Today
     (and later) is never rolled up: the dashboard reads it live.
     Idempotent; two runs at once queue on the days' rows."""
     today = timezone.localdate(now) if now else timezone.localdate()
@@ -89,6 +103,8 @@ def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None
             stats = _stats_for(first, last)
             MessageHourStat.objects.bulk_create(stats, batch_size=2000)
             MessageTeamHourStat.objects.bulk_create(_per_team(stats), batch_size=2000)
+            AISpendDay.objects.filter(day__gte=first, day__lte=last).delete()
+            AISpendDay.objects.bulk_create(_spend_for(first, last), batch_size=2000)
             per_day: dict[date, int] = {}
             for stat in stats:
                 per_day[stat.day] = per_day.get(stat.day, 0) + stat.messages

@@ -57,7 +57,8 @@ def _require(user: User, allowed: Callable[[User], bool]) -> Scope:
 def _conversations(scope: Scope, filters: Filters, use_rollup: bool = True) -> dict[str, Any]:
     found = figures.conversation_figures(scope, filters, use_rollup=use_rollup)
     return {"filters": _filters_json(filters), **found, "tickets": figures.ticket_figures(scope, filters),
-            "csat": figures.csat_figures(scope, filters), "ai_spend": figures.ai_spend_figures(filters)}
+            "csat": figures.csat_figures(scope, filters),
+            "ai_spend": figures.ai_spend_figures(filters, use_rollup=use_rollup)}
 
 
 def conversations_analytics(*, user: User, filters: Filters, use_cache: bool = True,
@@ -139,7 +140,7 @@ def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  
     sales = figures.sale_figures(scope, filters)
     tickets = figures.ticket_figures(scope, filters)
     csat = figures.csat_figures(scope, filters)
-    spend = figures.ai_spend_figures(filters)
+    spend = figures.ai_spend_figures(filters, use_rollup=use_rollup)
     collections = figures.collection_figures(scope, filters)
     board = figures.leaderboard(scope, filters)
     currency = sales["currency"]

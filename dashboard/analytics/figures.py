@@ -42,8 +42,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from dashboard.analytics import sources
 from dashboard.analytics.filters import Scope, day_start
-from dashboard.analytics.messages import hour_counts
+from dashboard.analytics.messages import day_runs, hour_counts
 from dashboard.analytics.stats import duration_percentiles
+from dashboard.models import AISpendDay
 from dashboard.types import Filters
 from leads.models import Classification, LeadStatus
 from operators.models import Operator, Product
@@ -275,21 +276,33 @@ def monthly_budget() -> Decimal | None:
     return budget if budget > 0 else None
 
 
-def ai_spend_figures(filters: Filters) -> dict[str, Any]:
+def ai_spend_figures(filters: Filters, *, use_rollup: bool = True) -> dict[str, Any]:
+    """Closed days rolled up from ``AISpendDay`` (a row a day), the others (today) from the requests."""
     months: dict[date, Decimal] = {}
     first = filters.date_from.replace(day=1)
     while first <= filters.date_to:
         months[first] = ZERO
         first = (first + timedelta(days=32)).replace(day=1)
-    # One sum per month, each over its local month's instants: no time-zone conversion per request (twice as
-    # fast as grouping by the truncated month over 100k requests).
-    starts = sorted(months)
-    sums = {f"m{i}": Sum("cost_usd", filter=Q(created_at__gte=day_start(first),
-                                                 created_at__lt=day_start((first + timedelta(days=32)).replace(day=1))))
-            for i, first in enumerate(starts)}
-    found = sources.ai_requests(filters).aggregate(**sums)
-    for i, first in enumerate(starts):
-        months[first] = found[f"m{i}"] or ZERO
+    rolled: dict[date, Decimal] = {}
+    if use_rollup:
+        rolled = dict(AISpendDay.objects.filter(day__gte=filters.date_from, day__lte=filters.date_to,
+                                                day__lt=timezone.localdate()).values_list("day", "cost_usd"))
+    for day, cost in rolled.items():
+        months[day.replace(day=1)] += cost
+    live = [day for day in days_of(filters) if day not in rolled]
+    if live:
+        when = Q()
+        for run_first, run_last in day_runs(live):
+            when |= Q(created_at__gte=day_start(run_first), created_at__lt=day_start(run_last + timedelta(days=1)))
+        # One sum per month, each over its local month's instants: no time-zone conversion per request (twice as
+        # fast as grouping by the truncated month over 100k requests).
+        starts = sorted(months)
+        sums = {f"m{i}": Sum("cost_usd", filter=Q(
+            created_at__gte=day_start(month), created_at__lt=day_start((month + timedelta(days=32)).replace(day=1))))
+            for i, month in enumerate(starts)}
+        found = sources.ai_requests(filters).filter(when).aggregate(**sums)
+        for i, month in enumerate(starts):
+            months[month] += found[f"m{i}"] or ZERO
     budget = monthly_budget()
     spend = sum(months.values(), ZERO)
     return {

@@ -1,23 +1,25 @@
-"""The daily message rollup: it counts closed days, rerunning it changes nothing, the figures are the same with
-and without it, and closed days are really read from it (today never is)."""
+"""The daily rollup (message counts, AI spend): it counts closed days, rerunning it changes nothing, the figures
+are the same with and without it, and closed days are really read from it (today never is)."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.cache import cache
 
 from accounts.models import User
+from ai.models import AIRequest
 from conftest import make_user
 from conversations.models import Conversation, Message
 from dashboard.analytics import conversations_analytics, dashboard_data, filters_from_params
-from dashboard.models import MessageHourStat, RollupDay
+from dashboard.models import AISpendDay, MessageHourStat, RollupDay
 from dashboard.services import analytics_rollup
 from dashboard.tasks import analytics_rollup_task
 from tests.concurrency import run_together
-from tests.dashboard.analytics_world import NOW, PARAMS, World, at, build_world, message
+from tests.dashboard.analytics_world import NOW, PARAMS, World, at, build_world, message, stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +113,24 @@ def test_closed_days_are_read_from_the_rollup_and_today_from_the_messages(world)
     assert with_rollup["peak_hours"][0][11] == live["peak_hours"][0][11] == 1
     analytics_rollup(days=[date(2026, 3, 2)])
     assert conversations_analytics(user=world.admin, filters=filters, use_cache=False)["peak_hours"][0][9] == 0
+
+
+def test_ai_spend_of_closed_days_is_read_from_the_rollup_and_today_from_the_requests(world):
+    filters = filters_from_params(PARAMS, user=world.admin)
+    analytics_rollup()
+    # A row for every closed day rolled up, zero where nothing was spent: 0.50 on 2 March, 1.25 on 10 March.
+    assert AISpendDay.objects.count() == 17
+    assert dict(AISpendDay.objects.exclude(requests=0).values_list("day", "cost_usd")) == {
+        date(2026, 3, 2): Decimal("0.5"), date(2026, 3, 10): Decimal("1.25")}
+    AIRequest.objects.filter(created_at=at(3, 2)).delete()  # gone from the requests, still in the rollup
+    today = AIRequest.objects.create(provider="openai", purpose="reply", cost_usd=Decimal("0.25"))
+    stamp(today, created_at=at(3, 16, 9))
+    spend = conversations_analytics(user=world.admin, filters=filters, use_cache=False)["ai_spend"]
+    live = conversations_analytics(user=world.admin, filters=filters, use_cache=False, use_rollup=False)["ai_spend"]
+    assert (spend["spend_usd"], live["spend_usd"]) == (2.0, 1.5)
+    assert spend["by_month"] == [{"month": "2026-03", "spend_usd": 2.0}]
+    analytics_rollup(days=[date(2026, 3, 2)])
+    assert conversations_analytics(user=world.admin, filters=filters, use_cache=False)["ai_spend"] == live
 
 
 def test_the_beat_task_runs_the_rollup(world):
