@@ -104,8 +104,11 @@ class AgentSkill(BaseModel):
         verbose_name_plural = _("agent skills")
         ordering = ["user", "-level"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "operator", "category", "skill"], nulls_distinct=False,
-                                    name="agent_skill_unique"),
+            # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite (embedded mode) lacks.
+            models.UniqueConstraint(fields=["user", "operator", "category", "skill"],
+                                    condition=Q(operator__isnull=False), name="agent_skill_unique"),
+            models.UniqueConstraint(fields=["user", "category", "skill"], condition=Q(operator__isnull=True),
+                                    name="agent_skill_unique_no_operator"),
             models.CheckConstraint(condition=Q(operator__isnull=False) | ~Q(category="") | ~Q(skill=""),
                                    name="agent_skill_says_what"),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="agent_skill_level_1_5"),
