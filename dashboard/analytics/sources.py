@@ -110,25 +110,32 @@ def leads(scope: Scope, filters: Filters) -> QuerySet[Lead]:
     return qs
 
 
+def _sales_q(scope: Scope, filters: Filters, prefix: str = "") -> Q:
+    """Validated sales sold in the range, as conditions on the sale at ``prefix`` (``"sale__"`` from a line or a
+    commission: one join to the sales, where ``sale IN (the sales)`` joined them twice)."""
+    q = scope.people_q(f"{prefix}agent") & in_span(f"{prefix}sold_at", filters) & Q(
+        **{f"{prefix}status": Sale.Status.VALIDATED})
+    if filters.team_id:
+        q &= Q(**{f"{prefix}agent__team_id": filters.team_id})
+    if filters.agent_id:
+        q &= Q(**{f"{prefix}agent_id": filters.agent_id})
+    if filters.channel:
+        q &= channel_q(f"{prefix}conversation__channel_account", filters.channel) & Q(
+            **{f"{prefix}conversation__isnull": False})
+    if filters.operator_id:
+        q &= Q(Exists(SaleLine.objects.filter(sale_id=OuterRef(f"{prefix}pk"),
+                                              product__operator_id=filters.operator_id)))
+    return q
+
+
 def sales(scope: Scope, filters: Filters) -> QuerySet[Sale]:
     """Validated sales sold in the range."""
-    qs = Sale.objects.order_by().filter(scope.people_q("agent"), in_span("sold_at", filters),
-                                        status=Sale.Status.VALIDATED)
-    if filters.team_id:
-        qs = qs.filter(agent__team_id=filters.team_id)
-    if filters.agent_id:
-        qs = qs.filter(agent_id=filters.agent_id)
-    if filters.channel:
-        qs = qs.filter(channel_q("conversation__channel_account", filters.channel), conversation__isnull=False)
-    if filters.operator_id:
-        qs = qs.filter(Exists(SaleLine.objects.filter(sale_id=OuterRef("pk"),
-                                                      product__operator_id=filters.operator_id)))
-    return qs
+    return Sale.objects.order_by().filter(_sales_q(scope, filters))
 
 
 def sale_lines(scope: Scope, filters: Filters) -> QuerySet[SaleLine]:
     """The lines of those sales (with the operator filter: only that operator's products' lines)."""
-    qs = SaleLine.objects.order_by().filter(sale__in=sales(scope, filters).values("pk"))
+    qs = SaleLine.objects.order_by().filter(_sales_q(scope, filters, "sale__"))
     if filters.operator_id:
         qs = qs.filter(product__operator_id=filters.operator_id)
     return qs
@@ -136,7 +143,7 @@ def sale_lines(scope: Scope, filters: Filters) -> QuerySet[SaleLine]:
 
 def commissions(scope: Scope, filters: Filters) -> QuerySet[Commission]:
     """Commissions on those sales (the agent's, whoever holds the sale)."""
-    return Commission.objects.order_by().filter(sale__in=sales(scope, filters).values("pk"))
+    return Commission.objects.order_by().filter(_sales_q(scope, filters, "sale__"))
 
 
 def tickets(scope: Scope, filters: Filters) -> QuerySet[Ticket]:
