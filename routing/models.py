@@ -121,3 +121,21 @@ class AgentSkill(BaseModel):
     def clean(self) -> None:
         if self.operator_id is None and not self.category and not self.skill:
             raise ValidationError(_("Say the operator, the product category or the skill."))
+
+
+class RoutedAssignment(models.Model):
+    """The routing's latest assignment of a conversation (to whom, when). Only these come back when they sit
+    unanswered: a conversation a person gave or took stays where they put it."""
+
+    conversation = models.OneToOneField("conversations.Conversation", verbose_name=_("conversation"),
+                                        on_delete=models.CASCADE, primary_key=True, related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE,
+                                 related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"))
+
+    class Meta:
+        verbose_name = _("routed assignment")
+        verbose_name_plural = _("routed assignments")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} → {self.assignee_id}"

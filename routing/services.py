@@ -23,7 +23,7 @@ from conversations.models import Conversation, Message
 from conversations.selectors import conversation_team_id
 from conversations.services.inbox import PRIORITY_RANK, conversation_add_system_note, conversation_assign_system
 from notifications.services import notification_create
-from routing.models import AgentSkill, RoutingPolicy, Strategy
+from routing.models import AgentSkill, RoutedAssignment, RoutingPolicy, Strategy
 from routing.selectors import BUSY_STATUSES, agents_eligible, policy_for_conversation, team_supervisors, user_takes_work
 
 
@@ -133,8 +133,10 @@ def _route(*, conversation_id: int, reason: str, priority: str | None, exclude: 
             excluded.add(current.pk)  # it is being taken from them
         assignee = _pick(policy, conversation, excluded)
     if assignee is not None:
-        conversation_assign_system(conversation_id=conversation.pk, assignee_id=assignee.pk,
-                                   reason=reason_label(reason), priority=priority)
+        assigned = conversation_assign_system(conversation_id=conversation.pk, assignee_id=assignee.pk,
+                                              reason=reason_label(reason), priority=priority)
+        RoutedAssignment.objects.update_or_create(
+            conversation_id=conversation.pk, defaults={"assignee": assignee, "assigned_at": assigned.assigned_at})
         policy.last_assigned = assignee  # type: ignore[union-attr]
         policy.save(update_fields=["last_assigned", "updated_at"])  # type: ignore[union-attr]
         return _Outcome(assignee, policy)
@@ -184,9 +186,12 @@ def _stale_for_policy(policy: RoutingPolicy, now: datetime) -> list[tuple[int, i
     cutoff = now - timedelta(minutes=policy.return_after_minutes)
     answered = Message.objects.filter(conversation=OuterRef("pk"), sender=Message.Sender.AGENT,
                                       direction=Message.Direction.OUT, created_at__gte=OuterRef("assigned_at"))
-    # The customer still waits for a reply (waiting_since), and the agent has not written since receiving it.
-    stale = (Conversation.objects.filter(status__in=BUSY_STATUSES, assignee__isnull=False, assigned_at__lte=cutoff,
-                                         waiting_since__isnull=False)
+    # The routing gave it (a person's assignment stays), the customer still waits for a reply (waiting_since), and
+    # the agent has not written since receiving it.
+    routed = RoutedAssignment.objects.filter(conversation=OuterRef("pk"), assignee=OuterRef("assignee"),
+                                             assigned_at=OuterRef("assigned_at"))
+    stale = (Conversation.objects.filter(Exists(routed), status__in=BUSY_STATUSES, assignee__isnull=False,
+                                         assigned_at__lte=cutoff, waiting_since__isnull=False)
              .exclude(Exists(answered)))
     if policy.channel_account_id is not None:
         stale = stale.filter(channel_account_id=policy.channel_account_id)
@@ -231,8 +236,8 @@ def assignment_return(*, conversation_id: int, agent_id: int, assigned_at: datet
 
 
 def assignments_return_unanswered(*, now: datetime | None = None) -> int:
-    """Conversations whose customer still waits and whose agent has not written to them ``return_after_minutes``
-    after receiving them (by their policy) go to another agent, else back to the queue; each returned one has a
+    """Conversations the routing assigned whose customer still waits and whose agent has not written to them
+    ``return_after_minutes`` after receiving them (by their policy) go to another agent, else back to the queue; each returned one has a
     note and its former agent is told. How many were returned."""
     now = now or timezone.now()
     returned = 0

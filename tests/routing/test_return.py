@@ -97,3 +97,23 @@ def test_the_task_is_on_the_beat_schedule_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["routing-return-unanswered"]
     assert entry["task"] == "routing.tasks.routing_return_unanswered_task"
     assert routing_return_unanswered_task.name == entry["task"]
+
+
+def test_a_conversation_a_person_assigned_stays_with_its_agent_however_long_it_waits(agents, number, team,
+                                                                                      supervisor):
+    from conversations.services.inbox import conversation_assign
+
+    ana, beto, _carla = agents
+    make_policy(team, strategy=Strategy.ROUND_ROBIN, return_after_minutes=15)
+    routed = assigned_to_first_agent(number)
+    by_hand = open_conversation(number)
+    conversation_assign(actor=supervisor, conversation=by_hand, assignee=beto)
+    by_hand.refresh_from_db()
+    assert by_hand.waiting_since is not None  # the customer waits on both
+    assert assignments_return_unanswered(now=timezone.now() + timedelta(hours=3)) == 1
+    routed.refresh_from_db()
+    by_hand.refresh_from_db()
+    assert routed.assignee != ana and by_hand.assignee == beto
+    # A supervisor who takes a routed conversation and gives it back by hand: the routing no longer owns it.
+    conversation_assign(actor=supervisor, conversation=routed, assignee=ana)
+    assert assignments_return_unanswered(now=timezone.now() + timedelta(hours=6)) == 0
