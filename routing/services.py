@@ -237,8 +237,8 @@ def assignment_return(*, conversation_id: int, agent_id: int, assigned_at: datet
 
 def assignments_return_unanswered(*, now: datetime | None = None) -> int:
     """Conversations the routing assigned whose customer still waits and whose agent has not written to them
-    ``return_after_minutes`` after receiving them (by their policy) go to another agent, else back to the queue; each returned one has a
-    note and its former agent is told. How many were returned."""
+    ``return_after_minutes`` after receiving them (by their policy) go to another agent, else back to the queue;
+    each returned one has a note and its former agent is told. How many were returned."""
     now = now or timezone.now()
     returned = 0
     for policy in RoutingPolicy.objects.filter(is_active=True, return_after_minutes__gt=0).order_by("pk"):
