@@ -518,9 +518,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=180, help="days of history the data is spread over")
     parser.add_argument("--agents", type=int, default=40)
     parser.add_argument("--runs", type=int, default=20, help="timed runs per measurement (after one warm-up)")
-    parser.add_argument("--requested-indexes", action="store_true",
-                        help="also create the conversation indexes asked for in notes/requests_H1.md (resolved_at, "
-                             "escalated_at) before measuring, to see what they change")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the bench database of an earlier run (new migrations applied, no new data)")
     return parser.parse_args()
@@ -543,11 +540,6 @@ def main() -> int:
         people = create_people(args.agents)
         data = create_data(people, args.conversations, args.messages, args.days)
     print(f"data: {data}")
-    if args.requested_indexes:
-        for column in ("resolved_at", "escalated_at"):
-            _execute(f"CREATE INDEX IF NOT EXISTS bench_conversation_{column}_idx ON conversations_conversation "
-                     f"({column}) WHERE {column} IS NOT NULL")
-        print("created the requested indexes on conversations (resolved_at, escalated_at)")
     _execute("VACUUM (ANALYZE)")
     rollup = rollup_missing() if args.reuse else rollup_everything()
     print(f"rollup: {rollup}")
