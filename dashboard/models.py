@@ -12,6 +12,9 @@ every run, and a day is only read from here once its :class:`RollupDay` says it 
 agents, numbers and operators there are): the heatmap reads it when no agent, channel or operator is asked for,
 which is what the dashboard shows by default.
 
+:class:`MessageDayHourStat` holds them summed over every team (96 rows a day at most): what an admin's dashboard
+reads when no team either.
+
 :class:`AISpendDay` holds the cost of the AI requests of each rolled-up day (company-wide, as the dashboard shows
 it), written with the message counts: the AI spend chart reads its closed days from there.
 """
@@ -63,6 +66,25 @@ class MessageTeamHourStat(models.Model):
         ordering = ["day", "hour"]
         indexes = [models.Index(fields=["day"], name="dashboard_teamstat_day_idx"),
                    models.Index(fields=["team_id", "day"], name="dashboard_teamstat_team_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"
+
+
+class MessageDayHourStat(models.Model):
+    """:class:`MessageHourStat`'s counts summed per (day, hour, sender), written with them."""
+
+    day = models.DateField(_("day"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    sender = models.CharField(_("sender"), max_length=10)
+    messages = models.PositiveIntegerField(_("messages"))
+
+    class Meta:
+        verbose_name = _("messages per hour (rollup, every team)")
+        verbose_name_plural = _("messages per hour (rollup, every team)")
+        ordering = ["day", "hour"]
+        indexes = [models.Index(fields=["day"], name="dashboard_daystat_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour:02d}h {self.sender}: {self.messages}"

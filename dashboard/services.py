@@ -17,7 +17,7 @@ from conversations.models import Message
 from dashboard.analytics.filters import day_start
 from dashboard.analytics.messages import channel_case, day_runs
 from dashboard.analytics.sources import team_expression
-from dashboard.models import AISpendDay, MessageHourStat, MessageTeamHourStat, RollupDay
+from dashboard.models import AISpendDay, MessageDayHourStat, MessageHourStat, MessageTeamHourStat, RollupDay
 
 #: Closed days rolled up again at every run (late messages, reassigned conversations).
 REDO_DAYS = 2
@@ -68,6 +68,15 @@ def _spend_for(first: date, last: date) -> list[AISpendDay]:
                        cost_usd=(found[day]["cost"] if day in found else None) or 0) for day in days]
 
 
+def _every_team(stats: list[MessageTeamHourStat]) -> list[MessageDayHourStat]:
+    sums: dict[tuple[date, int, int, str], int] = {}
+    for s in stats:
+        key = (s.day, s.hour, s.weekday, s.sender)
+        sums[key] = sums.get(key, 0) + s.messages
+    return [MessageDayHourStat(day=day, hour=hour, weekday=weekday, sender=sender, messages=n)
+            for (day, hour, weekday, sender), n in sums.items()]
+
+
 def _days_to_do(today: date) -> list[date]:
     """The last ``REDO_DAYS`` closed days, and the oldest closed days with messages never rolled up."""
     days = {today - timedelta(days=i) for i in range(1, REDO_DAYS + 1)}
@@ -83,9 +92,9 @@ def _days_to_do(today: date) -> list[date]:
 def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None = None) -> RollupResult:
     """Count the messages of ``days`` (by default: the last closed days and a batch of older ones not yet
     done) per hour, channel, team, agent, operator and sender into ``MessageHourStat`` (and per hour, team and
-    sender into ``MessageTeamHourStat``), and their AI requests' cost into ``AISpendDay``, replacing what those
-    days had, and mark them in ``RollupDay``. Today
-    (and later) is never rolled up: the dashboard reads it live.
+    sender into ``MessageTeamHourStat``, per hour and sender into ``MessageDayHourStat``), and the cost of their
+    AI requests into ``AISpendDay``, replacing what those days had, and mark them in ``RollupDay``. Today (and
+    later) is never rolled up: the dashboard reads it live.
     Idempotent; two runs at once queue on the days' rows."""
     today = timezone.localdate(now) if now else timezone.localdate()
     wanted = sorted({day for day in days if day < today}) if days is not None else _days_to_do(today)
@@ -100,9 +109,12 @@ def analytics_rollup(*, days: Iterable[date] | None = None, now: datetime | None
         for first, last in day_runs(wanted):
             MessageHourStat.objects.filter(day__gte=first, day__lte=last).delete()
             MessageTeamHourStat.objects.filter(day__gte=first, day__lte=last).delete()
+            MessageDayHourStat.objects.filter(day__gte=first, day__lte=last).delete()
             stats = _stats_for(first, last)
+            per_team = _per_team(stats)
             MessageHourStat.objects.bulk_create(stats, batch_size=2000)
-            MessageTeamHourStat.objects.bulk_create(_per_team(stats), batch_size=2000)
+            MessageTeamHourStat.objects.bulk_create(per_team, batch_size=2000)
+            MessageDayHourStat.objects.bulk_create(_every_team(per_team), batch_size=2000)
             AISpendDay.objects.filter(day__gte=first, day__lte=last).delete()
             AISpendDay.objects.bulk_create(_spend_for(first, last), batch_size=2000)
             per_day: dict[date, int] = {}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from conversations.models import Message
 from dashboard.analytics.filters import Scope, day_start
 from dashboard.analytics.sources import conversations
-from dashboard.models import MessageHourStat, MessageTeamHourStat, RollupDay
+from dashboard.models import MessageDayHourStat, MessageHourStat, MessageTeamHourStat, RollupDay
 from dashboard.types import Filters
 from integrations.base import Provider
 
@@ -44,7 +44,10 @@ def _grouped_stats(qs: Any) -> HourCounts:
 
 def _rolled_up_by_team(scope: Scope, filters: Filters, when: Q) -> HourCounts:
     """Without an agent, channel or operator asked for: the per-team counts (a supervisor's own conversations
-    outside their teams, if any, from the detailed rows: one more small query)."""
+    outside their teams, if any, from the detailed rows: one more small query). Everything and no team: the
+    counts summed over every team."""
+    if scope.everything and not filters.team_id:
+        return _grouped_stats(MessageDayHourStat.objects.order_by().filter(when))
     qs = MessageTeamHourStat.objects.order_by().filter(when)
     if not scope.everything:
         qs = qs.filter(team_id__in=scope.team_ids)

@@ -15,7 +15,7 @@ from ai.models import AIRequest
 from conftest import make_user
 from conversations.models import Conversation, Message
 from dashboard.analytics import conversations_analytics, dashboard_data, filters_from_params
-from dashboard.models import AISpendDay, MessageHourStat, RollupDay
+from dashboard.models import AISpendDay, MessageDayHourStat, MessageHourStat, RollupDay
 from dashboard.services import analytics_rollup
 from dashboard.tasks import analytics_rollup_task
 from tests.concurrency import run_together
@@ -52,6 +52,9 @@ def test_rollup_counts_every_closed_day_once_and_a_rerun_changes_nothing(world):
     assert sum(row[-1] for row in first) == 12
     monday_nine = [row for row in first if row[0] == date(2026, 3, 2) and row[1] == 9 and row[7] == "customer"]
     assert monday_nine == [(date(2026, 3, 2), 9, 1, "whatsapp", world.team.pk, world.agent.pk, None, "customer", 2)]
+    # Summed over every team (what an admin reads when no team is asked for): the same 12 messages.
+    assert sum(MessageDayHourStat.objects.values_list("messages", flat=True)) == 12
+    assert MessageDayHourStat.objects.get(day=date(2026, 3, 2), hour=9, sender="customer").messages == 2
     again = analytics_rollup()
     assert again.days == [date(2026, 3, 14), date(2026, 3, 15)]  # only the last closed days are redone
     assert _snapshot() == first
