@@ -214,6 +214,10 @@ def test_leaderboard_figures_per_agent(world):
         1, 200.0, 1, 1.0, None)
     supervisor_rows = _data(world.supervisor).table("leaderboard").rows
     assert [r["agent"] for r in supervisor_rows] == ["Agente", "Beto"]
+    # The dashboard counts each agent's leads from its lead groups, the endpoint by its own query: the same rows.
+    for user in (world.admin, world.supervisor):
+        assert _data(user).table("leaderboard").rows == agents_analytics(
+            user=user, filters=filters_from_params(PARAMS, user=user), use_cache=False)["agents"]
 
 
 def test_agents_may_not_read_the_dashboard(world):
