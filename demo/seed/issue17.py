@@ -39,24 +39,25 @@ def demo_context(write: Callable[[str], None]) -> SeedContext:
     return SeedContext(now=timezone.now(), users=users, accounts=accounts, write=write)
 
 
-def issue17_seed(*, write: Callable[[str], None]) -> list[str]:
-    """Seed issue 17's part of the demo in its own transaction; the lines to print."""
+def issue17_seed(*, write: Callable[[str], None], history: bool = True) -> list[str]:
+    """Seed issue 17's part of the demo in its own transaction; the lines to print. ``history`` False leaves out
+    the dashboard's weeks of history (``seed_demo --no-history``)."""
     started = time.monotonic()
     with transaction.atomic():
         ctx = demo_context(write)
-        lines = issue17_ensure(ctx)
+        lines = issue17_ensure(ctx, history=history)
     lines.append(f"Issue 17 part seeded in {time.monotonic() - started:.1f} s.")
     return lines
 
 
-def issue17_ensure(ctx: SeedContext) -> list[str]:
+def issue17_ensure(ctx: SeedContext, *, history: bool = True) -> list[str]:
     teams = number_teams_ensure(ctx)
     hours = business_hours_ensure(ctx)
     csat_settings_ensure()
     rules = automation_rules_ensure()
     routing = routing_policies_ensure(ctx)
     routed = hot_leads_route()  # after the policies: the HOT leads nobody holds get an agent now
-    history = history_ensure(ctx)
+    written = history_ensure(ctx) if history else None
     lines = [
         "Service: " + ", ".join(f"{a.name} → {a.team or '-'}" for a in ctx.accounts.values())
         + f" ({teams} set now); business hours Mon-Sat 9:00-19:00 Lima ({hours['intervals']} new intervals), "
@@ -64,13 +65,15 @@ def issue17_ensure(ctx: SeedContext) -> list[str]:
         f"Routing: {routing['policies']} new policies (Lima round robin, Norte least busy), {routing['skills']} new "
         f"skills; HOT leads nobody held: {routed['assigned']} assigned, {routed['queued']} left in the queue.",
     ]
-    if history:
+    if written is None:
+        lines.append("History: left out (--no-history).")
+    elif written:
         lines.append(
-            f"History ({WEEKS} weeks): {history['conversations']} conversations "
-            f"({history['conversations_ai_only']} resolved by the AI alone, {history['escalations']} escalated), "
-            f"{history['messages']} messages, {history['ai_requests']} AI requests, {history['sales']} sales, "
-            f"{history['commissions']} commissions, {history['surveys']} satisfaction surveys "
-            f"({history['surveys_answered']} answered).")
+            f"History ({WEEKS} weeks): {written['conversations']} conversations "
+            f"({written['conversations_ai_only']} resolved by the AI alone, {written['escalations']} escalated), "
+            f"{written['messages']} messages, {written['ai_requests']} AI requests, {written['sales']} sales, "
+            f"{written['commissions']} commissions, {written['surveys']} satisfaction surveys "
+            f"({written['surveys_answered']} answered).")
     else:
         lines.append("History: already there.")
     return lines

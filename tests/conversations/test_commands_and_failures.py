@@ -75,8 +75,8 @@ def test_simulate_inbound_refuses_an_invalid_phone():
 
 
 def test_seed_demo_creates_the_env_channel_accounts():
-    call_command("seed_demo", "--contacts", "3")
-    call_command("seed_demo", "--contacts", "3")
+    call_command("seed_demo", "--contacts", "3", "--no-history")
+    call_command("seed_demo", "--contacts", "3", "--no-history")
     providers = set(ChannelAccount.objects.values_list("provider", flat=True))
     assert providers == {"twilio_whatsapp", "meta_whatsapp", "instagram"}
     assert ChannelAccount.objects.count() == 3

@@ -20,7 +20,7 @@ MODELS = (EvaluationMatrix, MatrixSection, Criterion, Audit, AuditScore)
 
 def seed(*args: str) -> str:
     out = io.StringIO()
-    call_command("seed_demo", "--contacts", "3", *args, stdout=out)
+    call_command("seed_demo", "--contacts", "3", "--no-history", *args, stdout=out)
     return out.getvalue()
 
 

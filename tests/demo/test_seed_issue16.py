@@ -27,6 +27,7 @@ from chat.models import BroadcastReceipt, ChatMessage, Room, RoomMember
 from chat.selectors import broadcast_receipts, chat_unread_total, room_get_for_user
 from chat.text import chat_html
 from conversations.models import Conversation, Message
+from leads.models import Contact
 from notifications.models import Notification
 from tickets.models import Priority, Ticket, TicketCategory, TicketComment, TicketEvent
 from tickets.services import ticket_from_escalation
@@ -55,9 +56,9 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignor
         transaction.atomic(),
     ):
         first, again = io.StringIO(), io.StringIO()
-        call_command("seed_demo", "--contacts", "5", stdout=first)
+        call_command("seed_demo", "--contacts", "5", "--no-history", stdout=first)
         runs["first"], runs["first_counts"] = first.getvalue(), counts()
-        call_command("seed_demo", "--contacts", "5", stdout=again)
+        call_command("seed_demo", "--contacts", "5", "--no-history", stdout=again)
         runs["again"], runs["again_counts"] = again.getvalue(), counts()
         yield runs
         transaction.set_rollback(True)
@@ -247,9 +248,17 @@ def test_reset_deletes_the_demo_tickets_chat_and_collection_work_and_the_next_se
     assert not Ticket.objects.exists() and not ChatMessage.objects.exists() and not CollectionAction.objects.exists()
     assert not Room.objects.filter(kind__in=["direct", "broadcast"]).exists()
     assert TicketCategory.objects.count() == 4  # the categories stay, like the catalog
-    call_command("seed_demo", "--contacts", "5", stdout=io.StringIO())
+    call_command("seed_demo", "--contacts", "5", "--no-history", stdout=io.StringIO())
     after = counts()
     first = dict(seeded["first_counts"])
     for name in ("Notification", "RoomMember"):  # notices and memberships depend on what was kept
         after.pop(name), first.pop(name)
     assert after == first
+
+
+def test_a_demo_seeded_without_history_has_the_service_settings_but_no_past_weeks(seeded):
+    from demo.seed.history import EMAIL_DOMAIN
+
+    assert "History: left out (--no-history)." in seeded["first"]
+    assert "Routing: 2 new policies" in seeded["first"]  # the rest of issue 17's part is there
+    assert not Contact.objects.filter(email__endswith="@" + EMAIL_DOMAIN).exists()

@@ -84,10 +84,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contacts", type=int, default=300,
                             help="How many people in the contact book, besides the stories' customers (default 300).")
+        parser.add_argument("--no-history", action="store_true",
+                            help="Leave out the dashboard's eight weeks of history (a lighter, quicker demo).")
         parser.add_argument("--reset", action="store_true",
                             help="Delete the demo's contacts and everything hanging on them first, then seed again.")
 
-    def handle(self, *args: object, contacts: int, reset: bool, **options: object) -> None:
+    def handle(self, *args: object, contacts: int, reset: bool, no_history: bool = False, **options: object) -> None:
         started = time.monotonic()
         if settings.AI_PROVIDER != "local":
             self.say(f"AI provider {settings.AI_PROVIDER!r} configured; the demo uses the local one (no network).")
@@ -97,7 +99,7 @@ class Command(BaseCommand):
         # After the commit, once the stories' events have run: the routing policies, business hours and rules are
         # there for what happens next, not for a month-old story (demo/seed/issue17.py).
         with override_settings(AI_PROVIDER="local"), _quiet_task_log():
-            for line in issue17_seed(write=self.say):
+            for line in issue17_seed(write=self.say, history=not no_history):
                 self.say(line)
         self.say(f"Done in {time.monotonic() - started:.1f} s.", success=True)
         self.stdout.write("Demo logins (user / password / role):")
