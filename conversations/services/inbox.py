@@ -151,6 +151,17 @@ def _transfer(*, actor: User, conversation: Conversation, to: User, note: str) -
     return conversation
 
 
+STATUS_FIELDS = ["status", "snoozed_until", "needs_human", "waiting_since", "resolved_at", "updated_at"]
+
+
+def _mark_resolved(conversation: Conversation, *, newly: bool) -> None:
+    """Nothing left to answer: no hand-over pending, the first-response clock stops; ``newly``: resolved now."""
+    conversation.needs_human = False
+    conversation.waiting_since = None
+    if newly:
+        conversation.resolved_at = timezone.now()
+
+
 @transaction.atomic
 def conversation_set_status(
     *, actor: User, conversation: Conversation, status: str, snoozed_until: datetime | None = None
@@ -167,12 +178,8 @@ def conversation_set_status(
     was = conversation.status
     conversation.status = status
     if status == Conversation.Status.RESOLVED:
-        conversation.needs_human = False
-        conversation.waiting_since = None  # nothing left to answer: the first-response clock stops
-        if was != status:
-            conversation.resolved_at = timezone.now()
-    conversation.save(update_fields=["status", "snoozed_until", "needs_human", "waiting_since", "resolved_at",
-                                     "updated_at"])
+        _mark_resolved(conversation, newly=was != status)
+    conversation.save(update_fields=STATUS_FIELDS)
     publish_conversation_event(conversation)
     if status == Conversation.Status.RESOLVED and was != status:
         events.emit("conversation.resolved", conversation_id=conversation.pk, actor_id=actor.pk)
@@ -188,11 +195,8 @@ def conversation_close_system(*, conversation_id: int, note: str) -> Conversatio
         return conversation
     conversation.status = Conversation.Status.RESOLVED
     conversation.snoozed_until = None
-    conversation.needs_human = False
-    conversation.waiting_since = None
-    conversation.resolved_at = timezone.now()
-    conversation.save(update_fields=["status", "snoozed_until", "needs_human", "waiting_since", "resolved_at",
-                                     "updated_at"])
+    _mark_resolved(conversation, newly=True)
+    conversation.save(update_fields=STATUS_FIELDS)
     Note.objects.create(conversation_id=conversation.pk, author=None, text=note)
     publish_conversation_event(conversation)
     return conversation
