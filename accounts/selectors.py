@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import AuditEntry, Role, Team, User
 from accounts.policy import Reach, role_reach, scope_queryset
@@ -35,3 +35,9 @@ def audit_entry_visible_queryset(*, user: User) -> QuerySet[AuditEntry]:
     if not (user.is_admin_role or role_reach(user) is Reach.TEAMS):
         return qs.none()
     return scope_queryset(qs, user=user, agent_field="actor", team_field="team")
+
+
+def team_supervisors_list(*, team_id: int) -> list[User]:
+    """A team's active supervisors: the one who leads it and the supervisors who belong to it, by id."""
+    return list(User.objects.filter(Q(supervised_teams__pk=team_id) | Q(team_id=team_id, role=Role.SUPERVISOR),
+                                    is_active=True).distinct().order_by("pk"))

@@ -25,12 +25,12 @@ import re
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.selectors import team_supervisors_list
 from conversations.models import Conversation, Message
 from conversations.selectors import conversation_team_id
 from conversations.services.inbox import (
@@ -192,8 +192,7 @@ def _supervisors(team_id: int | None) -> list[User]:
     administrators when the conversation had no team."""
     if team_id is None:
         return list(User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk"))
-    return list(User.objects.filter(Q(supervised_teams__pk=team_id) | Q(team_id=team_id, role=Role.SUPERVISOR),
-                                    is_active=True).distinct().order_by("pk"))
+    return team_supervisors_list(team_id=team_id)
 
 
 def _notify_low(survey: CsatSurvey, contact_name: str) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Availability, Role, User
+from accounts.selectors import team_supervisors_list
 from conversations.models import Conversation
 from conversations.selectors import conversation_team_id
 from routing.models import RoutingPolicy
@@ -61,7 +62,4 @@ def user_takes_work(user: User | None) -> bool:
 def team_supervisors(*, team_id: int | None) -> list[User]:
     """The people to tell when nobody could take a conversation: the team's supervisor and the supervisors who
     belong to it."""
-    if team_id is None:
-        return []
-    return list(User.objects.filter(Q(supervised_teams__id=team_id) | Q(team_id=team_id, role=Role.SUPERVISOR),
-                                    is_active=True).distinct().order_by("pk"))
+    return [] if team_id is None else team_supervisors_list(team_id=team_id)
