@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from accounts.selectors import assignable_users_list
@@ -24,6 +25,7 @@ from conversations.selectors import (
     message_list,
 )
 from conversations.services.inbox import note_mentioned_usernames
+from core.errors import ApplicationError
 from core.params import parse_id
 from leads.models import Classification, Contact
 from leads.search import contact_search_q
@@ -32,12 +34,74 @@ from operators.selectors import product_search
 from sales.models import Quote, Sale
 from sales.selectors import scope_by_agent
 
-HISTORY_LIMIT = 200
+# The conversation opens on its latest page; earlier pages come as the agent scrolls up (``message_page``), so
+# opening a conversation of 10,000 messages costs what opening one of 50 does.
+MESSAGE_PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def message_history(*, conversation: Conversation, limit: int = HISTORY_LIMIT) -> list[Message]:
-    """The last ``limit`` messages, oldest first."""
-    return list(message_list(conversation=conversation)[:limit])[::-1]
+class InvalidCursorError(ApplicationError):
+    """A ``before`` cursor that is not one ``message_page`` handed out."""
+
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__(_("The cursor is not valid: ask with the one the previous page gave."), code="invalid_cursor")
+
+
+@dataclass(frozen=True)
+class MessageCursor:
+    """A place in a conversation's timeline, ordered by (``created_at``, ``id``): the keyset of its pages.
+
+    Written as ``<microseconds since 1970, UTC>_<message id>``: exact, and the same on SQLite and PostgreSQL.
+    """
+
+    created_at: datetime
+    message_id: int
+
+    @classmethod
+    def of(cls, message: Message) -> MessageCursor:
+        return cls(created_at=message.created_at, message_id=message.pk)
+
+    @classmethod
+    def parse(cls, raw: str) -> MessageCursor:
+        at, sep, message_id = (raw or "").strip().partition("_")
+        if not sep or not at.isdigit() or not message_id.isdigit() or len(at) > 18 or len(message_id) > 18:
+            raise InvalidCursorError
+        try:
+            created_at = _EPOCH + timedelta(microseconds=int(at))
+        except OverflowError as exc:
+            raise InvalidCursorError from exc
+        return cls(created_at=created_at, message_id=int(message_id))
+
+    def __str__(self) -> str:
+        delta = self.created_at - _EPOCH
+        return f"{(delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds}_{self.message_id}"
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    messages: list[Message]  # oldest first
+    has_earlier: bool  # messages older than the first one here exist
+    cursor: str  # ask ``message_page(before=...)`` with it for the page before this one ("" when empty)
+
+
+def message_page(*, conversation: Conversation, before: MessageCursor | None = None,
+                 limit: int = MESSAGE_PAGE_SIZE) -> MessagePage:
+    """The ``limit`` messages just before ``before`` (the latest without it), oldest first.
+
+    Keyset pagination on (``created_at``, ``id``), never OFFSET: one query on the (conversation, created_at)
+    index however long the conversation and however far back the page is. A message that arrives meanwhile is
+    newer than every cursor handed out, so it never comes twice.
+    """
+    qs = message_list(conversation=conversation)
+    if before is not None:
+        qs = qs.filter(Q(created_at__lt=before.created_at)
+                       | Q(created_at=before.created_at, pk__lt=before.message_id))
+    rows = list(qs[: limit + 1])
+    page = rows[:limit][::-1]
+    return MessagePage(messages=page, has_earlier=len(rows) > limit,
+                       cursor=str(MessageCursor.of(page[0])) if page else "")
 
 
 def message_get_for_conversation(*, conversation: Conversation, message_id: int) -> Message:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("row/<int:pk>/", views.inbox_row, name="row"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
+    path("c/<int:pk>/earlier/", views.earlier_messages, name="earlier"),
     path("c/<int:pk>/m/<int:message_id>/", views.message_detail, name="message"),
     path("c/<int:pk>/m/<int:message_id>/intent/", views.intent_correct, name="intent"),
     path("c/<int:pk>/reading/", views.ai_reading, name="reading"),

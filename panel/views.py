@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,6 +42,8 @@ from panel.calls import calls_context
 from panel.forms import ContactForm
 from panel.selectors import (
     InboxFilters,
+    InvalidCursorError,
+    MessageCursor,
     assign_candidates_list,
     contact_other_conversations,
     contact_purchases,
@@ -51,8 +54,8 @@ from panel.selectors import (
     last_inbound_analysis,
     mentioned_usernames,
     message_get_for_conversation,
-    message_history,
     message_intent_correction,
+    message_page,
     note_list,
     product_card_search,
     tag_list,
@@ -104,7 +107,7 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
     notes = list(note_list(conversation=conversation))
     context.update(
         conversation=conversation,
-        history=message_history(conversation=conversation),
+        history=message_page(conversation=conversation),
         notes=notes,
         mentioned=mentioned_usernames(notes=notes),
         candidates=transfer_candidates_list(user=user, conversation=conversation),
@@ -158,6 +161,24 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_mark_read(actor=request.user, conversation=conversation)
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
     return render(request, "panel/conversation.html", _conversation_context(request, conversation))
+
+
+@login_required
+@require_GET
+def earlier_messages(request: HttpRequest, pk: int) -> JsonResponse:
+    """``?before=<cursor>``: the page of messages before it, for the conversation view's scroll up.
+
+    ``{"html": the messages (day separators included), "cursor": for the page before these, "has_more": bool}``.
+    The same reach as the conversation (404 outside it); a cursor that is not one we handed out is a 400.
+    """
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    try:
+        before = MessageCursor.parse(request.GET.get("before", ""))
+    except InvalidCursorError as exc:
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    page = message_page(conversation=conversation, before=before)
+    html = render_to_string("panel/_messages.html", {"history": page}, request=request)
+    return JsonResponse({"html": html, "cursor": page.cursor, "has_more": page.has_earlier})
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from conversations.services.intents import INTENT_LABELS
+from panel.selectors import MessageCursor
 
 register = template.Library()
 
@@ -50,6 +51,12 @@ def sla_level(since: datetime | None) -> str:
     if minutes >= SLA_LATE_MINUTES:
         return "late"
     return "warn" if minutes >= SLA_WARN_MINUTES else "ok"
+
+
+@register.filter
+def message_cursor(message: Any) -> str:
+    """The message's place in the timeline (``created_at``, ``id``): the panel keeps its messages in that order."""
+    return str(MessageCursor.of(message))
 
 
 @register.filter

@@ -34,6 +34,29 @@
     if (list) list.scrollTop = list.scrollHeight;
   }
 
+  // Messages are in timeline order, (created_at, id) as data-cursor "<microseconds>_<id>" says. Only the latest
+  // pages are on the page: a message older than the first one shown (an old message's status changed) comes with
+  // its earlier page, and is not appended at the bottom. True when placed here (or left for its page).
+  function cursorKey(element) {
+    const parts = (element.dataset.cursor || "").split("_");
+    return parts.length === 2 ? [Number(parts[0]), Number(parts[1])] : null;
+  }
+
+  function before(a, b) {
+    return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  }
+
+  function placeAmongShown(list, element) {
+    const key = cursorKey(element);
+    const shown = list.querySelectorAll(".msg[data-cursor]");
+    if (!key || !shown.length || !before(key, cursorKey(shown[shown.length - 1]))) return false; // the newest
+    const earlier = document.getElementById("messages-earlier");
+    if (before(key, cursorKey(shown[0])) && earlier && earlier.dataset.state !== "start") return true;
+    const next = Array.prototype.find.call(shown, function (node) { return before(key, cursorKey(node)); });
+    next.before(element);
+    return true;
+  }
+
   function upsertMessage(conversationId, messageId) {
     if (conversationId !== openId) return Promise.resolve();
     const previous = pending.get(messageId) || Promise.resolve();
@@ -46,6 +69,7 @@
         return;
       }
       const list = document.getElementById("messages");
+      if (placeAmongShown(list, element)) return;
       const empty = document.getElementById("messages-empty");
       if (empty) empty.remove();
       const separators = list.querySelectorAll(".day-separator");
