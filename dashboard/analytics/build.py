@@ -135,7 +135,8 @@ def _minutes_hint(found: dict[str, Any]) -> str:
 
 
 def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  # noqa: PLR0915 - one layout
-    conv = figures.conversation_figures(scope, filters, use_rollup=use_rollup)
+    counts = figures.conversation_counts(scope, filters)  # the totals and the leaderboard's, in one query
+    conv = figures.conversation_figures(scope, filters, use_rollup=use_rollup, counts=counts)
     lead_groups = figures.lead_groups(scope, filters)  # the leads' counts and the leaderboard's, in one query
     leads = figures.lead_figures(scope, filters, groups=lead_groups)
     sales = figures.sale_figures(scope, filters)
@@ -143,7 +144,7 @@ def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  
     csat = figures.csat_figures(scope, filters)
     spend = figures.ai_spend_figures(filters, use_rollup=use_rollup)
     collections = figures.collection_figures(scope, filters)
-    board = figures.leaderboard(scope, filters, lead_groups=lead_groups)
+    board = figures.leaderboard(scope, filters, lead_groups=lead_groups, conversations=counts["by_agent"])
     currency = sales["currency"]
     totals = conv["totals"]
     budget = spend["monthly_budget_usd"]

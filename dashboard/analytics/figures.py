@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, CharField, Count, F, IntegerField, Q, Sum, Value
+from django.db.models import Avg, Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -197,39 +197,60 @@ def sale_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Conversations, response times, peak hours
 # ---------------------------------------------------------------------------------------------
-def conversation_figures(scope: Scope, filters: Filters, *, use_rollup: bool = True) -> dict[str, Any]:
+def conversation_counts(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """The range's conversations counted in one GROUP BY (holder, escalation reason): ``totals`` (created, on
+    Instagram and WhatsApp, resolved, resolved by the AI alone, escalated), ``escalation_reasons`` and
+    ``by_agent`` (conversations created in the range per holder: the leaderboard's). Counted apart from the
+    service times' percentiles: an ordered-set aggregate keeps PostgreSQL to one process, where the counts are
+    split between workers."""
     qs = sources.conversations(scope, filters)
     created, resolved, escalated = (sources.in_span(f, filters) for f in ("created_at", "resolved_at",
                                                                            "escalated_at"))
     resolved_q = resolved & Q(status="resolved")
-    touched = qs.filter(created | resolved_q | escalated)
-    # The counts and the service times in one pass over the range's conversations (two where the percentiles are
-    # worked out in Python).
-    totals, times = duration_percentiles(touched, {
+    reason = Case(When(escalated, then=F("escalation_reason")), default=Value(None), output_field=CharField())
+    rows = (qs.filter(created | resolved_q | escalated).annotate(reason=reason).values("assignee_id", "reason")
+            .annotate(conversations=Count("pk", filter=created),
+                      instagram=Count("pk", filter=created & sources.channel_account_q("channel_account",
+                                                                                       "instagram")),
+                      resolved=Count("pk", filter=resolved_q),
+                      ai_resolved=Count("pk", filter=resolved_q & Q(first_agent_reply_at__isnull=True)),
+                      escalated=Count("pk", filter=escalated)))
+    totals = dict.fromkeys(("conversations", "whatsapp", "instagram", "resolved", "ai_resolved", "escalated"), 0)
+    reasons: dict[str, int] = defaultdict(int)
+    by_agent: dict[int, int] = defaultdict(int)
+    for row in rows:
+        for key in ("conversations", "instagram", "resolved", "ai_resolved", "escalated"):
+            totals[key] += row[key]
+        if row["escalated"]:
+            reasons[row["reason"] or ""] += row["escalated"]
+        if row["assignee_id"] is not None and row["conversations"]:
+            by_agent[row["assignee_id"]] += row["conversations"]
+    totals["whatsapp"] = totals["conversations"] - totals["instagram"]  # every number is on one of the two
+    totals["ai_resolved_share"] = share(totals["ai_resolved"], totals["resolved"])
+    return {"totals": totals, "by_agent": dict(by_agent),
+            "escalation_reasons": [{"reason": key, "conversations": n}
+                                   for key, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))]}
+
+
+def conversation_figures(scope: Scope, filters: Filters, *, use_rollup: bool = True,
+                         counts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``counts``: :func:`conversation_counts` already read (the dashboard's), if any."""
+    counts = conversation_counts(scope, filters) if counts is None else counts
+    created, resolved = (sources.in_span(f, filters) for f in ("created_at", "resolved_at"))
+    resolved_q = resolved & Q(status="resolved")
+    times = duration_percentiles(sources.conversations(scope, filters), {
         "first_response": ("created_at", "first_response_at", created),
         "resolution": ("created_at", "resolved_at", resolved_q),
-    }, counts={
-        "conversations": Count("pk", filter=created),
-        "whatsapp": Count("pk", filter=created & sources.channel_account_q("channel_account", "whatsapp")),
-        "instagram": Count("pk", filter=created & sources.channel_account_q("channel_account", "instagram")),
-        "resolved": Count("pk", filter=resolved_q),
-        "ai_resolved": Count("pk", filter=resolved_q & Q(first_agent_reply_at__isnull=True)),
-        "escalated": Count("pk", filter=escalated),
     })
-    totals["ai_resolved_share"] = share(totals["ai_resolved"], totals["resolved"])
-    reasons = [{"reason": row["escalation_reason"] or "", "conversations": row["n"]}
-               for row in qs.filter(escalated).values("escalation_reason").annotate(n=Count("pk"))
-               .order_by("-n", "escalation_reason")]
-    counts = hour_counts(scope, filters, use_rollup=use_rollup)
     heat = [[0] * 24 for _weekday in range(7)]
     senders: dict[str, int] = defaultdict(int)
-    for (weekday, hour, sender), n in counts.items():
+    for (weekday, hour, sender), n in hour_counts(scope, filters, use_rollup=use_rollup).items():
         senders[sender] += n
         if sender == "customer":
             heat[weekday - 1][hour] += n
     return {
-        "totals": totals,
-        "escalation_reasons": reasons,
+        "totals": counts["totals"],
+        "escalation_reasons": counts["escalation_reasons"],
         "first_response": times["first_response"],
         "resolution": times["resolution"],
         "messages": {sender: senders.get(sender, 0) for sender in ("customer", "ai", "agent", "system")},
@@ -337,9 +358,10 @@ def collection_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
-def leaderboard(scope: Scope, filters: Filters, *,
-                lead_groups: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """``lead_groups``: :func:`lead_groups` already read (the dashboard's), to count each agent's leads from."""
+def leaderboard(scope: Scope, filters: Filters, *, lead_groups: list[dict[str, Any]] | None = None,
+                conversations: dict[int, int] | None = None) -> list[dict[str, Any]]:
+    """``lead_groups``: :func:`lead_groups` already read (the dashboard's), to count each agent's leads from;
+    ``conversations``: the ``by_agent`` counts of :func:`conversation_counts`, likewise."""
     people = User.objects.filter(role=Role.AGENT, is_active=True)
     if not scope.everything:
         people = people.filter(team_id__in=scope.team_ids)
@@ -363,9 +385,13 @@ def leaderboard(scope: Scope, filters: Filters, *,
         for row in lead_groups:
             if row["assignee_id"] in rows:
                 rows[row["assignee_id"]]["leads"] += row["n"]
-    for row in put(sources.conversations(scope, filters).filter(sources.in_span("created_at", filters)),
-                   "assignee_id", n=Count("pk")):
-        rows[row["assignee_id"]]["conversations"] = row["n"]
+    if conversations is None:
+        conversations = {row["assignee_id"]: row["n"] for row in put(
+            sources.conversations(scope, filters).filter(sources.in_span("created_at", filters)), "assignee_id",
+            n=Count("pk"))}
+    for agent_id, n in conversations.items():
+        if agent_id in rows:
+            rows[agent_id]["conversations"] = n
     for row in put(sources.sales(scope, filters), "agent_id", n=Count("pk"), revenue=Sum("total")):
         rows[row["agent_id"]].update(sales=row["n"], revenue=money(row["revenue"]))
     for row in put(sources.commissions(scope, filters), "agent_id", amount=Sum("amount")):

@@ -48,37 +48,35 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]],
-                         counts: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]]) -> dict[str, dict[str, Any]]:
     """For each group ``name: (start_field, end_field, condition)``: the count, median and p90 in minutes of
-    ``end - start`` over the rows of ``qs`` that meet the condition and have both ends; and the aggregates
-    ``counts`` over ``qs``. One query on PostgreSQL, two elsewhere. Returns ``(counts, groups)``."""
-    counts = counts or {}
+    ``end - start`` over the rows of ``qs`` that meet the condition and have both ends. One query (PostgreSQL:
+    one sort per group; elsewhere the values are read and sorted in Python)."""
+    either = Q()
+    for start, end, condition in groups.values():
+        either |= condition & Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
+    qs = qs.filter(either)
     if connection.vendor == "postgresql":
-        aggregates: dict[str, Any] = dict(counts)
+        aggregates: dict[str, Any] = {}
         for name, (start, end, condition) in groups.items():
             where = condition & Q(**{f"{start}__isnull": False, f"{end}__isnull": False})
-            minutes = EpochMinutes(F(end) - F(start))
             aggregates[f"{name}__count"] = Count("pk", filter=where)
-            aggregates[f"{name}__percentiles"] = PercentilesCont(minutes, (0.5, 0.9), filter=where)
+            aggregates[f"{name}__percentiles"] = PercentilesCont(EpochMinutes(F(end) - F(start)), (0.5, 0.9),
+                                                                 filter=where)
         row = qs.aggregate(**aggregates)
         out: dict[str, dict[str, Any]] = {}
         for name in groups:
             median, p90 = row[f"{name}__percentiles"] or (None, None)
             out[name] = {"count": row[f"{name}__count"], "median": _round(median), "p90": _round(p90)}
-        return {key: row[key] for key in counts}, out
+        return out
 
-    # Elsewhere: the counts, then one query reading each group's flag and ends, the percentiles in Python.
-    found = qs.aggregate(**counts) if counts else {}
+    # Elsewhere: one query reading each group's flag and ends, the percentiles in Python.
     fields: list[str] = []
     annotations: dict[str, Any] = {}
     for name, (start, end, condition) in groups.items():
         annotations[f"_in_{name}"] = Case(When(condition, then=Value(True)), default=Value(False))
         fields += [start, end]
-    either = Q()
-    for _start, _end, condition in groups.values():
-        either |= condition
-    rows = qs.filter(either).annotate(**annotations).values_list(*annotations, *dict.fromkeys(fields))
+    rows = qs.annotate(**annotations).values_list(*annotations, *dict.fromkeys(fields))
     positions = {field: i for i, field in enumerate(dict.fromkeys(fields), start=len(annotations))}
     values: dict[str, list[float]] = {name: [] for name in groups}
     for row in rows.iterator(chunk_size=2000):
@@ -92,4 +90,4 @@ def duration_percentiles(qs: QuerySet[Any], groups: dict[str, tuple[str, str, Q]
         minutes.sort()
         out[name] = {"count": len(minutes), "median": _round(percentile(minutes, 0.5)),
                      "p90": _round(percentile(minutes, 0.9))}
-    return found, out
+    return out
