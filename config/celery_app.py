@@ -4,13 +4,26 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_ready
+from celery.signals import task_postrun, task_prerun, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _lower_cpu_priority(**_kwargs: object) -> None:
+    """Before the pool forks: the workers take the CPU the web processes leave (``core/priority.py``)."""
+    import logging
+
+    from django.conf import settings
+
+    from core.priority import worker_cpu_priority_apply
+
+    applied = worker_cpu_priority_apply(settings.WORKER_CPU_PRIORITY)
+    logging.getLogger("crm.runtime").info("Worker CPU priority: %s", applied)
 
 
 @worker_ready.connect

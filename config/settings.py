@@ -226,6 +226,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The embedded mode runs the periodic tasks below in the web process (core/scheduler.py): `make run` turns it on.
 EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False)
+# The Celery workers' CPU priority, taken when a worker starts (core/priority.py): "idle" (the default:
+# only the CPU the web processes leave, so a webhook's acknowledgement never waits behind processing),
+# "low" (nice 19) or "normal" (workers on machines or containers of their own).
+WORKER_CPU_PRIORITY = env.str("WORKER_CPU_PRIORITY", default="idle")
 # Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "conversations-followups-due": {

@@ -20,6 +20,10 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+# The queues the workers of docker-compose consume (config/settings.py CELERY_TASK_ROUTES): what an operator
+# watches to know which worker to add (README, "Scaling out").
+WORKER_QUEUES = ("inbound", "ai", "outbound", "default", "bulk")
+
 # kombu's Redis transport keeps a queue as one list per priority step: the name, then name + sep + step.
 _PRIORITY_SEP = "\x06\x16"
 _PRIORITY_STEPS = (3, 6, 9)
@@ -32,20 +36,36 @@ def _broker(url: str):  # type: ignore[no-untyped-def]
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def queue_backlog(queue: str) -> int | None:
-    """Tasks waiting in ``queue`` (not yet taken by a worker); None without a Redis broker."""
+def _keys(queue: str) -> tuple[str, ...]:
+    return (queue, *(f"{queue}{_PRIORITY_SEP}{step}" for step in _PRIORITY_STEPS))
+
+
+def _backlogs(queues: tuple[str, ...]) -> dict[str, int | None]:
+    """Tasks waiting in each queue, in one round trip; ``None`` each without a Redis broker or when it fails."""
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://")) or settings.CELERY_TASK_ALWAYS_EAGER:
-        return None
-    client = _broker(url)
+        return dict.fromkeys(queues)
     try:
-        with client.pipeline(transaction=False) as pipe:
-            for key in (queue, *(f"{queue}{_PRIORITY_SEP}{step}" for step in _PRIORITY_STEPS)):
-                pipe.llen(key)
-            return sum(pipe.execute())
+        with _broker(url).pipeline(transaction=False) as pipe:
+            for queue in queues:
+                for key in _keys(queue):
+                    pipe.llen(key)
+            lengths = pipe.execute()
     except Exception:  # noqa: BLE001 - a broker hiccup must not stop the work that asked
-        logger.warning("could not read the length of queue %s", queue, exc_info=True)
-        return None
+        logger.warning("could not read the length of queue %s", ", ".join(queues), exc_info=True)
+        return dict.fromkeys(queues)
+    per_queue = len(_PRIORITY_STEPS) + 1
+    return {queue: sum(lengths[i * per_queue:(i + 1) * per_queue]) for i, queue in enumerate(queues)}
+
+
+def queue_backlog(queue: str) -> int | None:
+    """Tasks waiting in ``queue`` (not yet taken by a worker); None without a Redis broker."""
+    return _backlogs((queue,))[queue]
+
+
+def queue_backlogs() -> dict[str, int | None]:
+    """Tasks waiting in each of :data:`WORKER_QUEUES` (``None`` each without a Redis broker)."""
+    return _backlogs(WORKER_QUEUES)
 
 
 def wait_while_backlogged(queue: str, *, threshold: int, max_seconds: float, poll: float = 0.2) -> float:

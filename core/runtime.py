@@ -9,6 +9,8 @@ from celery import current_app as current_celery_app
 from django.conf import settings
 from django.db import connection
 
+from core.queues import queue_backlogs
+
 logger = logging.getLogger("crm.runtime")
 
 
@@ -127,6 +129,9 @@ def system_status() -> dict[str, object]:
             "storage": mode.storage,
         },
         "scheduler": scheduler_status(),
+        # Tasks waiting per worker queue (null in the embedded mode): a queue that keeps growing needs more of
+        # its worker (README, "Scaling out").
+        "queues": queue_backlogs() if checks["redis"] == "ok" and not settings.CELERY_TASK_ALWAYS_EAGER else None,
     }
 
 

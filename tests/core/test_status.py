@@ -85,3 +85,30 @@ def test_celery_runs_tasks_in_process_only_without_redis(settings):
 
     assert app.conf.task_always_eager is (not settings.REDIS_URL)
     assert app.conf.task_acks_late is True
+
+
+@pytest.mark.redis
+def test_staff_see_how_many_tasks_wait_in_each_workers_queue(client, admin_user, settings):
+    import redis
+
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    before = client.get("/system/status/")  # anonymous: the status only
+    assert list(before.json()) == ["status"]
+    client.force_login(admin_user)
+    waiting = client.get("/system/status/").json()["queues"]
+    assert set(waiting) == {"inbound", "ai", "outbound", "default", "bulk"}
+    broker.rpush("bulk", *[b"task"] * 3)
+    broker.rpush("bulk\x06\x166", b"task")  # kombu's list for a priority step
+    try:
+        assert client.get("/system/status/").json()["queues"]["bulk"] == waiting["bulk"] + 4
+    finally:
+        broker.lrem("bulk", 3, b"task")
+        broker.lrem("bulk\x06\x166", 1, b"task")
+
+
+def test_the_embedded_mode_has_no_queues_to_show(client, admin_user, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(admin_user)
+    assert client.get("/system/status/").json()["queues"] is None
