@@ -30,19 +30,15 @@
   }
 
   function prepend(fragment) {
-    const anchor = firstContent();
+    const first = firstContent();
+    const anchor = box.querySelector(".msg") || first; // what the reader sees stays where it is on the screen
     const top = anchor ? anchor.getBoundingClientRect().top : 0;
     const separators = fragment.querySelectorAll(".day-separator");
     const lastDay = separators.length ? separators[separators.length - 1].dataset.day : null;
     marker.after(fragment);
     // The old first separator now sits in the middle of its day when the page ended on that day.
-    if (anchor && anchor.classList.contains("day-separator") && anchor.dataset.day === lastDay) {
-      const next = anchor.nextElementSibling;
-      anchor.remove();
-      if (next) box.scrollTop += next.getBoundingClientRect().top - top;
-      return;
-    }
-    if (anchor) box.scrollTop += anchor.getBoundingClientRect().top - top; // the reader stays where they were
+    if (first && first.classList.contains("day-separator") && first.dataset.day === lastDay) first.remove();
+    if (anchor) box.scrollTop += anchor.getBoundingClientRect().top - top;
   }
 
   function topInSight() {
