@@ -218,7 +218,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task whose worker died is handed out again after this many seconds (Redis).
 # Every task is idempotent, so a redelivery of a task that was only slow is harmless.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+# A broker that refuses connections fails a publish at once; one that accepts them and answers nothing
+# (a hung Redis, a dropped route) fails it after these timeouts instead of holding the request forever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3),
+}
+# Stored webhook events are handed to the inbound workers after commit; Redis keeps nothing on disk, so a
+# task queued there is lost if it restarts. A `received` event whose hand-over is older than this many
+# seconds is handed over again by the sweep below (every 15 s) or by the provider's redelivery: every stored
+# event reaches a worker within about a minute (conversations/services/handover.py).
+WEBHOOK_HANDOVER_STALE_SECONDS = env.int("WEBHOOK_HANDOVER_STALE_SECONDS", default=40)
+# Older events left `received` are not swept (an answer to a days-old line would surprise the customer):
+# `replay_webhooks` takes them by hand.
+WEBHOOK_SWEEP_MAX_AGE_HOURS = env.int("WEBHOOK_SWEEP_MAX_AGE_HOURS", default=24)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="America/Lima")
 # Forms render through django-crispy-forms with its Bootstrap 5 pack (the vendored Bootstrap in static/vendor).
@@ -232,6 +246,10 @@ EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False)
 WORKER_CPU_PRIORITY = env.str("WORKER_CPU_PRIORITY", default="idle")
 # Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "conversations-webhooks-sweep": {
+        "task": "conversations.tasks.sweep_stranded_webhook_events",
+        "schedule": timedelta(seconds=15),
+    },
     "conversations-followups-due": {
         "task": "conversations.tasks.run_due_followups",
         "schedule": crontab(minute="*"),

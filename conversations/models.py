@@ -111,6 +111,10 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # When the event was last given to the inbound workers (set with the insert; cleared when the broker
+    # refused it). A ``received`` event whose hand-over is older than ``WEBHOOK_HANDOVER_STALE_SECONDS``
+    # is given again, by the periodic sweep or by the provider's redelivery (conversations/services/handover.py).
+    handed_over_at = models.DateTimeField(_("handed to the workers at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook event")

@@ -9,7 +9,8 @@ from celery import shared_task
 from django.conf import settings
 
 from conversations.models import Message
-from conversations.services.inbound import webhook_event_process, webhook_event_record_failure
+from conversations.services.handover import webhook_events_sweep
+from conversations.services.inbound import MediaStoreError, webhook_event_process, webhook_event_record_failure
 from conversations.services.outbound import message_deliver
 from core.queues import wait_while_backlogged
 from integrations.errors import AmbiguousError, TransientError
@@ -25,7 +26,8 @@ def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untype
     """Turn one stored webhook event into contact, conversation and message (idempotent)."""
     try:
         return webhook_event_process(event_id=event_id).state
-    except (TransientError, AmbiguousError) as exc:  # media downloads are GETs: safe to repeat
+    # Media downloads are GETs, safe to repeat; a file our storage could not keep (a full disk) is fetched again.
+    except (TransientError, AmbiguousError, MediaStoreError) as exc:
         webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
         if self.request.is_eager:
             return "failed"
@@ -33,6 +35,14 @@ def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untype
     except Exception as exc:
         webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sweep_stranded_webhook_events() -> dict[str, int | bool | None]:
+    """Beat, every 15 s: hand over again the events left ``received`` (a broker restart lost their task)."""
+    result = webhook_events_sweep()
+    return {"handed_over": result.handed_over, "failed": result.failed, "backlog": result.backlog,
+            "skipped": result.skipped}
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)

@@ -32,6 +32,17 @@ def webhook_forbidden() -> JsonResponse:
     return webhook_error(403, "Invalid or missing signature.", "invalid_signature")
 
 
+def webhook_unavailable() -> JsonResponse:
+    """Stored, but the workers' queue did not take it (broker down): the provider must deliver it again.
+
+    The event stays ``received``; the next delivery (or the periodic sweep) hands it over.
+    """
+    response = webhook_error(503, "Stored, but it cannot be handed to the workers now; deliver it again.",
+                             "unavailable")
+    response["Retry-After"] = "5"
+    return response
+
+
 def webhook_unreadable(request: HttpRequest, *, form: bool = False) -> JsonResponse | None:
     """Read the body, query string and (``form``) form fields now; a JSON 4xx when Django refuses them.
 
@@ -78,10 +89,12 @@ def _twilio_webhook(request: HttpRequest, parse: Callable[[Any], ParsedWebhook],
         parsed = parse(request.POST)
     except PayloadError as exc:
         return webhook_error(400, str(exc), "malformed_payload")
-    webhook_ingest(
+    result = webhook_ingest(
         provider=Provider.TWILIO_WHATSAPP, parsed=parsed, body=request.body, payload=clean_json(request.POST.dict()),
         headers=kept_headers(request.headers),
     )
+    if result.not_handed_over:
+        return webhook_unavailable()
     return ok
 
 
@@ -130,8 +143,10 @@ def _meta_webhook(request: HttpRequest, provider: Provider) -> HttpResponse:
     except (KeyError, TypeError, ValueError) as exc:
         logger.warning("unreadable %s webhook: %s", provider, type(exc).__name__)
         return webhook_error(400, "Unreadable payload.", "malformed_payload")
-    webhook_ingest(provider=provider, parsed=parsed, body=body, payload=payload,
-                   headers=kept_headers(request.headers))
+    result = webhook_ingest(provider=provider, parsed=parsed, body=body, payload=payload,
+                            headers=kept_headers(request.headers))
+    if result.not_handed_over:
+        return webhook_unavailable()
     return JsonResponse({"status": "ok"})
 
 

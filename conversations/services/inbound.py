@@ -7,6 +7,7 @@ event counts as processed only once the file is in our storage.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from dataclasses import dataclass
@@ -47,6 +48,24 @@ STATUS_RANK = {
 OPEN_STATES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
 
 
+# ``Message.error_code`` of a file downloaded but not kept by our storage (a full disk): its media shows
+# failed with the reason, and the event's task fetches it again later (``MediaStoreError``).
+MEDIA_STORE_FAILED = "media_store_failed"
+
+
+class MediaStoreError(Exception):
+    """Our storage could not keep a downloaded file (``OSError``: no space left, quota, I/O): try again later."""
+
+    retry_after: float | None = None
+
+
+def media_to_fetch(message: Message) -> bool:
+    """The file is still to be brought: never fetched yet, or fetched but not kept by our storage."""
+    return message.media_state == Message.MediaState.PENDING or (
+        message.media_state == Message.MediaState.FAILED and message.error_code == MEDIA_STORE_FAILED
+    )
+
+
 @dataclass(frozen=True)
 class ProcessResult:
     state: str
@@ -77,7 +96,7 @@ def webhook_event_process(*, event_id: int) -> ProcessResult:
             _mark(event, WebhookEvent.State.PROCESSED if message else WebhookEvent.State.WAITING)
             return ProcessResult(state=event.state, message_id=message.pk if message else None)
         message = inbound_message_record(event=item)
-        if message.media_state != Message.MediaState.PENDING:
+        if not media_to_fetch(message):
             _mark(event, WebhookEvent.State.PROCESSED)
             return ProcessResult(state=event.state, message_id=message.pk)
         event.save(update_fields=["attempts"])
@@ -229,9 +248,13 @@ def _location_dict(event: InboundMessage) -> dict[str, object]:
 
 
 def message_media_fetch(*, message_id: int) -> Message:
-    """Download the message's file into our storage (once). Too large: a clear state, not a retry loop."""
+    """Download the message's file into our storage (once). Too large: a clear state, not a retry loop.
+
+    When the storage cannot keep the file (a full disk), the message stays, its media is marked failed with
+    the reason, and ``MediaStoreError`` tells the task to fetch it again later.
+    """
     message = Message.objects.select_related("channel_account").get(pk=message_id)
-    if message.media_state != Message.MediaState.PENDING:
+    if not media_to_fetch(message):
         return message
     ref = MediaRef(**message.media_ref)
     client = client_for_account(message.channel_account)
@@ -251,18 +274,30 @@ def message_media_fetch(*, message_id: int) -> Message:
             close()
     name = _storage_name(downloaded.filename, downloaded.mime_type,
                          fallback=message.provider_message_id[-24:] or str(message.pk))
-    with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        if message.media_state == Message.MediaState.PENDING:
-            message.media.save(name, ContentFile(downloaded.content), save=False)
-            message.media_mime = downloaded.mime_type or message.media_mime
-            message.media_size = downloaded.size
-            message.media_state = Message.MediaState.STORED
-            message.save(update_fields=["media", "media_mime", "media_size", "media_state", "updated_at"])
-            publish_message_event(message, "message.updated")
-            if message.type == MessageType.AUDIO and message.direction == Message.Direction.IN:
-                # A voice note is analysed once its file is here (transcription needs it).
-                _announce_received(message)
+    try:
+        with transaction.atomic():
+            message = Message.objects.select_for_update().get(pk=message_id)
+            if media_to_fetch(message):
+                message.media.save(name, ContentFile(downloaded.content), save=False)
+                message.media_mime = downloaded.mime_type or message.media_mime
+                message.media_size = downloaded.size
+                message.media_state = Message.MediaState.STORED
+                message.error_code = message.error_message = ""  # a failed try before this one
+                message.save(update_fields=["media", "media_mime", "media_size", "media_state", "error_code",
+                                            "error_message", "updated_at"])
+                publish_message_event(message, "message.updated")
+                if message.type == MessageType.AUDIO and message.direction == Message.Direction.IN:
+                    # A voice note is analysed once its file is here (transcription needs it).
+                    _announce_received(message)
+    except OSError as exc:
+        logger.warning("media of message %s not stored: %s", message_id, exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            reason = _("There was no space left to keep the file; it will be downloaded again.")
+        else:
+            reason = _("The file could not be kept (%(error)s); it will be downloaded again.") % {
+                "error": exc.strerror or type(exc).__name__}
+        _media_final(message_id, Message.MediaState.FAILED, reason, code=MEDIA_STORE_FAILED)
+        raise MediaStoreError(f"{type(exc).__name__}: {exc}") from exc
     return message
 
 

@@ -1,0 +1,280 @@
+"""Stored webhook events always reach a worker: the broker (Redis) down, restarted, or slow to answer.
+
+The broker is real: a ``redis-server`` of the test's own on a spare port, killed and started again as an
+outage would (Redis keeps nothing on disk here, as in docker-compose, so a restart empties its queues);
+"down" is a port nobody listens on. What a worker would do is done by taking the queued tasks out of Redis
+and running them. The webhook requests commit as in production (transactional tests), so the hand-over
+runs inside the request and its answer depends on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import redis
+import time_machine
+from celery import current_app
+from django.utils import timezone
+
+from conversations.models import Message, WebhookEvent
+from conversations.services.handover import webhook_events_sweep
+from conversations.tasks import process_webhook_event, sweep_stranded_webhook_events
+from tests.conftest import celery_eager
+from tests.conversations.conftest import twilio_params, wa_payload, wa_text
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ai_off")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class OwnRedis:
+    """A redis-server of this test alone, with no persistence (what a restart loses is lost)."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client = redis.Redis(port=self.port, socket_timeout=2)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.ConnectionError):
+                if self.client.ping():
+                    return
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def queued_event_ids(self) -> list[int]:
+        """The event ids of the ``process_webhook_event`` tasks waiting in the inbound queue (kombu's JSON)."""
+        ids = []
+        for raw in self.client.lrange("inbound", 0, -1):
+            args, _kwargs, _embed = json.loads(base64.b64decode(json.loads(raw)["body"]))
+            ids.append(args[0])
+        return sorted(ids)
+
+    def work(self) -> int:
+        """Be the inbound worker: run every queued task (the task's own code, in this process)."""
+        ran = 0
+        while (raw := self.client.rpop("inbound")) is not None:
+            args, _kwargs, _embed = json.loads(base64.b64decode(json.loads(raw)["body"]))
+            process_webhook_event.apply(args=args)
+            ran += 1
+        return ran
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("required but unavailable: needs the redis-server binary")
+        pytest.skip("needs the redis-server binary")
+    server = OwnRedis(binary)
+    server.start()
+    yield server
+    server.kill()
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Celery publishes to ``url`` (workers' mode, not eager) for the block, then as Django's settings say.
+
+    The app keeps one producer pool per broker; it is dropped so that the next publish opens the new one.
+    """
+    app = current_app
+    changes = app.conf.changes
+    had, old = "broker_url" in changes, changes.get("broker_url")
+
+    def forget_pools() -> None:
+        app.amqp._producer_pool = None  # noqa: SLF001 - no public way to point a live app at another broker
+        app._pool = None  # noqa: SLF001
+
+    app.conf.broker_url = url
+    forget_pools()
+    try:
+        with celery_eager(False):
+            yield
+    finally:
+        if had:
+            changes["broker_url"] = old
+        else:
+            changes.pop("broker_url", None)
+        forget_pools()
+
+
+def reads_backlog_of(server: OwnRedis, settings) -> None:  # type: ignore[no-untyped-def]
+    """The sweep reads the inbound queue's length from the broker of Django's settings (core/queues.py)."""
+    settings.CELERY_BROKER_URL = server.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+def closed_port_url() -> str:
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def test_webhook_answers_503_and_keeps_the_event_received_when_the_broker_is_down(post_meta):
+    with broker_at(closed_port_url()):
+        started = time.monotonic()
+        response = post_meta(wa_payload(wa_text("wamid.DOWN1", "Hola, ¿tienen el plan de 100 megas?")))
+        took = time.monotonic() - started
+    assert response.status_code == 503  # never 200 with the event stranded: Meta delivers it again
+    assert response.json()["code"] == "unavailable"
+    assert response["Retry-After"] == "5"
+    assert took < 2  # a refused broker fails the request at once, it does not hang
+    event = WebhookEvent.objects.get()
+    assert (event.state, event.handed_over_at) == (WebhookEvent.State.RECEIVED, None)  # stored: nothing lost
+    assert not Message.objects.exists()
+    # Whatever hands it over later (the redelivery, the sweep, replay_webhooks), the message arrives.
+    process_webhook_event.apply(args=[event.pk])
+    assert Message.objects.get().text == "Hola, ¿tienen el plan de 100 megas?"
+
+
+def test_twilio_webhook_answers_503_as_well_when_the_broker_is_down(post_twilio):
+    with broker_at(closed_port_url()):
+        response = post_twilio(twilio_params())
+    assert response.status_code == 503 and response.json()["code"] == "unavailable"
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.RECEIVED
+
+
+def test_redelivery_after_redis_is_back_hands_the_stranded_event_over_and_it_is_processed(post_meta, own_redis):
+    payload = wa_payload(wa_text("wamid.BACK1", "Quiero cambiar de operador"))
+    with broker_at(own_redis.url):
+        own_redis.kill()
+        assert post_meta(payload).status_code == 503
+        assert post_meta(payload).status_code == 503  # Meta's retry while Redis is still down: 503 again
+        own_redis.start()
+        response = post_meta(payload)  # the next retry, Redis back
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert own_redis.queued_event_ids() == [event.pk]  # the duplicate of a stranded event queued it again
+    assert own_redis.work() == 1
+    event.refresh_from_db()
+    assert event.state == WebhookEvent.State.PROCESSED
+    assert Message.objects.get().text == "Quiero cambiar de operador"  # once, never doubled
+
+
+def test_a_quick_duplicate_delivery_does_not_queue_the_event_twice(post_meta, own_redis):
+    payload = wa_payload(wa_text("wamid.DUP1", "Hola"))
+    with broker_at(own_redis.url):
+        assert post_meta(payload).status_code == 200
+        assert post_meta(payload).status_code == 200  # the provider's usual redelivery, a moment later
+    event = WebhookEvent.objects.get()
+    assert own_redis.queued_event_ids() == [event.pk]
+    own_redis.work()
+    assert post_meta(payload).status_code == 200  # a duplicate of a processed event: nothing to do
+    assert own_redis.queued_event_ids() == []
+    assert Message.objects.count() == 1
+
+
+def test_a_broker_restart_loses_queued_tasks_and_the_sweep_hands_them_over_once(post_meta, own_redis, settings):
+    settings.WEBHOOK_HANDOVER_STALE_SECONDS = 40
+    reads_backlog_of(own_redis, settings)
+    start = timezone.now()
+    with broker_at(own_redis.url), time_machine.travel(start, tick=False) as clock:
+        clock.move_to(start - timedelta(hours=25))
+        post_meta(wa_payload(wa_text("wamid.OLD", "un mensaje de ayer")))  # too old for the sweep
+        clock.move_to(start)
+        for n in (1, 2):
+            assert post_meta(wa_payload(wa_text(f"wamid.LOST{n}", f"perdido {n}"))).status_code == 200
+        own_redis.restart()  # Redis keeps nothing on disk: three queued tasks are gone
+        assert own_redis.queued_event_ids() == []
+        clock.shift(timedelta(seconds=10))
+        post_meta(wa_payload(wa_text("wamid.DONE", "ya procesado")))
+        own_redis.work()
+        clock.shift(timedelta(seconds=35))  # the lost ones were handed over 45 s ago, the new one just now
+        post_meta(wa_payload(wa_text("wamid.NEW", "recién llegado")))
+
+        result = sweep_stranded_webhook_events.apply().get()
+        again = webhook_events_sweep()  # 15 s later the sweep finds them freshly handed over: nothing to do
+        clock.shift(timedelta(seconds=15))
+        third = webhook_events_sweep()
+
+    events = {event.external_id: event for event in WebhookEvent.objects.all()}
+    assert result == {"handed_over": 2, "failed": 0, "backlog": 1, "skipped": False}  # NEW waits
+    assert (again.handed_over, third.handed_over) == (0, 0)
+    lost = sorted(events[f"wamid.LOST{n}"].pk for n in (1, 2))
+    assert own_redis.queued_event_ids() == sorted([*lost, events["wamid.NEW"].pk])  # each once
+    own_redis.work()
+    states = {external_id: WebhookEvent.objects.get(pk=event.pk).state for external_id, event in events.items()}
+    assert states == {"wamid.OLD": "received", "wamid.LOST1": "processed", "wamid.LOST2": "processed",
+                      "wamid.DONE": "processed", "wamid.NEW": "processed"}
+    assert sorted(Message.objects.values_list("text", flat=True)) == [
+        "perdido 1", "perdido 2", "recién llegado", "ya procesado"]
+
+
+def test_the_sweep_stops_at_a_refusing_broker_and_leaves_the_events_for_the_next_one(post_meta, own_redis):
+    with broker_at(own_redis.url):
+        for n in (1, 2, 3):
+            post_meta(wa_payload(wa_text(f"wamid.S{n}", f"hola {n}")))
+        own_redis.kill()
+        result = webhook_events_sweep(stale_after=timedelta(0))
+    assert (result.handed_over, result.failed) == (0, 3)
+    assert set(WebhookEvent.objects.values_list("state", "handed_over_at")) == {("received", None)}
+    own_redis.start()
+    with broker_at(own_redis.url):
+        assert webhook_events_sweep(stale_after=timedelta(seconds=40)).handed_over == 3  # never handed: at once
+    assert len(own_redis.queued_event_ids()) == 3
+
+
+def test_the_sweep_waits_while_the_inbound_queue_is_long(post_meta, own_redis, settings):
+    from conversations.services import handover
+
+    with broker_at(own_redis.url):
+        post_meta(wa_payload(wa_text("wamid.Q1", "hola")))
+        own_redis.client.lpush("inbound", *[b"{}"] * (handover.SWEEP_BACKLOG_LIMIT + 1))
+        reads_backlog_of(own_redis, settings)
+        result = webhook_events_sweep(stale_after=timedelta(0))
+    assert result.skipped and result.backlog == handover.SWEEP_BACKLOG_LIMIT + 2
+    assert result.handed_over == 0
+
+
+def test_the_sweep_runs_in_the_embedded_mode_and_processes_a_stranded_event(post_meta, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["conversations-webhooks-sweep"]["task"] == (
+        "conversations.tasks.sweep_stranded_webhook_events")
+    with broker_at(closed_port_url()):
+        post_meta(wa_payload(wa_text("wamid.EMB", "hola desde el modo embebido")))  # 503, stranded
+    settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL = True, "memory://"  # `make run`: no Redis
+    with celery_eager(True):
+        assert sweep_stranded_webhook_events() == {"handed_over": 1, "failed": 0, "backlog": None,
+                                                   "skipped": False}
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+    assert Message.objects.get().text == "hola desde el modo embebido"
+
+
+def test_replay_webhooks_still_processes_what_is_left_received(post_meta):
+    from django.core.management import call_command
+
+    with broker_at(closed_port_url()):
+        post_meta(wa_payload(wa_text("wamid.RP", "hola")))
+    call_command("replay_webhooks", "--no-progress")
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+    assert Message.objects.count() == 1
