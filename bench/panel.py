@@ -18,8 +18,10 @@ largest size`` (1M at 100k), spread over the conversations, plus 2,000 in one "b
 copied server-side from one template row with ``INSERT ... SELECT generate_series`` (every column the
 models have, whatever migrations add), then ``VACUUM (ANALYZE)``. Then, in this process with ``django.test.Client``
 (the server's work without the network: middleware, view, templates, SQL), as an agent and as the admin:
-``/panel/`` (the inbox) and ``/panel/c/<big>/`` (the conversation page, last 200 messages) are requested
-once to warm up, then ``--runs`` times: median and p95 time and the query count are printed.
+``/panel/`` (the inbox), ``/panel/c/<big>/`` (the conversation page: its latest page of messages, the earlier
+ones come as the agent scrolls up) and ``/panel/c/<big>/earlier/?before=<cursor>`` (the page an agent gets on
+scrolling up, from 1,000 messages back) are requested once to warm up, then ``--runs`` times: median and p95 time
+and the query count are printed.
 
 Live. Uvicorn (the server of the Dockerfile) and two Celery workers as docker-compose runs them (``-Q inbound
 --concurrency 2``, and niced ``-Q outbound,default,ai --concurrency 1``) start with the distributed-mode
@@ -229,6 +231,15 @@ def big_conversation(agent_id: int, templates: tuple[int, int, int]) -> int:
              f"FROM {Message._meta.db_table} t, generate_series(1, %s) g WHERE t.id = %s",
              [BIG_CONVERSATION_MESSAGES, message_t])
     return conversation_t
+
+
+def earlier_cursor(conversation_id: int, depth: int = BIG_CONVERSATION_MESSAGES // 2) -> str:
+    """The cursor of the message ``depth`` places from the newest: where scrolling up has got to by then."""
+    from conversations.models import Message
+    from panel.selectors import MessageCursor
+
+    message = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-pk")[depth]
+    return str(MessageCursor.of(message))
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,24 +668,26 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     templates = seed_templates(account.pk)
     agent_ids = [a.pk for a in people["agents"]]
     big = big_conversation(agent_ids[0], templates)
+    earlier = f"/panel/c/{big}/earlier/?before={earlier_cursor(big)}"
     results: dict[str, Any] = {"args": {k: v for k, v in vars(args).items() if k != "size_list"}, "pages": {}}
     largest = args.size_list[-1]
-    print(f"\n{'size':>8} {'messages':>10} {'seed s':>7}  {'page':<28} {'user':<6} {'median ms':>9} "
+    print(f"\n{'size':>8} {'messages':>10} {'seed s':>7}  {'page':<31} {'user':<6} {'median ms':>9} "
           f"{'p95 ms':>7} {'queries':>7}")
     for size in args.size_list:
         seeded = top_up(size, args.messages * size // largest, agent_ids, templates)
         rows = []
         pages = () if args.skip_pages else (("inbox /panel/", "/panel/"),
-                                            ("conversation /panel/c/<id>/", f"/panel/c/{big}/"))
+                                            ("conversation /panel/c/<id>/", f"/panel/c/{big}/"),
+                                            ("earlier /panel/c/<id>/earlier/", earlier))
         for label, path in pages:
             for who in ("agent", "admin"):
                 user = people["agents"][0] if who == "agent" else people["admin"]
                 figures = measure_page(user, path, args.runs)
                 rows.append({"page": label, "user": who, **figures})
-                print(f"{seeded['conversations']:>8} {seeded['messages']:>10} {seeded['seconds']:>7}  {label:<28} "
+                print(f"{seeded['conversations']:>8} {seeded['messages']:>10} {seeded['seconds']:>7}  {label:<31} "
                       f"{who:<6} {figures['median_ms']:>9} {figures['p95_ms']:>7} {figures['queries']:>7}")
         results["pages"][str(size)] = {"seeded": seeded, "rows": rows}
-    for label in ("inbox /panel/", "conversation /panel/c/<id>/"):
+    for label in ("inbox /panel/", "conversation /panel/c/<id>/", "earlier /panel/c/<id>/earlier/"):
         counts = {str(s): [r["queries"] for r in results["pages"][str(s)]["rows"] if r["page"] == label]
                   for s in args.size_list}
         if len({tuple(v) for v in counts.values()}) > 1:
