@@ -118,7 +118,8 @@ class WebhookEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     actions = ("replay",)
     readonly_fields = ("provider", "external_id", "kind", "ref_id", "received_at", "state", "attempts",
-                       "processed_at", "last_error", "pretty_payload", "pretty_normalized", "pretty_headers")
+                       "handed_over_at", "processed_at", "last_error", "pretty_payload", "pretty_normalized",
+                       "pretty_headers")
     exclude = ("payload", "normalized", "headers")
 
     def _is_admin(self, request: HttpRequest) -> bool:
