@@ -48,6 +48,14 @@ Scenarios (``--scenarios``, default all, in this order):
                  before the ack, so nothing is lost); how many it recovered is reported.
 * ``redelivery`` the same kills with ``CELERY_VISIBILITY_TIMEOUT=10`` for the workers: Redis itself hands
                  the stranded tasks back (after up to ~100 s: kombu looks for them every 10th sweep of 10 s).
+* ``redis-restart`` servers, worker and ``celery beat`` on a ``redis-server`` of the benchmark's own (a spare
+                 port, nothing kept on disk, as in docker-compose), killed ``--restart-kill-at`` (10) s into a
+                 ``--restart-seconds`` (40) s load at ``--restart-rate`` (30) req/s and started again
+                 ``--restart-down`` (8) s later: the tasks it held are lost, the webhooks answer 503 while it
+                 is down. Then the provider's retry: every delivery never answered 200 is sent once more.
+                 No ``replay_webhooks``: the sweep (beat, every 15 s) and the redeliveries must bring every
+                 stored event to a worker; checked: each is processed within 60 s of Redis coming back (or of
+                 its arrival, if later), none lost, none doubled.
 
 Counts checked after the drain: every delivery answered 200 is stored (none lost) and nothing is stored
 that was not sent; each stored event became exactly one message (none missing, none duplicated, though
@@ -97,7 +105,8 @@ LOG_DIR = ROOT / "bench" / "results" / "webhooks_logs"
 LOCK_FILE = ROOT / "bench" / "results" / ".webhooks.lock"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_webhooks"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-SCENARIOS = ("bare", "webhooks", "capacity", "ingest", "kill", "redelivery")
+SCENARIOS = ("bare", "webhooks", "capacity", "ingest", "kill", "redelivery", "redis-restart")
+RESTART_GOAL_S = 60.0  # every stored event processed within this of Redis coming back
 CAPACITY_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
 
 TARGET_RATE = 400.0
@@ -1128,6 +1137,147 @@ def run_replay(bench: Bench, scenario: str) -> dict[str, Any]:
     }
 
 
+class OwnRedis:
+    """A ``redis-server`` of the scenario's own on a spare port, without persistence (a restart empties it)."""
+
+    def __init__(self, bench: Bench, scenario: str) -> None:
+        import redis
+
+        self.bench = bench
+        self.scenario = scenario
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/1"
+        self.client = redis.Redis.from_url(self.url, socket_timeout=5)
+        self.starts = 0
+
+    def start(self) -> None:
+        import redis
+
+        self.starts += 1
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.bench.procs.start("redis-own", argv, self.bench.env,
+                               self.bench.log(self.scenario, f"redis-server-{self.starts}"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.ConnectionError):
+                if self.client.ping():
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("the scenario's redis-server did not start within 10 s")
+
+    def kill(self) -> None:
+        proc = self.bench.procs.running.pop("redis-own", None)
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def start_beat(bench: Bench, scenario: str) -> None:
+    """``celery beat`` as docker-compose runs it (DatabaseScheduler): the periodic sweep of stranded events."""
+    log = bench.log(scenario, "beat")
+    argv = [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO"]
+    proc = bench.procs.start("beat", argv, bench.env, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery beat exited with {proc.returncode}; see {log}")
+        if b"beat: Starting" in log.read_bytes():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"celery beat did not start within 60 s; see {log}")
+
+
+def restart_during_load(own: OwnRedis, kill_at: float, down: float) -> Any:
+    def during(started: float) -> list[dict[str, Any]]:
+        time.sleep(max(0.0, started + kill_at - time.monotonic()))
+        queued_at_kill = int(own.client.llen("inbound"))
+        own.kill()
+        killed_at = time.monotonic()
+        killed_wall = datetime.now(tz=UTC)
+        time.sleep(max(0.0, killed_at + down - time.monotonic()))
+        own.start()
+        return [{"kill": "redis-server (SIGKILL), started again empty", "at_s": round(killed_at - started, 2),
+                 "down_s": round(time.monotonic() - killed_at, 2), "inbound_tasks_lost": queued_at_kill,
+                 "killed_at": killed_wall.isoformat(), "back_at": datetime.now(tz=UTC).isoformat()}]
+
+    return during
+
+
+def after_back_delays(back_at: datetime) -> dict[str, Any]:
+    """Seconds from Redis coming back (or the event's arrival, if later) to each stored event's processing."""
+    from conversations.models import WebhookEvent
+
+    delays = []
+    for received_at, processed_at in WebhookEvent.objects.values_list("received_at", "processed_at"):
+        if processed_at is not None:
+            delays.append((processed_at - max(received_at, back_at)).total_seconds())
+    stranded_before_back = WebhookEvent.objects.filter(received_at__lt=back_at).exclude(
+        state=WebhookEvent.State.PROCESSED).count()
+    ordered = sorted(delays)
+    return {
+        "processed": len(delays),
+        "seconds_after_back_p50": round(percentile(ordered, 50), 1) if ordered else None,
+        "seconds_after_back_max": round(ordered[-1], 1) if ordered else None,
+        "over_goal": sum(1 for d in delays if d > RESTART_GOAL_S),
+        "not_processed_received_before_back": stranded_before_back,
+    }
+
+
+def scenario_redis_restart(bench: Bench, plan: Plan) -> dict[str, Any]:
+    """Redis killed during the load and started again empty; the provider's retries; no replay_webhooks."""
+    name = "redis-restart"
+    args = bench.args
+    bench.migrate()
+    reset_data(bench.redis)
+    own = OwnRedis(bench, name)
+    saved_env, saved_client = bench.env, bench.redis
+    bench.env = {**bench.env, "REDIS_URL": own.url}
+    bench.redis = own.client
+    bench.worker_logs = []
+    try:
+        own.start()
+        bench.start_servers(name, SETTINGS_PRODUCT)
+        bench.start_worker(name)
+        start_beat(bench, name)
+        load = bench.run_load(name, plan, bare=False,
+                              during=restart_during_load(own, args.restart_kill_at, args.restart_down))
+        acked, attempted = bench.fates
+        event = load["kills"][0]
+        back_at = datetime.fromisoformat(event["back_at"])
+        never_acked = sorted({j for j, _dup in plan.order} - acked)
+        retry: dict[str, Any] = {"sent": 0}
+        if never_acked:  # the provider's retry of every delivery it never got a 200 for
+            retry_plan = Plan(deliveries=plan.deliveries, order=[(j, False) for j in never_acked], rate=plan.rate,
+                              warmup=[])
+            retry_load = bench.run_load(f"{name}-retry", retry_plan, bare=False)
+            retry_acked, retry_attempted = bench.fates
+            acked, attempted = acked | retry_acked, attempted | retry_attempted
+            retry = {"sent": len(never_acked), "statuses": retry_load["statuses"],
+                     "latency_ms": retry_load["latency_ms"]}
+        bench.fates = (acked, attempted)
+        bench.stop_servers()
+        goal_deadline = back_at.timestamp() + RESTART_GOAL_S + 30  # wait a little past the goal, not forever
+        # No early give-up on a stall: events whose task Redis lost wait for the sweep without any progress.
+        remaining = max(10.0, goal_deadline - time.time())
+        drain = wait_drain(bench.redis, bench.sessions, stall=remaining, timeout=remaining)
+        counts = verify(plan, acked, attempted)
+        delays = after_back_delays(back_at)
+        timing = processing_times()
+        sweep_runs = 0
+        beat_log = bench.log(name, "beat")
+        if beat_log.exists():
+            sweep_runs = beat_log.read_text(errors="replace").count("sweep_stranded_webhook_events")
+        bench.procs.stop("worker", "beat")
+    finally:
+        bench.procs.stop("worker", "beat")
+        own.kill()
+        bench.env, bench.redis = saved_env, saved_client
+    return {"load": load, "retry": retry, "drain": drain, "counts": counts, "after_back": delays,
+            "processing": timing, "worker_log": worker_log_facts(bench.worker_logs), "beat_sweeps_sent": sweep_runs,
+            "replay": {"ran": False, "recovered": 0}}
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
@@ -1206,7 +1356,16 @@ def print_scenario(name: str, r: dict[str, Any]) -> None:
     print(f"    CPU during the drain (100% = one core): {cpu}")
     for kill in r["load"].get("kills", []):
         print(f"  kill: {kill}")
-    if "replay" in r:
+    if "after_back" in r:  # redis-restart
+        rt, ab = r["retry"], r["after_back"]
+        print(f"  the provider's retry of the {rt['sent']} deliveries never answered 200: {rt.get('statuses', {})}")
+        print(
+            f"  after Redis came back: {ab['processed']} events processed, p50 {ab['seconds_after_back_p50']} s,"
+            f" max {ab['seconds_after_back_max']} s after it (goal {RESTART_GOAL_S:g} s; {ab['over_goal']} over);"
+            f" {ab['not_processed_received_before_back']} received before it still not processed;"
+            f" sweeps sent by beat: {r['beat_sweeps_sent']}; replay_webhooks not run"
+        )
+    if "replay" in r and "after_back" not in r:
         rp = r["replay"]
         if rp["ran"]:
             print(
@@ -1310,6 +1469,18 @@ def verdict(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> tup
             continue
         problems = consistency_problems(r["counts"])
         summary[f"{name}_exactly_once"] = not problems
+        if "after_back" in r:  # redis-restart: 503 while Redis is down is the right answer
+            others = {k: v for k, v in r["load"]["statuses"].items() if k not in ("200", "503")}
+            if others:
+                problems.append(f"answers other than 200/503: {others}")
+            ab = r["after_back"]
+            summary[f"{name}_within_goal"] = not ab["over_goal"] and not r["counts"]["events_not_processed"]
+            if ab["over_goal"]:
+                problems.append(f"{ab['over_goal']} events processed more than {RESTART_GOAL_S:g} s after Redis came"
+                                f" back (max {ab['seconds_after_back_max']} s)")
+            if problems:
+                warnings_.append(f"WARNING: {name}: " + "; ".join(problems))
+            continue
         if r["load"]["non_200"]:
             problems.append(f"non-200 answers={r['load']['non_200']} {r['load']['statuses']}")
         if r["load"]["unexpected_bodies"]:
@@ -1337,6 +1508,13 @@ def main() -> int:
     parser.add_argument("--kill-rate", type=float, default=30.0,
                         help="rate of the kill scenarios (default 30: a rate the server sustains)")
     parser.add_argument("--kill-seconds", type=float, default=30.0, help="duration of the kill scenarios (default 30)")
+    parser.add_argument("--restart-rate", type=float, default=30.0, help="rate of redis-restart (default 30)")
+    parser.add_argument("--restart-seconds", type=float, default=40.0,
+                        help="duration of the redis-restart load (default 40)")
+    parser.add_argument("--restart-kill-at", type=float, default=10.0,
+                        help="seconds into the redis-restart load when Redis is killed (default 10)")
+    parser.add_argument("--restart-down", type=float, default=8.0,
+                        help="seconds Redis stays down in redis-restart (default 8)")
     parser.add_argument("--capacity-seconds", type=float, default=10.0,
                         help="duration of each capacity step (default 10)")
     parser.add_argument("--timeout", type=float, default=30.0,
@@ -1408,6 +1586,8 @@ def main() -> int:
                       dup_ratio=args.dup_ratio, base_url=base_url)
     kill_plan = build_plan(seed=args.seed + 1, rate=args.kill_rate, seconds=args.kill_seconds,
                            customers=args.customers, dup_ratio=args.dup_ratio, base_url=base_url)
+    restart_plan = build_plan(seed=args.seed + 2, rate=args.restart_rate, seconds=args.restart_seconds,
+                              customers=args.customers, dup_ratio=args.dup_ratio, base_url=base_url)
     timed = len(plan.deliveries) - len(plan.warmup)
     print(
         f"plan: {len(plan.order)} requests in {args.seconds:g} s at {args.rate:g}/s ({timed} unique deliveries,"
@@ -1435,6 +1615,7 @@ def main() -> int:
         "ingest": lambda: scenario_ingest(bench, plan),
         "kill": lambda: scenario_kill(bench, kill_plan, redelivery=False),
         "redelivery": lambda: scenario_kill(bench, kill_plan, redelivery=True),
+        "redis-restart": lambda: scenario_redis_restart(bench, restart_plan),
     }
     try:
         for name in args.scenarios:
