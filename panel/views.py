@@ -158,8 +158,9 @@ def inbox_row(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-    conversation = conversation_mark_read(actor=request.user, conversation=conversation)
-    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    if conversation_mark_read(actor=request.user, conversation=conversation) is not conversation:
+        # It had unread messages: the service wrote the row it locked; read it again with its relations.
+        conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
     return render(request, "panel/conversation.html", _conversation_context(request, conversation))
 
 
