@@ -92,6 +92,17 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _config_cache_clear():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty per-process configuration cache (core.config_cache): the rows a cached
+    snapshot came from were rolled back (or flushed) with the test that loaded them."""
+    from core.config_cache import config_cache_clear
+
+    config_cache_clear()
+    yield
+    config_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():  # type: ignore[no-untyped-def]
     """Each test starts in the site's language: a request with ``Accept-Language: en`` leaves English active
     in its thread (LocaleMiddleware), which must not leak into the next test's messages."""
