@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -180,6 +181,23 @@ def test_redelivery_after_redis_is_back_hands_the_stranded_event_over_and_it_is_
     event.refresh_from_db()
     assert event.state == WebhookEvent.State.PROCESSED
     assert Message.objects.get().text == "Quiero cambiar de operador"  # once, never doubled
+
+
+def test_a_hung_redis_gets_a_503_after_the_socket_timeout_not_a_hung_request(post_meta, own_redis, settings):
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] == 3
+    with broker_at(own_redis.url):
+        assert post_meta(wa_payload(wa_text("wamid.HUNG0", "hola"))).status_code == 200  # a pooled connection
+        own_redis.process.send_signal(signal.SIGSTOP)  # accepts connections, answers nothing
+        try:
+            started = time.monotonic()
+            response = post_meta(wa_payload(wa_text("wamid.HUNG1", "¿siguen ahí?")))
+            took = time.monotonic() - started
+        finally:
+            own_redis.process.send_signal(signal.SIGCONT)
+    assert response.status_code == 503 and response.json()["code"] == "unavailable"
+    assert took < 5  # one socket timeout (3 s), not a request held until the provider gives up
+    event = WebhookEvent.objects.get(external_id="wamid.HUNG1")
+    assert (event.state, event.handed_over_at) == (WebhookEvent.State.RECEIVED, None)
 
 
 def test_a_quick_duplicate_delivery_does_not_queue_the_event_twice(post_meta, own_redis):
