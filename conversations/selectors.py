@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Case, Q, QuerySet, When
@@ -17,6 +18,7 @@ from accounts.models import Role, User
 from accounts.policy import Queue, Reach, overseen_team_ids, role_reach, scope_queryset, sees_queue
 from accounts.selectors import assignable_users_list
 from conversations.models import Channel, ChannelAccount, Conversation, ConversationEvent, FollowUpTask, Message
+from core.config_cache import config_cached
 from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, team_group, user_group
 from integrations.base import Provider
@@ -219,10 +221,26 @@ def followup_get_for_user(*, user: User, conversation_id: int, followup_id: int)
         raise Http404 from exc
 
 
+CHANNEL_ACCOUNT_TEAMS_KEY = "conversations.channel_account_teams"
+
+
+def _channel_account_teams_load() -> MappingProxyType[int, int | None]:
+    return MappingProxyType(dict(ChannelAccount.objects.order_by().values_list("pk", "team_id")))
+
+
+def channel_account_teams() -> MappingProxyType[int, int | None]:
+    """Each channel account's team, by account id: kept per process (``core.config_cache``; invalidated by any
+    change to a channel account, registered in ``ConversationsConfig.ready``)."""
+    return config_cached(CHANNEL_ACCOUNT_TEAMS_KEY, _channel_account_teams_load)
+
+
 def conversation_team_id(conversation: Conversation) -> int | None:
     """The team whose routing, hours and service levels apply: the assignee's, else the number's team."""
     if conversation.assignee_id is not None:
-        team_id = User.objects.filter(pk=conversation.assignee_id).values_list("team_id", flat=True).first()
+        if Conversation._meta.get_field("assignee").is_cached(conversation):
+            team_id = conversation.assignee.team_id if conversation.assignee is not None else None
+        else:
+            team_id = User.objects.filter(pk=conversation.assignee_id).values_list("team_id", flat=True).first()
         if team_id is not None:
             return team_id
-    return ChannelAccount.objects.filter(pk=conversation.channel_account_id).values_list("team_id", flat=True).first()
+    return channel_account_teams().get(conversation.channel_account_id)

@@ -13,8 +13,14 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, as in every ready(): services load only once the apps registry is ready.
         from core import events
+        from core.config_cache import config_invalidate_on
         from notifications import kinds
         from routing import subscribers
+        from routing.models import RoutingPolicy
+        from routing.selectors import ACTIVE_POLICIES_KEY, POLICY_BOOKKEEPING_FIELDS
+
+        # Which policy covers a conversation is read on every new conversation and hand-over: kept per process.
+        config_invalidate_on(ACTIVE_POLICIES_KEY, RoutingPolicy, ignore_update_fields=POLICY_BOOKKEEPING_FIELDS)
 
         kinds.register("routing.unassigned", label=_("Nobody could take a conversation"), icon="inbox")
         kinds.register("routing.returned", label=_("Conversation taken back (not answered in time)"), icon="clock")

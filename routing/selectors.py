@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.db.models import Count, Q, QuerySet
 
@@ -10,22 +12,65 @@ from accounts.models import Availability, Role, User
 from accounts.selectors import team_supervisors_list
 from conversations.models import Conversation
 from conversations.selectors import conversation_team_id
+from core.config_cache import config_cached
 from routing.models import RoutingPolicy
 
 #: Conversations that count against an agent's capacity.
 BUSY_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
 
 
-def policy_for_conversation(conversation: Conversation) -> RoutingPolicy | None:
+@dataclass(frozen=True)
+class PolicyRef:
+    """An active policy as plain data: which conversations it covers and whether it takes new ones. Who gets a
+    conversation is decided on the row itself, loaded and locked (``routing.services``)."""
+
+    pk: int
+    team_id: int | None
+    channel_account_id: int | None
+    assign_new_conversations: bool
+
+
+@dataclass(frozen=True)
+class ActivePolicies:
+    by_account: MappingProxyType[int, PolicyRef]
+    by_team: MappingProxyType[int, PolicyRef]  # the team's policy for every number (no number of its own)
+
+
+ACTIVE_POLICIES_KEY = "routing.active_policies"
+#: Saves of only these fields (the round robin's bookkeeping at every assignment) change no policy's coverage.
+POLICY_BOOKKEEPING_FIELDS = ("last_assigned", "updated_at")
+
+
+def _active_policies_load() -> ActivePolicies:
+    by_account: dict[int, PolicyRef] = {}
+    by_team: dict[int, PolicyRef] = {}
+    rows = RoutingPolicy.objects.filter(is_active=True).order_by("pk").values_list(
+        "pk", "team_id", "channel_account_id", "assign_new_conversations")
+    for pk, team_id, account_id, assign_new in rows:
+        ref = PolicyRef(pk, team_id, account_id, assign_new)
+        if account_id is not None:
+            by_account.setdefault(account_id, ref)
+        elif team_id is not None:
+            by_team.setdefault(team_id, ref)
+    return ActivePolicies(MappingProxyType(by_account), MappingProxyType(by_team))
+
+
+def active_policies() -> ActivePolicies:
+    """Every active policy, by number and by team: kept per process (``core.config_cache``; any change to a
+    policy drops it, registered in ``RoutingConfig.ready``)."""
+    return config_cached(ACTIVE_POLICIES_KEY, _active_policies_load)
+
+
+def policy_for_conversation(conversation: Conversation) -> PolicyRef | None:
     """The active policy of the conversation's number, else of its team (the assignee's, else the number's)."""
-    policy = (RoutingPolicy.objects.filter(is_active=True, channel_account_id=conversation.channel_account_id)
-              .select_related("channel_account").first())
+    policies = active_policies()
+    policy = policies.by_account.get(conversation.channel_account_id)
     if policy is not None:
         return policy
     team_id = conversation_team_id(conversation)
     if team_id is None:
         return None
-    return RoutingPolicy.objects.filter(is_active=True, team_id=team_id, channel_account__isnull=True).first()
+    return policies.by_team.get(team_id)
 
 
 def agents_with_load(*, team_id: int | None) -> QuerySet[User]:

@@ -124,11 +124,13 @@ def _route(*, conversation_id: int, reason: str, priority: str | None, exclude: 
     if (reason != Reason.RETURNED and current is not None and current.pk not in excluded
             and user_takes_work(current)):
         return _Outcome(current, None)  # an agent who can answer holds it: left alone
-    policy = policy_for_conversation(conversation)
+    ref = policy_for_conversation(conversation)
     assignee = None
-    if policy is not None:
+    policy = None
+    if ref is not None:  # the row itself, locked (the per-process copy may be a moment old: still active?)
         policy = (RoutingPolicy.objects.select_for_update(of=("self",)).select_related("channel_account")
-                  .get(pk=policy.pk))
+                  .filter(pk=ref.pk, is_active=True).first())
+    if policy is not None:
         if current is not None:
             excluded.add(current.pk)  # it is being taken from them
         assignee = _pick(policy, conversation, excluded)

@@ -11,8 +11,13 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, as in every ready(): services load only once the apps registry is ready.
         from core import events
+        from core.config_cache import config_invalidate_on
         from notifications import kinds
+        from sla.selectors import SLA_CONFIG_KEY, SLA_CONFIG_MODELS
         from sla.subscribers import message_received_out_of_office
+
+        # Targets, hours and holidays are read on every message: kept per process, dropped by any change to them.
+        config_invalidate_on(SLA_CONFIG_KEY, *SLA_CONFIG_MODELS)
 
         kinds.register("sla.warning", label=_("Conversation close to its reply target"), icon="clock")
         kinds.register("sla.breached", label=_("Conversation past its reply target"), icon="clock")

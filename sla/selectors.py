@@ -19,9 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
-from conversations.models import ChannelAccount, Conversation
+from conversations.models import Conversation
+from conversations.selectors import channel_account_teams
+from core.config_cache import config_cached
 from sla.calendar import Calendar
-from sla.models import Holiday, ResponseTarget, ServiceHours
+from sla.models import BusinessHours, Holiday, ResponseTarget, ServiceHours
 
 SlaStateName = Literal["ok", "warning", "breached", "none"]
 ACTIVE_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
@@ -59,10 +61,59 @@ class AwaySettings:
     ai_answers: bool = True
 
 
+@dataclass(frozen=True)
+class HoursRow:
+    """A team's (None: the company's) service hours as plain data: the weekly intervals and the away answer."""
+
+    team_id: int | None
+    timezone: str
+    weekly: tuple[tuple[int, tuple[tuple[time, time], ...]], ...]  # (weekday, its intervals), weekdays with any
+    away_enabled: bool
+    away_text: str
+    away_template_name: str
+    ai_answers_out_of_hours: bool
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    """Every target, every team's hours and every holiday: small tables, kept per process (``core.config_cache``,
+    invalidated by any change to them, registered in ``SlaConfig.ready``)."""
+
+    targets: tuple[tuple[str, Target], ...]
+    rows: tuple[HoursRow, ...]
+    holidays: tuple[tuple[int | None, date], ...]
+
+
+SLA_CONFIG_KEY = "sla.config"
+SLA_CONFIG_MODELS = (ResponseTarget, ServiceHours, BusinessHours, Holiday)
+
+
+def _sla_config_load() -> SlaConfig:
+    rows = []
+    for row in ServiceHours.objects.prefetch_related("intervals").order_by("pk"):
+        weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+        for interval in row.intervals.all():
+            weekly[interval.weekday].append((interval.opens, interval.closes))
+        rows.append(HoursRow(
+            team_id=row.team_id, timezone=row.timezone,
+            weekly=tuple((day, tuple(spans)) for day, spans in sorted(weekly.items())),
+            away_enabled=row.away_enabled, away_text=row.away_text, away_template_name=row.away_template_name,
+            ai_answers_out_of_hours=row.ai_answers_out_of_hours))
+    return SlaConfig(
+        targets=tuple((t.priority, Target(t.minutes, t.warning_percent)) for t in ResponseTarget.objects.all()),
+        rows=tuple(rows),
+        holidays=tuple(Holiday.objects.order_by("date", "pk").values_list("team_id", "date")),
+    )
+
+
+def sla_config() -> SlaConfig:
+    return config_cached(SLA_CONFIG_KEY, _sla_config_load)
+
+
 @dataclass
 class SlaSetup:
     targets: dict[str, Target] = field(default_factory=dict)
-    rows: dict[int | None, ServiceHours] = field(default_factory=dict)
+    rows: dict[int | None, HoursRow] = field(default_factory=dict)
     holidays: dict[int | None, set[date]] = field(default_factory=dict)
     _calendars: dict[int | None, Calendar] = field(default_factory=dict)
 
@@ -75,7 +126,7 @@ class SlaSetup:
         own = self.rows.get(team_id) if team_id is not None else None
         default = self.rows.get(None)
         zone = (own or default).timezone if (own or default) else settings.TIME_ZONE
-        source = own if own is not None and _weekly(own) else default
+        source = own if own is not None and own.weekly else default
         days = set(self.holidays.get(None, set()))
         if team_id is not None:
             days |= self.holidays.get(team_id, set())
@@ -95,26 +146,22 @@ class SlaSetup:
         )
 
 
-def _weekly(row: ServiceHours) -> dict[int, list[tuple[time, time]]]:
-    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for interval in row.intervals.all():  # prefetched
-        weekly[interval.weekday].append((interval.opens, interval.closes))
-    return dict(weekly)
+def _weekly(row: HoursRow) -> dict[int, list[tuple[time, time]]]:
+    return {day: list(spans) for day, spans in row.weekly}
 
 
 def sla_setup(*, team_ids: Sequence[int] | None = None, now: datetime | None = None) -> SlaSetup:
     """The targets, the hours of ``team_ids`` (every team when None) and the company's, and the holidays that
-    can still matter: three queries whatever the number of teams."""
+    can still matter; from the per-process :func:`sla_config` (no query while it holds)."""
     now = now or timezone.now()
-    rows_qs = ServiceHours.objects.prefetch_related("intervals")
-    holidays_qs = Holiday.objects.filter(date__gte=(now - timedelta(days=HOLIDAYS_BACK_DAYS)).date())
-    if team_ids is not None:
-        rows_qs = rows_qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
-        holidays_qs = holidays_qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
-    setup = SlaSetup(targets={t.priority: Target(t.minutes, t.warning_percent) for t in ResponseTarget.objects.all()})
-    setup.rows = {row.team_id: row for row in rows_qs}
-    for team_id, day in holidays_qs.values_list("team_id", "date"):
-        setup.holidays.setdefault(team_id, set()).add(day)
+    config = sla_config()
+    wanted = None if team_ids is None else {None, *team_ids}
+    since = (now - timedelta(days=HOLIDAYS_BACK_DAYS)).date()
+    setup = SlaSetup(targets=dict(config.targets))
+    setup.rows = {row.team_id: row for row in config.rows if wanted is None or row.team_id in wanted}
+    for team_id, day in config.holidays:
+        if day >= since and (wanted is None or team_id in wanted):
+            setup.holidays.setdefault(team_id, set()).add(day)
     return setup
 
 
@@ -150,12 +197,11 @@ def _cached(conversation: Conversation, name: str) -> bool:
 
 def conversation_team_ids(conversations: Sequence[Conversation]) -> dict[int, int | None]:
     """Each conversation's team (``conversations.selectors.conversation_team_id``'s rule): the assignee's team,
-    else its number's. No query for what ``select_related`` loaded; at most two for the rest, whatever the count."""
+    else its number's. No query for what ``select_related`` loaded; at most one for the rest, whatever the count."""
     assignee_ids = {c.assignee_id for c in conversations if c.assignee_id and not _cached(c, "assignee")}
-    account_ids = {c.channel_account_id for c in conversations if not _cached(c, "channel_account")}
     user_teams = dict(User.objects.filter(pk__in=assignee_ids).values_list("pk", "team_id")) if assignee_ids else {}
-    account_teams = (dict(ChannelAccount.objects.filter(pk__in=account_ids).values_list("pk", "team_id"))
-                     if account_ids else {})
+    needs_account = any(not _cached(c, "channel_account") for c in conversations)
+    account_teams = channel_account_teams() if needs_account else {}
     out: dict[int, int | None] = {}
     for c in conversations:
         team_id = None

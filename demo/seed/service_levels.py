@@ -16,10 +16,13 @@ from datetime import date, time
 from accounts.models import Team
 from automations.models import ActionKind, AutomationAction, AutomationRule, HoursCondition, Trigger
 from conversations.models import ChannelAccount, Conversation
+from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY
+from core.config_cache import config_invalidate
 from csat.services import csat_settings_get
 from demo.seed.context import SeedContext
 from integrations.base import Provider
 from sla.models import BusinessHours, Holiday, ServiceHours
+from sla.selectors import SLA_CONFIG_KEY
 from tickets.models import Priority, TicketCategory
 
 LIMA = "America/Lima"
@@ -121,6 +124,8 @@ def number_teams_ensure(ctx: SeedContext) -> int:
             continue
         changed += ChannelAccount.objects.filter(pk=account.pk, team__isnull=True).update(team=teams[team_name])
         account.refresh_from_db(fields=["team"])
+    if changed:  # an update sends no signal: every process's copy of the numbers' teams goes
+        config_invalidate(CHANNEL_ACCOUNT_TEAMS_KEY)
     return changed
 
 
@@ -131,6 +136,7 @@ def business_hours_ensure(ctx: SeedContext) -> dict[str, int]:
                              "ai_answers_out_of_hours": True})
     if not hours.away_text:
         ServiceHours.objects.filter(pk=hours.pk).update(away_text=AWAY_TEXT)
+        config_invalidate(SLA_CONFIG_KEY)  # no signal from an update
     intervals = 0
     for weekday in WORKDAYS:
         _, created = BusinessHours.objects.get_or_create(service_hours=hours, weekday=weekday, opens=OPENS,
