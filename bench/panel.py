@@ -5,6 +5,7 @@ Run it from the project root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.
     .venv/bin/python bench/panel.py                 # 10k and 100k conversations, 1M messages, 50 agents at 80/s
     .venv/bin/python bench/panel.py --quick         # small sizes, 10 agents at 20/s: under a minute
     .venv/bin/python bench/panel.py --messages 200000 --skip-live
+    .venv/bin/python bench/panel.py --sizes 10000 --messages 100000 --skip-pages   # live, bare, ratios, search
 
 It uses ``postgres://postgres@127.0.0.1:5432/crm_bench_panel`` (env ``BENCH_DATABASE_URL``), DROPPED and
 re-created at every start (a name without ``bench`` is refused), and Redis ``redis://127.0.0.1:6379/10``
@@ -23,17 +24,31 @@ ones come as the agent scrolls up) and ``/panel/c/<big>/earlier/?before=<cursor>
 scrolling up, from 1,000 messages back) are requested once to warm up, then ``--runs`` times: median and p95 time
 and the query count are printed.
 
-Live. Uvicorn (the server of the Dockerfile) and two Celery workers as docker-compose runs them (``-Q inbound
---concurrency 2``, and niced ``-Q outbound,default,ai --concurrency 1``) start with the distributed-mode
-env; ``--agents`` agents log in and open a real
+Bare baseline (before the live part; ``--skip-bare`` leaves it out). The webhook bench's bare view (``POST
+/bare/``: the product's settings, server and middleware, a view that inserts one row) on the same number of
+uvicorn processes, no worker: its CPU per request and ack p99 at ``--rate``, and its throughput, the highest
+of 25, 50, 75, 100, 150, 200, 300... req/s it answers with p99 under 200 ms and no error. Every live figure
+is then also printed as a ratio of it (the machine's speed cancels out): the pipeline's CPU per message
+(server, workers, PostgreSQL, Redis) in bare requests (the issue's goal: at most 8), the webhooks' ack p99
+over the bare view's at the same rate (goal: at most 1.5), and the rate search's result over the bare
+throughput (goal: at least 0.2).
+
+Live. Uvicorn (the server of the Dockerfile) and three Celery workers as docker-compose runs them (``-Q
+inbound``, ``-Q outbound,default,bulk`` and ``-Q ai``; each takes idle CPU priority itself, core/priority.py)
+start with the distributed-mode env; ``--agents`` agents log in and open a real
 WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends them) to ``/ws/panel/``.
 First one signed Meta webhook per bench customer creates their conversations, which are then assigned
 round-robin to the agents. Then, open loop, ``--rate`` webhooks per second for ``--seconds`` s: 90% from
 those customers (the event reaches one agent: the assignee), 10% from new customers (the unassigned
 queue: every agent). For each (message, agent that should see it) the time from the moment the POST
 started to the ``message.created`` frame carrying that message's text at that socket is recorded:
-p50/p95/p99/max, plus how many expected frames never came (within 15 s of the last POST) and the POST
-answers that were not 200. The websocket clients and the sender share this process's event loop.
+p50/p95/p99/max, plus how many expected frames never came (within 15 s of the last POST), the POST
+answers that were not 200 and the ack latency. The CPU of every part is read over the load and the drain of
+its queues (all the load's work). The websocket clients and the sender share this process's event loop.
+
+Rate search (``--skip-search`` leaves it out): short loads (``--search-seconds``) at 0.05, 0.1, 0.15, 0.2...
+times the bare throughput, on the same sockets, each after the queues emptied; the highest rate whose
+webhook -> screen p95 stays within 1 s with every frame delivered.
 
 Everything also goes to ``bench/results/panel.json``; logs of the server (uvicorn, as in the Dockerfile)
 and the worker to ``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
@@ -87,8 +102,19 @@ BIG_CONVERSATION_MESSAGES = 2_000
 UNASSIGNED_EVERY = 6  # one conversation in six waits in the queue
 NEW_CUSTOMER_SHARE = 0.10
 SENDER_CONNECTIONS = 16
-QUICK = {"sizes": "1000,5000", "messages": 20_000, "agents": 10, "rate": 20.0, "seconds": 5.0, "runs": 5}
-FULL = {"sizes": "10000,100000", "messages": 1_000_000, "agents": 50, "rate": 80.0, "seconds": 20.0, "runs": 15}
+QUICK = {"sizes": "1000,5000", "messages": 20_000, "agents": 10, "rate": 20.0, "seconds": 5.0, "runs": 5,
+         "search_seconds": 4.0, "capacity_seconds": 3.0}
+FULL = {"sizes": "10000,100000", "messages": 1_000_000, "agents": 50, "rate": 80.0, "seconds": 20.0, "runs": 15,
+        "search_seconds": 10.0, "capacity_seconds": 8.0}
+# The bare view's throughput: the highest of these rates it answers with p99 under BARE_P99_MS and no error.
+CAPACITY_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000)
+BARE_P99_MS = 200.0
+# The rate search: loads at these fractions of the bare view's throughput, the highest whose webhook -> screen
+# p95 stays within SEARCH_P95_MS (the issue's goal: at least 0.2).
+SEARCH_FRACTIONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+SEARCH_P95_MS = 1000.0
+PIPELINE_GOAL = 8.0  # CPU per message of the whole pipeline, in bare requests
+SEARCH_GOAL = 0.2
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,62 +408,98 @@ def queue_lengths(redis_url: str) -> dict[str, int]:
     return lengths
 
 
-async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Namespace,
-                        procs: Processes, redis_url: str) -> dict[str, Any]:
-    import httpx
-    from asgiref.sync import sync_to_async
-    from django.test import Client
+class LiveRig:
+    """Agents connected on their sockets and the bench customers' conversations handed out, ready for loads.
 
-    from conversations.models import Conversation
+    ``load(rate, seconds)`` sends one open-loop load of signed Meta webhooks and measures, for each (message,
+    agent that should see it), the time from the POST to that agent's ``message.created`` frame; the ack (the
+    POST's answer) latency; and the CPU of every part while the work of the load lasts. Loads can follow one
+    another (the rate search): each one's texts and new customers are its own.
+    """
 
-    rng = random.Random(7)  # noqa: S311 - load shape, not crypto
-    agents = people["agents"]
-    listeners = []
-    for agent in agents:
-        client = Client()
-        await sync_to_async(client.force_login)(agent)
-        listeners.append(Listener(agent.pk, f"sessionid={client.cookies['sessionid'].value}"))
-    ws_url = base_url.replace("http://", "ws://") + "/ws/panel/"
-    stop = asyncio.Event()
-    readies = [asyncio.Event() for _ in listeners]
-    tasks = [asyncio.create_task(lis.run(ws_url, base_url, ready, stop)) for lis, ready in zip(listeners, readies,
-                                                                                               strict=True)]
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=30)
+    def __init__(self, base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
+                 redis_url: str) -> None:
+        self.base_url, self.people, self.args, self.procs, self.redis_url = base_url, people, args, procs, redis_url
+        self.listeners: list[Listener] = []
+        self.customers: list[str] = []
+        self.owner: dict[str, int] = {}
+        self.stop = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.loads = 0
 
-    customers = [f"5197{k:07d}" for k in range(len(agents) * 4)]
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        # warm-up: one message per bench customer creates their conversations; then hand them out
-        for customer in customers:
-            body, headers = meta_body(customer, f"hola {customer}", rng)
-            await http.post(META_PATH, content=body, headers=headers)
+    async def wait_idle(self, limit: float) -> float | None:
+        """Wait until every Celery queue is empty (at most ``limit`` s); the seconds it took, None if it did not."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < limit:
+            if not any((await asyncio.to_thread(queue_lengths, self.redis_url)).values()):
+                return round(time.perf_counter() - started, 1)
+            await asyncio.sleep(0.5)
+        return None
+
+    async def start(self) -> None:
+        import httpx
+        from asgiref.sync import sync_to_async
+        from django.test import Client
+
+        from conversations.models import Conversation
+
+        rng = random.Random(7)  # noqa: S311 - load shape, not crypto
+        agents = self.people["agents"]
+        for agent in agents:
+            client = Client()
+            await sync_to_async(client.force_login)(agent)
+            self.listeners.append(Listener(agent.pk, f"sessionid={client.cookies['sessionid'].value}"))
+        ws_url = self.base_url.replace("http://", "ws://") + "/ws/panel/"
+        readies = [asyncio.Event() for _ in self.listeners]
+        self.tasks = [asyncio.create_task(lis.run(ws_url, self.base_url, ready, self.stop))
+                      for lis, ready in zip(self.listeners, readies, strict=True)]
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=30)
+        self.customers = [f"5197{k:07d}" for k in range(len(agents) * 4)]
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as http:
+            # warm-up: one message per bench customer creates their conversations; then hand them out
+            for customer in self.customers:
+                body, headers = meta_body(customer, f"hola {customer}", rng)
+                await http.post(META_PATH, content=body, headers=headers)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            n = await sync_to_async(Conversation.objects.filter(contact__whatsapp_id__in=customers).count)()
-            if n == len(customers):
+            n = await sync_to_async(Conversation.objects.filter(contact__whatsapp_id__in=self.customers).count)()
+            if n == len(self.customers):
                 break
             await asyncio.sleep(0.3)
-        owner: dict[str, int] = {}
 
         def assign() -> None:
-            for k, customer in enumerate(customers):
+            for k, customer in enumerate(self.customers):
                 agent = agents[k % len(agents)]
                 Conversation.objects.filter(contact__whatsapp_id=customer).update(assignee=agent)
-                owner[customer] = agent.pk
+                self.owner[customer] = agent.pk
 
         await sync_to_async(assign)()
         # Let the warm-up's work finish (the AI answers those first messages) before the measured load.
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and any((await asyncio.to_thread(queue_lengths, redis_url)).values()):
-            await asyncio.sleep(0.5)
+        await self.wait_idle(180)
         await asyncio.sleep(1.0)  # let the warm-up frames drain
 
-        total = int(args.rate * args.seconds)
+    async def close(self) -> None:
+        self.stop.set()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def load(self, rate: float, seconds: float, *, drain_seconds: float) -> dict[str, Any]:  # noqa: PLR0915
+        from asgiref.sync import sync_to_async
+        from django.db.models import OuterRef, Subquery
+
+        from conversations.models import Message
+
+        self.loads += 1
+        tag = self.loads
+        rng = random.Random(1000 + tag)  # noqa: S311 - load shape, not crypto
+        listeners = self.listeners
+        total = max(1, int(rate * seconds))
         sent: dict[str, tuple[float, str | None]] = {}  # text -> (POST start, assignee or None = everyone)
         wall_sent: dict[str, float] = {}  # text -> POST start, wall clock (to compare with the rows' times)
         statuses: list[int] = []
+        acks: list[float] = []  # POST start -> answer, ms (what the provider waits)
         # The measured POSTs go through minimal keep-alive connections (the webhook bench's client):
         # httpx costs the bench, which shares the CPU it measures, about a millisecond per request.
-        host, port = base_url.removeprefix("http://").split(":")
+        host, port = self.base_url.removeprefix("http://").split(":")
         free: asyncio.Queue[Connection] = asyncio.Queue()
         for _ in range(SENDER_CONNECTIONS):
             free.put_nowait(Connection(host, int(port)))
@@ -445,11 +507,11 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
         async def post(k: int, due: float) -> None:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             if rng.random() < NEW_CUSTOMER_SHARE:
-                customer, who = f"5196{k:07d}", None
+                customer, who = f"5196{tag:02d}{k:05d}", None
             else:
-                customer = rng.choice(customers)
-                who = owner[customer]
-            text = f"bench-{k}-{rng.getrandbits(32):08x}"
+                customer = rng.choice(self.customers)
+                who = self.owner[customer]
+            text = f"bench-{tag}-{k}-{rng.getrandbits(32):08x}"
             body, headers = meta_body(customer, text, rng)
             started = time.perf_counter()
             sent[text] = (started, who)
@@ -463,6 +525,7 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
                 connection.close()
                 statuses.append(0)
             finally:
+                acks.append((time.perf_counter() - started) * 1000)
                 free.put_nowait(connection)
 
         probe = CpuProbe()
@@ -470,7 +533,7 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
         bench_cpu = time.process_time()
         t0 = time.perf_counter() + 0.2
         load_wall = time.time() + 0.2
-        await asyncio.gather(*(post(k, t0 + k / args.rate) for k in range(total)))
+        await asyncio.gather(*(post(k, t0 + k / rate) for k in range(total)))
         send_seconds = time.perf_counter() - t0
         # wait until every expected frame came, or 15 s of silence after the last POST
         deadline = time.perf_counter() + 15
@@ -480,85 +543,216 @@ async def live_scenario(base_url: str, people: dict[str, Any], args: argparse.Na
             if got >= expected:
                 break
             await asyncio.sleep(0.25)
-        # The AI step runs on its own (niced) queue: how far behind it is, and how long it takes to catch up.
-        backlog_at_end = await asyncio.to_thread(queue_lengths, redis_url)
-        drain_started = time.perf_counter()
-        drained_after = None
-        while time.perf_counter() - drain_started < args.drain_seconds:
-            lengths = await asyncio.to_thread(queue_lengths, redis_url)
-            if not any(lengths.values()):
-                drained_after = round(time.perf_counter() - drain_started, 1)
-                break
-            await asyncio.sleep(0.5)
+        # The AI step runs on its own queue and waits while inbound is behind: how far behind it is, and how
+        # long it takes to catch up. The CPU window covers the load and this drain: all the load's work.
+        backlog_at_end = await asyncio.to_thread(queue_lengths, self.redis_url)
+        drained_after = await self.wait_idle(drain_seconds)
         window = time.perf_counter() - t0
-        sessions = {name: {proc.pid} for name, proc in procs.running.items()}
+        sessions = {name: {proc.pid} for name, proc in self.procs.running.items()}
         cpu = probe.end(sessions)
         cpu["bench process (sender, sockets, fake Graph API)"] = round(
             100 * (time.process_time() - bench_cpu) / window, 1)
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    from django.db.models import OuterRef, Subquery
 
-    from conversations.models import Message
+        ai_replies = await sync_to_async(Message.objects.filter(
+            sender="ai", created_at__gte=datetime.fromtimestamp(load_wall, UTC)).count)()
+        # How long customers waited for the AI's answers sent during the run: from their last line before it.
+        asked = Message.objects.filter(conversation=OuterRef("conversation"), direction="in",
+                                       created_at__lte=OuterRef("created_at")).order_by("-created_at").values(
+            "created_at")
+        waits = sorted(await sync_to_async(lambda: [
+            (answered - question).total_seconds() * 1000 for answered, question in
+            Message.objects.filter(sender="ai", created_at__gte=datetime.fromtimestamp(load_wall, UTC))
+            .annotate(asked=Subquery(asked[:1])).values_list("created_at", "asked") if question])())
+        # Where the time goes: POST -> message row committed (ack, queue, inbound processing) and the rest
+        # (publish, channel layer, server, socket) up to the first agent's frame.
+        stored = dict(await sync_to_async(lambda: list(
+            Message.objects.filter(text__in=list(wall_sent)).values_list("text", "created_at")))())
+        to_row = sorted((stored[t].timestamp() - wall_sent[t]) * 1000 for t in wall_sent if t in stored)
+        first_frame = {t: min((lis.arrivals[t] for lis in listeners if t in lis.arrivals), default=None)
+                       for t in sent}
+        row_to_frame = sorted(
+            (first_frame[t] - sent[t][0]) * 1000 - (stored[t].timestamp() - wall_sent[t]) * 1000
+            for t in sent if t in stored and first_frame[t] is not None)
 
-    ai_replies = await sync_to_async(Message.objects.filter(sender="ai").count)()
-    # How long customers waited for the AI's answers sent during the run: from their last line before it.
-    asked = Message.objects.filter(conversation=OuterRef("conversation"), direction="in",
-                                   created_at__lte=OuterRef("created_at")).order_by("-created_at").values("created_at")
-    waits = sorted(await sync_to_async(lambda: [
-        (answered - question).total_seconds() * 1000 for answered, question in
-        Message.objects.filter(sender="ai", created_at__gte=datetime.fromtimestamp(load_wall, UTC))
-        .annotate(asked=Subquery(asked[:1])).values_list("created_at", "asked") if question])())
-    # Where the time goes: POST -> message row committed (ack, queue, inbound processing) and the rest
-    # (publish, channel layer, server, socket) up to the first agent's frame.
-    stored = dict(await sync_to_async(lambda: list(
-        Message.objects.filter(text__in=list(wall_sent)).values_list("text", "created_at")))())
-    to_row = sorted((stored[t].timestamp() - wall_sent[t]) * 1000 for t in wall_sent if t in stored)
-    first_frame = {t: min((lis.arrivals[t] for lis in listeners if t in lis.arrivals), default=None) for t in sent}
-    row_to_frame = sorted(
-        (first_frame[t] - sent[t][0]) * 1000 - (stored[t].timestamp() - wall_sent[t]) * 1000
-        for t in sent if t in stored and first_frame[t] is not None)
+        latencies: list[float] = []
+        missing = 0
+        for text, (started, who) in sent.items():
+            targets = listeners if who is None else [lis for lis in listeners if lis.user_id == who]
+            for lis in targets:
+                if text in lis.arrivals:
+                    latencies.append((lis.arrivals[text] - started) * 1000)
+                else:
+                    missing += 1
+        acks.sort()
+        return {
+            "rate": rate, "seconds": seconds,
+            "agents": len(listeners), "posts": total, "achieved_rate": round(total / send_seconds, 1),
+            "non_200": sum(1 for s in statuses if s != 200),
+            "ack_p50_ms": round(percentile(acks, 0.5), 1), "ack_p99_ms": round(percentile(acks, 0.99), 1),
+            "frames_received": sum(lis.frames for lis in listeners),
+            "deliveries_measured": len(latencies), "missing": missing,
+            "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0.0), 1),
+            "post_to_row_p50_ms": round(percentile(to_row, 0.5), 1),
+            "post_to_row_p95_ms": round(percentile(to_row, 0.95), 1),
+            "row_to_first_frame_p50_ms": round(percentile(row_to_frame, 0.5), 1),
+            "row_to_first_frame_p95_ms": round(percentile(row_to_frame, 0.95), 1),
+            "queues_at_end_of_load": backlog_at_end, "queues_drained_after_s": drained_after,
+            "ai_replies": ai_replies, "cpu_window_s": round(window, 1),
+            "ai_reply_wait_p50_ms": round(percentile(waits, 0.5), 1),
+            "ai_reply_wait_p95_ms": round(percentile(waits, 0.95), 1),
+            "cpu_percent_of_one_core": cpu,
+            "cpu_ms_per_message": {k: round(v * window * 10 / total, 2) for k, v in cpu.items()},
+        }
 
-    latencies: list[float] = []
-    missing = 0
-    for text, (started, who) in sent.items():
-        targets = listeners if who is None else [lis for lis in listeners if lis.user_id == who]
-        for lis in targets:
-            if text in lis.arrivals:
-                latencies.append((lis.arrivals[text] - started) * 1000)
-            else:
-                missing += 1
-    return {
-        "agents": len(listeners), "posts": total, "achieved_rate": round(total / send_seconds, 1),
-        "non_200": sum(1 for s in statuses if s != 200), "frames_received": sum(lis.frames for lis in listeners),
-        "frames_by_type": {kind: sum(lis.kinds.get(kind, 0) for lis in listeners)
-                           for kind in sorted({k for lis in listeners for k in lis.kinds})},
-        "deliveries_measured": len(latencies), "missing": missing,
-        "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies, default=0.0), 1),
-        "post_to_row_p50_ms": round(percentile(to_row, 0.5), 1),
-        "post_to_row_p95_ms": round(percentile(to_row, 0.95), 1),
-        "row_to_first_frame_p50_ms": round(percentile(row_to_frame, 0.5), 1),
-        "row_to_first_frame_p95_ms": round(percentile(row_to_frame, 0.95), 1),
-        "queues_at_end_of_load": backlog_at_end, "queues_drained_after_s": drained_after,
-        "ai_replies": ai_replies, "cpu_window_s": round(window, 1),
-        "ai_reply_wait_p50_ms": round(percentile(waits, 0.5), 1),
-        "ai_reply_wait_p95_ms": round(percentile(waits, 0.95), 1),
-        "cpu_percent_of_one_core": cpu,
-        "cpu_ms_per_message": {k: round(v * window * 10 / total, 2) for k, v in cpu.items()},
-    }
+
+def pipeline_cpu_ms(live: dict[str, Any]) -> float:
+    """CPU per message of the product's own parts (server, workers, PostgreSQL, Redis): not the bench's sender
+    and sockets, not other processes, not the machine total."""
+    skip = ("bench process", "other processes", "machine")
+    return round(sum(ms for part, ms in live["cpu_ms_per_message"].items() if not part.startswith(skip)), 2)
+
+
+async def rate_search(rig: LiveRig, bare_max: float, args: argparse.Namespace) -> dict[str, Any]:
+    """The highest rate whose webhook -> screen p95 stays within ``SEARCH_P95_MS`` with every frame delivered:
+    short loads at rising fractions of the bare view's throughput, stopping at the first that fails."""
+    steps: list[dict[str, Any]] = []
+    best = 0.0
+    for fraction in SEARCH_FRACTIONS:
+        rate = round(bare_max * fraction, 1)
+        if rate < 1:
+            continue
+        load = await rig.load(rate, args.search_seconds, drain_seconds=args.drain_seconds)
+        ok = load["p95_ms"] <= SEARCH_P95_MS and not load["missing"] and not load["non_200"]
+        steps.append({"fraction_of_bare": fraction, "rate": rate, "p95_ms": load["p95_ms"],
+                      "missing": load["missing"], "non_200": load["non_200"], "ack_p99_ms": load["ack_p99_ms"],
+                      "ok": ok})
+        print(f"  {rate:>7.1f}/s ({fraction:.2f} x bare): webhook -> screen p95 {load['p95_ms']} ms, "
+              f"missing {load['missing']}, non-200 {load['non_200']}, ack p99 {load['ack_p99_ms']} ms "
+              f"{'ok' if ok else 'FAILS'}", flush=True)
+        if not ok:
+            break
+        best = rate
+    return {"steps": steps, "max_rate": best, "ratio_to_bare": round(best / bare_max, 3) if bare_max else None}
 
 
 async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
-                          redis_url: str, graph_port: int) -> dict[str, Any]:
+                          redis_url: str, graph_port: int, bare: dict[str, Any] | None) -> dict[str, Any]:
     graph = FakeGraph()
     await graph.start(graph_port)
+    rig = LiveRig(base_url, people, args, procs, redis_url)
     try:
-        result = await live_scenario(base_url, people, args, procs, redis_url)
+        await rig.start()
+        result = await rig.load(args.rate, args.seconds, drain_seconds=args.drain_seconds)
+        result["sent_to_fake_graph_api"] = graph.sent
+        if bare and bare.get("max_rate") and not args.skip_search:
+            print(f"\nrate search: the highest rate with webhook -> screen p95 <= {SEARCH_P95_MS:g} ms "
+                  f"({args.search_seconds:g} s each)", flush=True)
+            result["search"] = await rate_search(rig, bare["max_rate"], args)
     finally:
+        await rig.close()
         await graph.stop()
-    result["sent_to_fake_graph_api"] = graph.sent
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# The bare view: the same run's baseline
+# --------------------------------------------------------------------------------------------
+async def open_loop(base_url: str, path: str, rate: float, seconds: float) -> dict[str, Any]:
+    """POST small JSON bodies to ``path`` at ``rate`` per second for ``seconds`` (open loop, keep-alive
+    connections as the live load): answer latencies from each request's due time, and the statuses."""
+    host, port = base_url.removeprefix("http://").split(":")
+    free: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(SENDER_CONNECTIONS):
+        free.put_nowait(Connection(host, int(port)))
+    latencies: list[float] = []
+    statuses: list[int] = []
+    total = max(1, int(rate * seconds))
+
+    async def post(k: int, due: float) -> None:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        body = json.dumps({"entry": [{"id": k, "text": f"bare-{k}"}]})
+        raw = encode([0, path, body, {"Content-Type": "application/json"}, ""], host)
+        connection = await free.get()
+        try:
+            status, _answer = await connection.request(raw, 10.0)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            connection.close()
+            status = 0
+        finally:
+            free.put_nowait(connection)
+        statuses.append(status)
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    t0 = time.perf_counter() + 0.1
+    await asyncio.gather(*(post(k, t0 + k / rate) for k in range(total)))
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return {"rate": rate, "achieved_rps": round(sum(1 for s in statuses if s == 200) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 0.5), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
+            "non_200": sum(1 for s in statuses if s != 200)}
+
+
+def bare_baseline(env: dict[str, str], port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """``POST /bare/`` (the webhook bench's baseline: the product's settings, server and middleware, a view that
+    inserts one row) on the same number of uvicorn processes as the product: its throughput (the highest of
+    ``CAPACITY_RATES`` it answers with p99 under ``BARE_P99_MS`` and no error), its ack latency and CPU per
+    request at the live load's rate. Nothing else runs meanwhile (no worker)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_bare_row "
+                       "(id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), body text NOT NULL)")
+    procs = Processes()
+    log = LOG_DIR / "bare-server.log"
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                           "--workers", str(args.web_workers), "config.asgi:application"],
+                {**env, "DJANGO_SETTINGS_MODULE": "bench._webhook_site.bare_settings"}, log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(procs, base_url, log, args.web_workers)
+        asyncio.run(open_loop(base_url, "/bare/", 20, 1))  # warm-up: connections, code paths
+        probe = CpuProbe()
+        probe.begin()
+        at_rate = asyncio.run(open_loop(base_url, "/bare/", args.rate, args.seconds))
+        cpu = probe.end({"server": {procs.running["server"].pid}})
+        per_request = {part: round(pct * 10 / at_rate["achieved_rps"], 2) for part, pct in cpu.items()
+                       if part in ("server", "postgres (all backends)") and at_rate["achieved_rps"]}
+        steps = []
+        for rate in CAPACITY_RATES:
+            step = asyncio.run(open_loop(base_url, "/bare/", rate, args.capacity_seconds))
+            step["ok"] = (step["p99_ms"] < BARE_P99_MS and not step["non_200"]
+                          and step["achieved_rps"] >= 0.95 * rate)
+            steps.append(step)
+            print(f"  bare at {rate:>4}/s: {step['achieved_rps']:>6.1f} answered/s, p50 {step['p50_ms']} ms, "
+                  f"p99 {step['p99_ms']} ms, non-200 {step['non_200']} {'ok' if step['ok'] else 'FAILS'}",
+                  flush=True)
+            if not step["ok"]:
+                break
+    finally:
+        procs.stop_all()
+    passed = [s["rate"] for s in steps if s["ok"]]
+    return {"at_live_rate": at_rate, "cpu_ms_per_request": per_request,
+            "cpu_ms_per_request_total": round(sum(per_request.values()), 2),
+            "capacity_steps": steps, "max_rate": passed[-1] if passed else 0}
+
+
+def wait_for_server(procs: Processes, base_url: str, log: Path, workers: int, name: str = "server") -> None:
+    import httpx
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if procs.running[name].poll() is not None:
+            raise RuntimeError(f"{name} exited with {procs.running[name].returncode}; see {log}")
+        if log.read_bytes().count(b"Application startup complete") >= workers:
+            try:
+                httpx.get(f"{base_url}/healthz", timeout=2)
+                return
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not start within 90 s; see {log}")
 
 
 def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int, ai_concurrency: int,
@@ -569,13 +763,14 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
     server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(web_workers), "config.asgi:application"], env, server_log)
-    # As docker-compose runs them (the commands of its worker-inbound, worker and worker-ai services).
+    # As docker-compose runs them (the commands of its worker-inbound, worker and worker-ai services); each
+    # worker takes its CPU priority itself (WORKER_CPU_PRIORITY, idle by default: core/priority.py).
     ai_log, send_log = LOG_DIR / "worker-ai.log", LOG_DIR / "worker-send.log"
-    for name, log, queues, nice, concurrency in (
-            ("worker", worker_log, "inbound", "5", inbound_concurrency),
-            ("worker-send", send_log, "outbound,default,bulk", "10", 2),
-            ("worker-ai", ai_log, "ai", "15", ai_concurrency)):
-        procs.start(name, ["nice", "-n", nice, str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
+    for name, log, queues, concurrency in (
+            ("worker", worker_log, "inbound", inbound_concurrency),
+            ("worker-send", send_log, "outbound,default,bulk", 2),
+            ("worker-ai", ai_log, "ai", ai_concurrency)):
+        procs.start(name, [str(BIN / "celery"), "-A", "config", "worker", "-Q", queues,
                            "--loglevel", "INFO", "--concurrency", str(concurrency), "-Ofair", "--without-mingle",
                            "--without-gossip", "-n", f"bench-{name}@%h"], env, log)
     deadline = time.monotonic() + 90
@@ -595,6 +790,64 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
         time.sleep(0.2)
     if not (server_up and worker_up):
         raise RuntimeError(f"the server or the worker did not start within 90 s; see {LOG_DIR}")
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+def print_live(live: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"\nwebhook POST -> WebSocket frame, {args.agents} agents connected, {args.rate:g}/s for "
+          f"{args.seconds:g} s")
+    if "error" in live:
+        print(f"  FAILED: {live['error']} (logs in {LOG_DIR})")
+        return
+    print(f"  posts {live['posts']} at {live['achieved_rate']}/s, non-200 {live['non_200']}, "
+          f"frames {live['frames_received']}, deliveries measured {live['deliveries_measured']}, "
+          f"missing {live['missing']}")
+    print(f"  latency p50 {live['p50_ms']} ms, p95 {live['p95_ms']} ms, p99 {live['p99_ms']} ms, "
+          f"max {live['max_ms']} ms; ack p50 {live['ack_p50_ms']} ms, p99 {live['ack_p99_ms']} ms")
+    print(f"  of which POST -> message row: p50 {live['post_to_row_p50_ms']} ms, p95 "
+          f"{live['post_to_row_p95_ms']} ms; row -> first frame: p50 {live['row_to_first_frame_p50_ms']} ms, p95 "
+          f"{live['row_to_first_frame_p95_ms']} ms")
+    print(f"  queues when the load ended {live['queues_at_end_of_load']}, empty after "
+          f"{live['queues_drained_after_s']} s more; AI replies sent {live['ai_replies']} "
+          f"(the customer's last line to the reply: p50 {live['ai_reply_wait_p50_ms']} ms, p95 "
+          f"{live['ai_reply_wait_p95_ms']} ms) (fake Graph API got {live['sent_to_fake_graph_api']})")
+    print(f"  CPU over {live['cpu_window_s']} s (load + drain), % of one core / ms per message:")
+    for part, percent in live["cpu_percent_of_one_core"].items():
+        print(f"    {part:<48} {percent:>6} %  {live['cpu_ms_per_message'][part]:>7} ms")
+    if live["missing"]:
+        print(f"WARNING: {live['missing']} expected frames never arrived")
+
+
+def print_ratios(live: dict[str, Any], bare: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The figures as ratios of the bare view's, measured in this same run: what a faster or slower machine
+    reads the same."""
+    bare_cpu = bare["cpu_ms_per_request_total"]
+    pipeline = pipeline_cpu_ms(live)
+    bare_p99 = bare["at_live_rate"]["p99_ms"]
+    search = live.get("search") or {}
+    ratios = {
+        "pipeline_cpu_ms_per_message": pipeline,
+        "bare_cpu_ms_per_request": bare_cpu,
+        "pipeline_cpu_in_bare_requests": round(pipeline / bare_cpu, 1) if bare_cpu else None,
+        "ack_p99_ms": live["ack_p99_ms"], "bare_p99_ms_same_rate": bare_p99,
+        "ack_p99_over_bare_p99": round(live["ack_p99_ms"] / bare_p99, 2) if bare_p99 else None,
+        "bare_max_rate": bare["max_rate"],
+        "screen_1s_max_rate": search.get("max_rate"),
+        "screen_1s_rate_over_bare": search.get("ratio_to_bare"),
+    }
+    print(f"\nratios to the bare view, this run ({os.cpu_count()} CPUs):")
+    print(f"  bare view: {bare['max_rate']} req/s with p99 < {BARE_P99_MS:g} ms; at {args.rate:g}/s p99 {bare_p99} ms,"
+          f" CPU {bare_cpu} ms per request ({bare['cpu_ms_per_request']})")
+    print(f"  pipeline CPU per message (server, workers, PostgreSQL, Redis): {pipeline} ms ="
+          f" {ratios['pipeline_cpu_in_bare_requests']} bare requests (goal <= {PIPELINE_GOAL:g})")
+    print(f"  ack p99 at {args.rate:g}/s with the workers busy: {live['ack_p99_ms']} ms ="
+          f" {ratios['ack_p99_over_bare_p99']} x the bare view's p99 at that rate (goal <= 1.5)")
+    if search:
+        print(f"  highest rate with webhook -> screen p95 <= {SEARCH_P95_MS:g} ms: {search['max_rate']}/s ="
+              f" {search['ratio_to_bare']} x the bare view's throughput (goal >= {SEARCH_GOAL:g})")
+    return ratios
 
 
 # --------------------------------------------------------------------------------------------
@@ -622,6 +875,12 @@ def parse_args() -> argparse.Namespace:
                         help="processes of the inbound worker (default 4, as docker-compose)")
     parser.add_argument("--drain-seconds", type=float, default=120,
                         help="after the load, how long to wait for the AI queue to empty (default 120)")
+    parser.add_argument("--search-seconds", type=float, help="length of each load of the rate search (default 10)")
+    parser.add_argument("--capacity-seconds", type=float,
+                        help="length of each load of the bare view's throughput search (default 8)")
+    parser.add_argument("--skip-bare", action="store_true",
+                        help="no bare baseline (and so no ratios and no rate search)")
+    parser.add_argument("--skip-search", action="store_true", help="no rate search after the live load")
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
     for key, value in defaults.items():
@@ -694,41 +953,28 @@ def main() -> int:  # noqa: PLR0915 - a linear script
             print(f"WARNING: the query count of {label} changes with the number of rows: {counts}")
 
     if not args.skip_live:
+        bare: dict[str, Any] | None = None
+        if not args.skip_bare:
+            print(f"\nbare view POST /bare/ (one row insert, {args.web_workers} uvicorn processes, no worker):",
+                  flush=True)
+            try:
+                bare = bare_baseline(env, free_port(), args)
+            except Exception as exc:  # noqa: BLE001 - report and go on without ratios
+                print(f"  FAILED: {type(exc).__name__}: {exc}")
+            results["bare"] = bare
         procs = Processes()
         try:
             start_services(procs, env, port, args.web_workers, args.ai_concurrency, args.inbound_concurrency)
             live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
-                                               graph_port))
+                                               graph_port, bare))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures
             live = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
             procs.stop_all()
         results["live"] = live
-        print(f"\nwebhook POST -> WebSocket frame, {args.agents} agents connected, {args.rate:g}/s for "
-              f"{args.seconds:g} s")
-        if "error" in live:
-            print(f"  FAILED: {live['error']} (logs in {LOG_DIR})")
-        else:
-            print(f"  posts {live['posts']} at {live['achieved_rate']}/s, non-200 {live['non_200']}, "
-                  f"frames {live['frames_received']}, deliveries measured {live['deliveries_measured']}, "
-                  f"missing {live['missing']}")
-            print(f"  latency p50 {live['p50_ms']} ms, p95 {live['p95_ms']} ms, p99 {live['p99_ms']} ms, "
-                  f"max {live['max_ms']} ms")
-            print(f"  frames by type: {live['frames_by_type']}")
-            print(f"  of which POST -> message row: p50 {live['post_to_row_p50_ms']} ms, p95 "
-                  f"{live['post_to_row_p95_ms']} ms; row -> first frame: p50 "
-                  f"{live['row_to_first_frame_p50_ms']} ms, p95 "
-                  f"{live['row_to_first_frame_p95_ms']} ms")
-            print(f"  queues when the load ended {live['queues_at_end_of_load']}, empty after "
-                  f"{live['queues_drained_after_s']} s more; AI replies sent {live['ai_replies']} "
-                  f"(the customer's last line to the reply: p50 {live['ai_reply_wait_p50_ms']} ms, p95 "
-                  f"{live['ai_reply_wait_p95_ms']} ms) "
-                  f"(fake Graph API got {live['sent_to_fake_graph_api']})")
-            print(f"  CPU over {live['cpu_window_s']} s (load + drain), % of one core / ms per message:")
-            for part, percent in live["cpu_percent_of_one_core"].items():
-                print(f"    {part:<48} {percent:>6} %  {live['cpu_ms_per_message'][part]:>7} ms")
-            if live["missing"]:
-                print(f"WARNING: {live['missing']} expected frames never arrived")
+        print_live(live, args)
+        if bare and "error" not in live:
+            results["ratios"] = print_ratios(live, bare, args)
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["finished_at"] = datetime.now(UTC).isoformat()
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
