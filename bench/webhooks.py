@@ -12,8 +12,9 @@ take turns (a lock file in ``bench/results/``: a second run would drop the datab
 each waits (``--wait-quiet``, up to 2 min) for the load average to fall under 1 before it starts.
 
 What runs: the real ASGI app under uvicorn (the server of the Dockerfile and of ``make run``; ``--server
-daphne`` to compare; ``--servers N`` runs N of them on one shared socket), Celery workers (``nice -n 10
-celery -A config worker -Q inbound,outbound,default --concurrency 2 --pool prefork -O fair``), and, in a
+daphne`` to compare; ``--servers N`` runs N of them on one shared socket), Celery workers (``celery -A config
+worker -Q inbound,outbound,default --concurrency 2 --pool prefork -O fair``, at the idle CPU priority each
+worker takes itself as deployed: ``WORKER_CPU_PRIORITY``, core/priority.py), and, in a
 second process (``bench/_webhook_load.py``), an
 open-loop client (asyncio streams) that posts at a fixed rate over loopback through at most ``--connections``
 keep-alive connections, each request timing out after ``--timeout`` s like a provider's. Every process
@@ -1522,9 +1523,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=300, help="distinct customer phones (default 300)")
     parser.add_argument("--dup-ratio", type=float, default=0.10, help="share of deliveries re-sent (default 0.10)")
     parser.add_argument("--concurrency", type=int, default=2, help="processes per Celery worker (default 2)")
-    parser.add_argument("--worker-nice", type=int, default=10,
-                        help="niceness of the workers (default 10, as docker-compose runs them: the ack path first;"
-                             " 0 for none)")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the workers under nice -n N too (default 0: they take idle CPU priority"
+                             " themselves, as deployed; WORKER_CPU_PRIORITY=normal in the env to compare)")
     parser.add_argument("--queues", default="inbound,outbound,default",
                         help="the workers' -Q (default inbound,outbound,default)")
     parser.add_argument("--servers", type=int, default=1, help="server processes (default 1; >1 share one socket)")
