@@ -13,8 +13,14 @@ class AutomationsConfig(AppConfig):
         # Imported here, as in every ready(): services load only once the apps registry is ready.
         from automations import subscribers
         from automations.actions import NOTICE_KIND
+        from automations.selectors import RULES_KEY, RULES_MODELS, RULES_REFERENCED_MODELS
         from core import events
+        from core.config_cache import config_invalidate_on
         from notifications import kinds
+
+        # The active rules are read for every event: kept per process, dropped by any change to them.
+        config_invalidate_on(RULES_KEY, *RULES_MODELS)
+        config_invalidate_on(RULES_KEY, *RULES_REFERENCED_MODELS, saves=False)
 
         kinds.register(NOTICE_KIND, label=_("Automation rule"), icon="megaphone")
         # A customer's message that an earlier subscriber answered itself (a "sí" that accepted a quote, a CSAT

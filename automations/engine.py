@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from ai.services import local_analysis
 from automations.actions import ActionResult, action_run
-from automations.models import AutomationRule, AutomationRun, HoursCondition
+from automations.models import AutomationAction, AutomationRule, AutomationRun, HoursCondition
+from automations.selectors import active_rules
 from conversations.models import Conversation, Message
 from conversations.selectors import conversation_team_id
 from core.events import Event
@@ -175,6 +176,17 @@ def text_matches(text: str, terms: list[str]) -> bool:
     return any(_has_phrase(words, tokens(term)) for term in terms)
 
 
+def _rule_tag_ids(rule: AutomationRule) -> set[int]:
+    """The rule's tags: from the per-process copy it was built from (``active_rules``), else from the database."""
+    cached: set[int] | None = getattr(rule, "cached_tag_ids", None)
+    return cached if cached is not None else {tag.pk for tag in rule.tags.all()}
+
+
+def _rule_actions(rule: AutomationRule) -> list[AutomationAction]:
+    cached: list[AutomationAction] | None = getattr(rule, "cached_actions", None)
+    return cached if cached is not None else list(rule.actions.all())
+
+
 def conditions_match(rule: AutomationRule, subject: Subject, *, now: datetime) -> bool:
     """Do all the conditions ``rule`` fills in hold for ``subject``? Cheap checks first."""
     conversation = subject.conversation
@@ -184,7 +196,7 @@ def conditions_match(rule: AutomationRule, subject: Subject, *, now: datetime) -
         return False
     if rule.lead_temperature and (subject.lead is None or subject.lead.classification != rule.lead_temperature):
         return False
-    rule_tags = {tag.pk for tag in rule.tags.all()}
+    rule_tags = _rule_tag_ids(rule)
     if rule_tags and not rule_tags & subject.tag_ids:
         return False
     if rule.text_terms and not text_matches(subject.text, rule.text_terms):
@@ -255,7 +267,7 @@ def rule_run(rule: AutomationRule, subject: Subject, *, now: datetime | None = N
             # Callbacks run in the order they were registered: the events the actions emit are dispatched
             # between these two, with this rule in their chain (the pop is robust: it always runs).
             transaction.on_commit(lambda: _chain_set(inner))
-            results = [action_run(action, subject=subject, rule=rule, now=now) for action in rule.actions.all()]
+            results = [action_run(action, subject=subject, rule=rule, now=now) for action in _rule_actions(rule)]
             transaction.on_commit(lambda: _chain_set(chain), robust=True)
             failed = [r for r in results if not r.ok]
             return _run_row(rule, subject, status=AutomationRun.Status.FAILED if failed else AutomationRun.Status.OK,
@@ -273,12 +285,8 @@ def rule_run(rule: AutomationRule, subject: Subject, *, now: datetime | None = N
 
 
 def rules_for(event_name: str) -> list[AutomationRule]:
-    return list(
-        AutomationRule.objects.filter(trigger=event_name, is_active=True)
-        .prefetch_related("tags", "actions__notify_users", "actions__agent", "actions__template",
-                          "actions__ticket_category")
-        .order_by("position", "pk")
-    )
+    """The active rules of ``event_name``, in order (from the per-process copy: no query while none changed)."""
+    return active_rules(event_name)
 
 
 def event_rules_run(event: Event, *, now: datetime | None = None) -> list[AutomationRun]:

@@ -51,6 +51,12 @@ MAX_AGE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
+class _Watch:
+    ignored_fields: frozenset[str]  # a save of only these fields changes nothing the key holds
+    saves: bool  # False: only deletes count (the key holds ids of rows whose other columns it reads fresh)
+
+
+@dataclass(frozen=True)
 class _Entry:
     value: Any
     loaded_at: float
@@ -61,7 +67,7 @@ _entries: dict[str, _Entry] = {}
 _version = 0  # goes up at every local invalidation: a load that overlapped one is not stored
 _shared_seen: object = None
 _shared_checked_at = float("-inf")
-_keys_by_model: dict[type[models.Model], dict[str, frozenset[str]]] = {}  # model: {key: update_fields ignored}
+_keys_by_model: dict[type[models.Model], dict[str, _Watch]] = {}  # model: {key: what of its changes count}
 _thread = threading.local()  # .dirty: {database alias: set of keys changed in its open transaction}
 
 
@@ -163,8 +169,8 @@ def config_invalidate(*keys: str, using: str = "default") -> None:
 
 def _on_save(sender: type[models.Model], update_fields: frozenset[str] | None = None, using: str = "default",
              **kwargs: Any) -> None:
-    keys = [key for key, ignored in _keys_by_model.get(sender, {}).items()
-            if update_fields is None or not ignored or not set(update_fields) <= ignored]
+    keys = [key for key, watch in _keys_by_model.get(sender, {}).items()
+            if watch.saves and (update_fields is None or not set(update_fields) <= watch.ignored_fields)]
     if keys:
         config_invalidate(*keys, using=using)
 
@@ -178,21 +184,21 @@ def _on_m2m(sender: type[models.Model], instance: models.Model, action: str, usi
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     keys: set[str] = set()
-    for model, model_keys in _keys_by_model.items():
+    for model, watched in _keys_by_model.items():
         if any(getattr(f.remote_field, "through", None) is sender for f in model._meta.many_to_many):
-            keys |= set(model_keys)
+            keys |= {key for key, watch in watched.items() if watch.saves}
     config_invalidate(*keys, using=using)
 
 
 def config_invalidate_on(key: str, *model_classes: type[models.Model],
-                         ignore_update_fields: Iterable[str] = ()) -> None:
+                         ignore_update_fields: Iterable[str] = (), saves: bool = True) -> None:
     """Invalidate ``key`` whenever a row of ``model_classes`` is saved or deleted, or one of their many-to-many
     fields changes. Call it in ``AppConfig.ready()`` (every process, also those that only write). A save whose
     ``update_fields`` are all in ``ignore_update_fields`` (bookkeeping such as a round robin's last assignee)
-    does not invalidate."""
-    ignored = frozenset(ignore_update_fields)
+    does not invalidate; with ``saves=False`` only deletes do (for a model the key only refers to by id)."""
+    watch = _Watch(frozenset(ignore_update_fields), saves)
     for model in model_classes:
-        _keys_by_model.setdefault(model, {})[key] = ignored
+        _keys_by_model.setdefault(model, {})[key] = watch
         uid = f"core.config_cache.{model._meta.label}"
         post_save.connect(_on_save, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(_on_delete, sender=model, dispatch_uid=f"{uid}.delete")
