@@ -11,9 +11,11 @@ class ConversationsConfig(AppConfig):
 
         # Imported here, as in every ready(): models and services load only once the apps registry is ready.
         from ai.catalog_source import catalog_source_register
+        from ai.models import KnowledgeEntry
         from conversations.models import ChannelAccount
         from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY
         from conversations.services.assistant import active_catalog, catalog_memo_clear
+        from conversations.services.assistant.knowledge import KNOWLEDGE_KEY
         from conversations.subscribers import message_received_assist
         from core import events
         from core.config_cache import config_invalidate_on
@@ -28,6 +30,8 @@ class ConversationsConfig(AppConfig):
         post_delete.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_delete")
         # Channel accounts' teams are read on every message (routing, service levels, rules): kept per process.
         config_invalidate_on(CHANNEL_ACCOUNT_TEAMS_KEY, ChannelAccount)
+        # The knowledge base the AI step answers from, on every turn: kept per process too.
+        config_invalidate_on(KNOWLEDGE_KEY, KnowledgeEntry)
         # The AI library imports no app: the lexicon admin's "Try a message" reads the catalog from here.
         catalog_source_register(active_catalog)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
+from core.config_cache import config_cached
 from core.text import fold
 from leads.models import Classification, Lead, ScoringFactor, ScoringRule, ScoringSettings
 
@@ -105,6 +107,23 @@ def load_scoring_table() -> ScoringTable:
     return ScoringTable(
         points=points, keywords=keywords, hot_from=thresholds.hot_from, warm_from=thresholds.warm_from
     )
+
+
+SCORING_TABLE_KEY = "leads.scoring_table"
+SCORING_TABLE_MODELS = (ScoringRule, ScoringSettings)
+
+
+def _scoring_table_snapshot() -> ScoringTable:
+    table = load_scoring_table()
+    return ScoringTable(points=MappingProxyType(dict(table.points)), keywords=table.keywords,  # type: ignore[arg-type]
+                        hot_from=table.hot_from, warm_from=table.warm_from)
+
+
+def scoring_table() -> ScoringTable:
+    """The scoring table as every message's scoring reads it: kept per process (``core.config_cache``; any change
+    to the rules or thresholds drops it, registered in ``LeadsConfig.ready``). ``load_scoring_table`` reads the
+    database (a bulk rescore uses it)."""
+    return config_cached(SCORING_TABLE_KEY, _scoring_table_snapshot)
 
 
 def is_full_address(address: str) -> bool:

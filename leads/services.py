@@ -18,7 +18,7 @@ from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
 from leads.models import CLOSED_STATUSES, Classification, Contact, Lead, LeadStatus
-from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts
+from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts, scoring_table
 from operators.models import Category
 
 LEAD_EDITABLE_FIELDS = {
@@ -146,7 +146,7 @@ def _announce_if_hot(lead: Lead, *, was: str | None) -> None:
 
 def lead_apply_score(*, lead: Lead, table: ScoringTable | None = None) -> bool:
     """Set score, class and breakdown on ``lead`` (not saved). True when something changed."""
-    result = score_facts(lead_facts(lead), table or load_scoring_table())
+    result = score_facts(lead_facts(lead), table or scoring_table())
     changed = (lead.score, lead.classification, lead.score_breakdown) != (
         result.score,
         result.classification,

@@ -1,21 +1,17 @@
 """The business's knowledge base as plain data for the AI library: the active ``ai.KnowledgeEntry`` rows as
-``ai.knowledge.KnowledgeItem``s, kept in this process while the entries' version holds.
+``ai.knowledge.KnowledgeItem``s, kept per process (``core.config_cache``).
 
-The version (last change, count, highest id) is one small aggregate read on every turn: a supervisor's
-edit in admin, an entry switched off or deleted, changes it in every process at once. An entry saved or
-deleted in this process also drops the memo through the signals below, so the next turn reads it.
+A supervisor's edit in admin, an entry switched off or deleted, drops the copy in this process at once and in
+every other within about a second (the shared generation); no query per turn while nothing changed.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Count, Max
-from django.db.models.signals import post_delete, post_save
-
 from ai.knowledge import KnowledgeItem, split_keywords
 from ai.models import KnowledgeEntry
+from core.config_cache import config_cached
 
-_memo: dict[str, tuple[tuple[object, ...], tuple[KnowledgeItem, ...]]] = {}
+KNOWLEDGE_KEY = "conversations.active_knowledge"
 
 
 def knowledge_item(entry: KnowledgeEntry) -> KnowledgeItem:
@@ -30,21 +26,11 @@ def knowledge_item(entry: KnowledgeEntry) -> KnowledgeItem:
     )
 
 
-def knowledge_memo_clear(**_: object) -> None:
-    _memo.clear()
+def _active_knowledge_load() -> tuple[KnowledgeItem, ...]:
+    return tuple(knowledge_item(e) for e in KnowledgeEntry.objects.filter(is_active=True).order_by("topic", "pk"))
 
 
 def active_knowledge() -> tuple[KnowledgeItem, ...]:
-    """The active knowledge-base entries, by topic then id, as the assistant answers from them."""
-    version = tuple(KnowledgeEntry.objects.aggregate(last=Max("updated_at"), n=Count("pk"), top=Max("pk")).values())
-    database = str(connection.settings_dict["NAME"])
-    hit = _memo.get(database)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    items = tuple(knowledge_item(e) for e in KnowledgeEntry.objects.filter(is_active=True).order_by("topic", "pk"))
-    _memo[database] = (version, items)
-    return items
-
-
-post_save.connect(knowledge_memo_clear, sender=KnowledgeEntry, dispatch_uid="knowledge_memo_clear_save")
-post_delete.connect(knowledge_memo_clear, sender=KnowledgeEntry, dispatch_uid="knowledge_memo_clear_delete")
+    """The active knowledge-base entries, by topic then id, as the assistant answers from them (any change to an
+    entry drops the copy: registered in ``ConversationsConfig.ready``)."""
+    return config_cached(KNOWLEDGE_KEY, _active_knowledge_load)

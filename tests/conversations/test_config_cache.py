@@ -1,0 +1,58 @@
+"""The AI step's knowledge base and the numbers' teams come from the per-process cache (core.config_cache): no
+query while nothing changed, and an edit in admin is seen by the next message."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.models import KnowledgeEntry
+from conversations.selectors import channel_account_teams
+from conversations.services.assistant.knowledge import active_knowledge
+from tests.automations.factories import make_account
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _only_local_invalidation(settings):  # type: ignore[no-untyped-def]
+    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
+    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9
+
+
+@pytest.fixture
+def delivery(db, django_capture_on_commit_callbacks) -> KnowledgeEntry:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        return KnowledgeEntry.objects.create(topic="delivery", question="¿Hacen delivery a provincias?",
+                                             answer="Sí, en 48 horas.", keywords="delivery, envío")
+
+
+def test_knowledge_is_read_once_then_from_memory(delivery, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        first = active_knowledge()
+    with django_assert_num_queries(0):
+        assert active_knowledge() == first
+    assert [item.answer for item in first] == ["Sí, en 48 horas."]
+
+
+def test_an_answer_edited_or_switched_off_is_seen_by_the_next_turn(delivery, django_capture_on_commit_callbacks):
+    active_knowledge()
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.answer = "Sí, en 24 horas."
+        delivery.save()
+    assert [item.answer for item in active_knowledge()] == ["Sí, en 24 horas."]
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.is_active = False
+        delivery.save()
+    assert active_knowledge() == ()
+
+
+def test_a_number_given_a_team_is_seen_at_once(team, django_capture_on_commit_callbacks, django_assert_num_queries):
+    with django_capture_on_commit_callbacks(execute=True):
+        account = make_account()
+    assert channel_account_teams()[account.pk] is None
+    with django_assert_num_queries(0):
+        channel_account_teams()
+    with django_capture_on_commit_callbacks(execute=True):
+        account.team = team
+        account.save()
+    assert channel_account_teams()[account.pk] == team.pk
