@@ -352,8 +352,8 @@ class VoiceWebhookEventAdmin(admin.ModelAdmin):
     search_fields = ("call_sid", "external_id")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = ("kind", "external_id", "call_sid", "received_at", "state", "attempts", "processed_at",
-                       "last_error", "pretty_payload")
+    readonly_fields = ("kind", "external_id", "call_sid", "received_at", "handed_over_at", "state", "attempts",
+                       "processed_at", "last_error", "pretty_payload")
     exclude = ("payload",)
     actions = ("replay",)
 

@@ -291,6 +291,11 @@ class VoiceWebhookEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # When the event was last given to the workers (set with the insert; for an inbound call, when its own
+    # request took it; cleared when the broker refused it). A ``received`` event whose hand-over is older than
+    # ``WEBHOOK_HANDOVER_STALE_SECONDS`` is given again, by the periodic sweep or by Twilio's redelivery
+    # (calls/services/handover.py, core/handover.py).
+    handed_over_at = models.DateTimeField(_("handed to the workers at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("voice webhook event")

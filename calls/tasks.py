@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from calls.services.handover import voice_events_sweep
 from calls.services.inbound import CallNotFoundYetError, voice_event_process, voice_event_record_failure
 from conversations.tasks import backoff
 from integrations.errors import AmbiguousError, TransientError
@@ -30,3 +31,9 @@ def process_voice_event(self, event_id: int) -> str:  # type: ignore[no-untyped-
     except Exception as exc:
         voice_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sweep_stranded_voice_events() -> dict[str, int | bool | None]:
+    """Beat, every 15 s: hand over again the voice callbacks left ``received`` (a broker restart lost their task)."""
+    return voice_events_sweep().as_dict()

@@ -2,7 +2,10 @@
 
 Signed like every Twilio webhook (the message webhooks' own check, ``conversations.views``): a bad or missing
 signature is a JSON 403 and nothing is stored; a body we cannot read is a JSON 400; a redelivered status or
-recording callback is acknowledged (200) and dropped.
+recording callback is acknowledged (200) and dropped. A status or recording callback stored but refused by the
+broker (Redis down) is a JSON 503 (``unavailable``, with ``Retry-After``), as for the message webhooks: Twilio
+delivers it again, or the sweep hands it over. An inbound call is answered with its TwiML whatever the broker
+does: the caller never hears an error because Redis is down.
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from django.views.decorators.http import require_POST
 
 from calls.models import VoiceWebhookEvent
 from calls.services.inbound import STAGES, inbound_call_answer, voice_event_ingest
-from conversations.views import twilio_request_verified, webhook_error, webhook_forbidden, webhook_unreadable
+from conversations.views import (
+    twilio_request_verified,
+    webhook_error,
+    webhook_forbidden,
+    webhook_unavailable,
+    webhook_unreadable,
+)
 from integrations.errors import PayloadError
 from integrations.sanitize import clean_json
 from integrations.twilio import voice
@@ -62,8 +71,10 @@ def twilio_voice_status(request: HttpRequest) -> HttpResponse:
         update = voice.parse_call_status(request.POST)
     except PayloadError as exc:
         return webhook_error(400, str(exc), "malformed_payload")
-    voice_event_ingest(kind=VoiceWebhookEvent.Kind.STATUS, external_id=update.external_id, call_sid=update.call_sid,
-                       payload=clean_json(request.POST.dict()))
+    result = voice_event_ingest(kind=VoiceWebhookEvent.Kind.STATUS, external_id=update.external_id,
+                                call_sid=update.call_sid, payload=clean_json(request.POST.dict()))
+    if result.not_handed_over:
+        return webhook_unavailable()
     return _twiml(EMPTY_TWIML)
 
 
@@ -78,6 +89,8 @@ def twilio_recording(request: HttpRequest) -> HttpResponse:
         update = voice.parse_recording(request.POST)
     except PayloadError as exc:
         return webhook_error(400, str(exc), "malformed_payload")
-    voice_event_ingest(kind=VoiceWebhookEvent.Kind.RECORDING, external_id=update.external_id,
-                       call_sid=update.call_sid, payload=clean_json(request.POST.dict()))
+    result = voice_event_ingest(kind=VoiceWebhookEvent.Kind.RECORDING, external_id=update.external_id,
+                                call_sid=update.call_sid, payload=clean_json(request.POST.dict()))
+    if result.not_handed_over:
+        return webhook_unavailable()
     return _twiml(EMPTY_TWIML)

@@ -228,7 +228,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Stored webhook events are handed to the inbound workers after commit; Redis keeps nothing on disk, so a
 # task queued there is lost if it restarts. A `received` event whose hand-over is older than this many
 # seconds is handed over again by the sweep below (every 15 s) or by the provider's redelivery: every stored
-# event reaches a worker within about a minute (conversations/services/handover.py).
+# event reaches a worker within about a minute (core/handover.py; Twilio Voice callbacks too, by their own sweep).
 WEBHOOK_HANDOVER_STALE_SECONDS = env.int("WEBHOOK_HANDOVER_STALE_SECONDS", default=40)
 # Older events left `received` are not swept (an answer to a days-old line would surprise the customer):
 # `replay_webhooks` takes them by hand.
@@ -248,6 +248,10 @@ WORKER_CPU_PRIORITY = env.str("WORKER_CPU_PRIORITY", default="idle")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "conversations-webhooks-sweep": {
         "task": "conversations.tasks.sweep_stranded_webhook_events",
+        "schedule": timedelta(seconds=15),
+    },
+    "calls-voice-events-sweep": {
+        "task": "calls.tasks.sweep_stranded_voice_events",
         "schedule": timedelta(seconds=15),
     },
     "conversations-followups-due": {

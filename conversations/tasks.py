@@ -40,9 +40,7 @@ def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untype
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def sweep_stranded_webhook_events() -> dict[str, int | bool | None]:
     """Beat, every 15 s: hand over again the events left ``received`` (a broker restart lost their task)."""
-    result = webhook_events_sweep()
-    return {"handed_over": result.handed_over, "failed": result.failed, "backlog": result.backlog,
-            "skipped": result.skipped}
+    return webhook_events_sweep().as_dict()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)

@@ -54,3 +54,22 @@ def celery_eager(value: bool):  # type: ignore[no-untyped-def]
             changes["task_always_eager"] = old
         else:
             changes.pop("task_always_eager", None)
+
+
+@pytest.fixture
+def own_redis():  # type: ignore[no-untyped-def]
+    """A redis-server of this test alone, started, killed after it (tests/brokers.py); skips without the binary."""
+    import os
+    import shutil
+
+    from tests.brokers import OwnRedis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("required but unavailable: needs the redis-server binary")
+        pytest.skip("needs the redis-server binary")
+    server = OwnRedis(binary)
+    server.start()
+    yield server
+    server.kill()

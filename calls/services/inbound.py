@@ -5,8 +5,10 @@
   answer says hello, warns that the call is recorded and rings the agent, or takes a voicemail out of hours.
   ``?stage=dial`` (the ``<Dial action>``) hands out the voicemail when nobody answered; ``?stage=voicemail``
   (the ``<Record action>``) says goodbye. (A click-to-call's own TwiML is ``calls.webhooks_outbound``.)
-- Status and recording callbacks are stored (unique on kind and delivery id: a redelivery is dropped) and
-  processed after commit by ``calls.tasks.process_voice_event``; processing again is harmless.
+- Status and recording callbacks are stored (unique on kind and delivery id: a redelivery is dropped, unless
+  its stored event is stranded) and handed after commit to ``calls.tasks.process_voice_event``; processing
+  again is harmless. A broker that refuses the task leaves the event ``received`` for Twilio's redelivery or
+  the periodic sweep (``calls/services/handover.py``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from calls.models import Call, VoiceWebhookEvent
+from calls.services.handover import VOICE_EVENTS
 from calls.services.live import call_publish
 from conversations.models import Conversation
 from core import events
 from core.errors import ApplicationError
+from core.handover import Redelivery
 from core.phones import provider_phone
 from integrations.errors import PayloadError
 from integrations.twilio import voice
@@ -106,28 +110,50 @@ def business_hours_open(*, at: datetime | None = None, spec: str | None = None) 
 # ---------------------------------------------------------------------------------------------
 def voice_event_store(
     *, kind: str, external_id: str, call_sid: str, payload: dict[str, Any]
-) -> VoiceWebhookEvent | None:
-    """Store one callback as it came; ``None`` when that delivery is already stored (a redelivery)."""
+) -> VoiceWebhookEvent | Redelivery:
+    """Store one callback as it came, with its hand-over time (in the insert: the hand-over costs no query).
+
+    For a redelivery, what to do with the stored event: a ``Redelivery`` that says whether this delivery hands
+    it over again (still ``received`` with a stale hand-over, ``core/handover.py``).
+    """
     try:
         with transaction.atomic():
             return VoiceWebhookEvent.objects.create(
                 kind=kind, external_id=external_id[:200], call_sid=call_sid[:64], payload=payload,
+                handed_over_at=timezone.now(),
             )
     except IntegrityError:
-        if VoiceWebhookEvent.objects.filter(kind=kind, external_id=external_id[:200]).exists():
-            return None
-        raise
+        redelivery = VOICE_EVENTS.redelivery_claim(lookup={"kind": kind, "external_id": external_id[:200]})
+        if redelivery is None:
+            raise
+        return redelivery
 
 
-def voice_event_ingest(*, kind: str, external_id: str, call_sid: str, payload: dict[str, Any]) -> bool:
-    """Store a status or recording callback and, once committed, hand it to the worker. False for a duplicate."""
-    from calls.tasks import process_voice_event
+@dataclass(frozen=True)
+class VoiceIngestResult:
+    created: bool
+    handed_over_again: bool = False  # a redelivery of an event stranded in ``received``, queued again
+    not_handed_over: bool = False  # stored, but the broker did not take its task (known outside a transaction)
 
-    event = voice_event_store(kind=kind, external_id=external_id, call_sid=call_sid, payload=payload)
-    if event is None:
-        return False
-    transaction.on_commit(lambda event_id=event.pk: process_voice_event.delay(event_id))
-    return True
+
+def voice_event_ingest(
+    *, kind: str, external_id: str, call_sid: str, payload: dict[str, Any]
+) -> VoiceIngestResult:
+    """Store a status or recording callback and, once committed, hand it to the worker.
+
+    A duplicate creates nothing, and queues the stored event again only when it is stranded. When the broker
+    does not take the task, the event stays stored ``received`` and ``not_handed_over`` says so (the view
+    answers 503: Twilio delivers it again, or the sweep hands it over).
+    """
+    stored = voice_event_store(kind=kind, external_id=external_id, call_sid=call_sid, payload=payload)
+    hand_overs = VOICE_EVENTS.hand_overs()
+    if isinstance(stored, VoiceWebhookEvent):
+        hand_overs.on_commit(stored.pk)
+        return VoiceIngestResult(created=True, not_handed_over=bool(hand_overs.failed))
+    if stored.hand_over:
+        hand_overs.on_commit(stored.event_id)
+    return VoiceIngestResult(created=False, handed_over_again=stored.hand_over,
+                             not_handed_over=bool(hand_overs.failed))
 
 
 def _mark(event: VoiceWebhookEvent, state: str, error: str = "") -> None:
@@ -324,8 +350,15 @@ def inbound_call_answer(*, call: voice.VoiceCall, payload: dict[str, Any], stage
     fails (database trouble), the caller still gets a voicemail and the raw event stays failed for replay.
     """
     suffix = f":{stage}" if stage else ""
-    event = voice_event_store(kind=VoiceWebhookEvent.Kind.INBOUND, external_id=call.call_sid + suffix,
-                              call_sid=call.call_sid, payload={**payload, "_stage": stage})
+    stored = voice_event_store(kind=VoiceWebhookEvent.Kind.INBOUND, external_id=call.call_sid + suffix,
+                               call_sid=call.call_sid, payload={**payload, "_stage": stage})
+    # This request processes its event itself, whatever the broker does; a redelivery of one left ``received``
+    # with a stale hand-over (a request that died half-way) takes it over, else it is a plain duplicate.
+    event_id: int | None = None
+    if isinstance(stored, VoiceWebhookEvent):
+        event_id = stored.pk
+    elif stored.hand_over:
+        event_id = stored.event_id
     with translation.override(settings.LANGUAGE_CODE):
         texts = _texts()
         try:
@@ -333,15 +366,16 @@ def inbound_call_answer(*, call: voice.VoiceCall, payload: dict[str, Any], stage
                 answer = _answer(call=call, stage=stage, texts=texts)
         except Exception as exc:
             logger.exception("inbound call %s: answered with the voicemail after an error", stage or "answer")
-            if event is not None:
-                voice_event_record_failure(event_id=event.pk, error=f"{type(exc).__name__}: {exc}")
+            if event_id is not None:
+                voice_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
             twiml = voice.voicemail_twiml(voicemail=_voicemail(texts["no_answer"]))
             return InboundAnswer(call=None, twiml=twiml)
-    if event is not None:
+    if event_id is not None:
         with transaction.atomic():
-            locked = VoiceWebhookEvent.objects.select_for_update().get(pk=event.pk)
-            locked.attempts += 1
-            _mark(locked, VoiceWebhookEvent.State.PROCESSED)
+            locked = VoiceWebhookEvent.objects.select_for_update().get(pk=event_id)
+            if locked.state not in (VoiceWebhookEvent.State.PROCESSED, VoiceWebhookEvent.State.IGNORED):
+                locked.attempts += 1
+                _mark(locked, VoiceWebhookEvent.State.PROCESSED)
     return answer
 
 

@@ -3,7 +3,7 @@
 Nothing else happens in the request. A duplicate delivery finds its rows already there and creates
 nothing; a task is enqueued only after its row is committed. When the broker does not take the task the
 event stays stored ``received`` and the result says so (the view answers 503); the provider's next
-delivery, or the periodic sweep, hands it over again (``conversations/services/handover.py``).
+delivery, or the periodic sweep, hands it over again (``conversations/services/handover.py``, ``core/handover.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import WebhookEvent
-from conversations.services.handover import HandOvers, Redelivery, webhook_event_redelivery_claim
+from conversations.services.handover import WEBHOOK_EVENTS, Redelivery, webhook_event_redelivery_claim
 from integrations.base import InboundMessage, ParsedWebhook, StatusUpdate, event_to_dict
 from integrations.limits import ID_CHARS
 from integrations.sanitize import fit_id
@@ -81,7 +81,7 @@ def webhook_ingest(
         is_new = isinstance(stored, WebhookEvent)
         return IngestResult(created=int(is_new), duplicates=int(not is_new))
     created = again = 0
-    hand_overs = HandOvers()
+    hand_overs = WEBHOOK_EVENTS.hand_overs()
     for item in items:
         is_status = isinstance(item, StatusUpdate)
         stored = _store(provider, _external_id(item), {

@@ -9,137 +9,22 @@ runs inside the request and its answer depends on it.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
-import os
-import shutil
 import signal
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import redis
 import time_machine
-from celery import current_app
 from django.utils import timezone
 
 from conversations.models import Message, WebhookEvent
 from conversations.services.handover import webhook_events_sweep
 from conversations.tasks import process_webhook_event, sweep_stranded_webhook_events
+from tests.brokers import broker_at, closed_port_url, reads_backlog_of
 from tests.conftest import celery_eager
 from tests.conversations.conftest import twilio_params, wa_payload, wa_text
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ai_off")]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test alone, with no persistence (what a restart loses is lost)."""
-
-    def __init__(self, binary: str) -> None:
-        self.binary = binary
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.client = redis.Redis(port=self.port, socket_timeout=2)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with contextlib.suppress(redis.ConnectionError):
-                if self.client.ping():
-                    return
-            time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
-    def queued_event_ids(self) -> list[int]:
-        """The event ids of the ``process_webhook_event`` tasks waiting in the inbound queue (kombu's JSON)."""
-        ids = []
-        for raw in self.client.lrange("inbound", 0, -1):
-            args, _kwargs, _embed = json.loads(base64.b64decode(json.loads(raw)["body"]))
-            ids.append(args[0])
-        return sorted(ids)
-
-    def work(self) -> int:
-        """Be the inbound worker: run every queued task (the task's own code, in this process)."""
-        ran = 0
-        while (raw := self.client.rpop("inbound")) is not None:
-            args, _kwargs, _embed = json.loads(base64.b64decode(json.loads(raw)["body"]))
-            process_webhook_event.apply(args=args)
-            ran += 1
-        return ran
-
-
-@pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("required but unavailable: needs the redis-server binary")
-        pytest.skip("needs the redis-server binary")
-    server = OwnRedis(binary)
-    server.start()
-    yield server
-    server.kill()
-
-
-@contextlib.contextmanager
-def broker_at(url: str) -> Iterator[None]:
-    """Celery publishes to ``url`` (workers' mode, not eager) for the block, then as Django's settings say.
-
-    The app keeps one producer pool per broker; it is dropped so that the next publish opens the new one.
-    """
-    app = current_app
-    changes = app.conf.changes
-    had, old = "broker_url" in changes, changes.get("broker_url")
-
-    def forget_pools() -> None:
-        app.amqp._producer_pool = None  # noqa: SLF001 - no public way to point a live app at another broker
-        app._pool = None  # noqa: SLF001
-
-    app.conf.broker_url = url
-    forget_pools()
-    try:
-        with celery_eager(False):
-            yield
-    finally:
-        if had:
-            changes["broker_url"] = old
-        else:
-            changes.pop("broker_url", None)
-        forget_pools()
-
-
-def reads_backlog_of(server: OwnRedis, settings) -> None:  # type: ignore[no-untyped-def]
-    """The sweep reads the inbound queue's length from the broker of Django's settings (core/queues.py)."""
-    settings.CELERY_BROKER_URL = server.url
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-
-
-def closed_port_url() -> str:
-    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 def test_webhook_answers_503_and_keeps_the_event_received_when_the_broker_is_down(post_meta):
