@@ -75,9 +75,9 @@ class HoursRow:
 
 
 @dataclass(frozen=True)
-class SlaConfig:
+class SlaSnapshot:
     """Every target, every team's hours and every holiday: small tables, kept per process (``core.config_cache``,
-    invalidated by any change to them, registered in ``SlaConfig.ready``)."""
+    invalidated by any change to them, registered in ``sla.apps.SlaConfig.ready``)."""
 
     targets: tuple[tuple[str, Target], ...]
     rows: tuple[HoursRow, ...]
@@ -88,7 +88,7 @@ SLA_CONFIG_KEY = "sla.config"
 SLA_CONFIG_MODELS = (ResponseTarget, ServiceHours, BusinessHours, Holiday)
 
 
-def _sla_config_load() -> SlaConfig:
+def _sla_config_load() -> SlaSnapshot:
     rows = []
     for row in ServiceHours.objects.prefetch_related("intervals").order_by("pk"):
         weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
@@ -99,14 +99,14 @@ def _sla_config_load() -> SlaConfig:
             weekly=tuple((day, tuple(spans)) for day, spans in sorted(weekly.items())),
             away_enabled=row.away_enabled, away_text=row.away_text, away_template_name=row.away_template_name,
             ai_answers_out_of_hours=row.ai_answers_out_of_hours))
-    return SlaConfig(
+    return SlaSnapshot(
         targets=tuple((t.priority, Target(t.minutes, t.warning_percent)) for t in ResponseTarget.objects.all()),
         rows=tuple(rows),
         holidays=tuple(Holiday.objects.order_by("date", "pk").values_list("team_id", "date")),
     )
 
 
-def sla_config() -> SlaConfig:
+def sla_config() -> SlaSnapshot:
     return config_cached(SLA_CONFIG_KEY, _sla_config_load)
 
 
