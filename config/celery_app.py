@@ -20,6 +20,7 @@ def _lower_cpu_priority(**_kwargs: object) -> None:
 
     from django.conf import settings
 
+    # Imported here: this module loads before Django's apps are ready (config/__init__.py imports it).
     from core.priority import worker_cpu_priority_apply
 
     applied = worker_cpu_priority_apply(settings.WORKER_CPU_PRIORITY)
