@@ -244,6 +244,12 @@ EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=False)
 # only the CPU the web processes leave, so a webhook's acknowledgement never waits behind processing),
 # "low" (nice 19) or "normal" (workers on machines or containers of their own).
 WORKER_CPU_PRIORITY = env.str("WORKER_CPU_PRIORITY", default="idle")
+# Configuration read on every message (routing policies, service hours, automation rules, the scoring table...) is
+# kept in each process (core/config_cache.py): a change is seen at once by the process that made it, by the others
+# within CONFIG_CACHE_CHECK_SECONDS, and every entry is read again after CONFIG_CACHE_MAX_AGE_SECONDS anyway.
+CONFIG_CACHE_ENABLED = env.bool("CONFIG_CACHE_ENABLED", default=True)
+CONFIG_CACHE_CHECK_SECONDS = env.float("CONFIG_CACHE_CHECK_SECONDS", default=1.0)
+CONFIG_CACHE_MAX_AGE_SECONDS = env.float("CONFIG_CACHE_MAX_AGE_SECONDS", default=60.0)
 # Periodic tasks; DatabaseScheduler copies these into django_celery_beat at start-up.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "conversations-webhooks-sweep": {
