@@ -672,3 +672,7 @@ LOGGING = {
         },
     },
 }
+if EMBEDDED_SCHEDULER:
+    # `make run`: the periodic jobs tick inside the web process (the webhook sweeps every 15 s); their
+    # "Sending due task" and "succeeded" lines would bury the requests. Failures still show (WARNING and up).
+    LOGGING["loggers"] |= {"celery.beat": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}}
