@@ -83,6 +83,7 @@ def test_a_bad_token_is_told_and_the_socket_closes(sandbox):
         assert (answer["type"], answer["code"]) == ("error", "invalid_token") and answer["detail"]
         assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close",
                                                                   "code": consumers.CLOSE_SANDBOX_TOKEN}
+        await communicator.disconnect()  # the browser's side of the close: the consumer ends in this loop
 
     async_to_sync(scenario)()
 
@@ -94,6 +95,7 @@ def test_a_socket_that_never_says_hello_is_closed(sandbox, monkeypatch):
         communicator = await _socket()
         assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close",
                                                                   "code": consumers.CLOSE_SANDBOX_NO_HELLO}
+        await communicator.disconnect()
 
     async_to_sync(scenario)()
 
@@ -218,5 +220,6 @@ def test_a_socket_whose_session_expires_hears_nothing_more_and_is_told_why(sandb
         assert (refusal["type"], refusal["code"]) == ("error", "expired_token") and refusal["detail"]
         assert (await communicator.receive_output(timeout=3)) == {"type": "websocket.close",
                                                                   "code": consumers.CLOSE_SANDBOX_TOKEN}
+        await communicator.disconnect()  # the browser's side of the close: the consumer ends in this loop
 
     async_to_sync(scenario)()
