@@ -72,6 +72,7 @@ def test_the_socket_is_refused_when_the_sandbox_is_off(settings):
         communicator = WebsocketCommunicator(application, "/ws/sandbox/", headers=HEADERS)
         connected, code = await communicator.connect()
         assert not connected and code == consumers.CLOSE_SANDBOX_OFF
+        await communicator.disconnect()
 
     async_to_sync(scenario)()
 
