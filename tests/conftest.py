@@ -73,3 +73,11 @@ def own_redis():  # type: ignore[no-untyped-def]
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture
+def config_cache_local_only(settings):  # type: ignore[no-untyped-def]
+    """The config cache heard only through this process's signals: no shared-generation check, no expiry by age
+    (so a test sees exactly what the explicit invalidation did)."""
+    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
+    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9

@@ -13,13 +13,8 @@ from conversations.models import Tag
 from core.config_cache import config_cache_keys
 from tests.automations.factories import customer_message, make_conversation, make_rule, message_event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("config_cache_local_only")]
 
-
-@pytest.fixture(autouse=True)
-def _only_local_invalidation(settings):  # type: ignore[no-untyped-def]
-    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
-    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9
 
 
 @pytest.fixture

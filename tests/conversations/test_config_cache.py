@@ -10,13 +10,8 @@ from conversations.selectors import channel_account_teams
 from conversations.services.assistant.knowledge import active_knowledge
 from tests.automations.factories import make_account
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("config_cache_local_only")]
 
-
-@pytest.fixture(autouse=True)
-def _only_local_invalidation(settings):  # type: ignore[no-untyped-def]
-    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
-    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9
 
 
 @pytest.fixture

@@ -14,13 +14,8 @@ from routing.selectors import ACTIVE_POLICIES_KEY, policy_for_conversation
 from tests.automations.factories import emit
 from tests.routing.conftest import make_policy, open_conversation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("config_cache_local_only")]
 
-
-@pytest.fixture(autouse=True)
-def _only_local_invalidation(settings):  # type: ignore[no-untyped-def]
-    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
-    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9
 
 
 @pytest.fixture

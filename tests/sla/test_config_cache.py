@@ -15,14 +15,8 @@ from sla.selectors import SLA_CONFIG_KEY, sla_setup
 from tests.conversations.conftest import drain, twilio_params
 from tests.sla.conftest import WEEKDAYS, hours_for, lima
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("config_cache_local_only")]
 
-
-@pytest.fixture(autouse=True)
-def _only_local_invalidation(settings):  # type: ignore[no-untyped-def]
-    """Neither the shared generation nor the age may refresh the copy: only the change's own signal."""
-    settings.CONFIG_CACHE_CHECK_SECONDS = 10**9
-    settings.CONFIG_CACHE_MAX_AGE_SECONDS = 10**9
 
 
 @pytest.fixture
