@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
@@ -112,6 +112,10 @@ class WebhookApp:
             logger.warning("webhook %s refused: %s", scope["path"], type(exc).__name__)
             status, content = _json(400, "Unreadable request.", "malformed_payload")
             return status, [(b"content-type", b"application/json")], content
+        except (OperationalError, InterfaceError) as exc:  # the database unreachable: an outage, not a bug
+            logger.warning("webhook %s: database unavailable: %s", scope["path"], str(exc).splitlines()[0][:200])
+            status, content = _json(503, "Database unavailable, deliver it again.", "database_unavailable")
+            return status, [(b"content-type", b"application/json"), (b"retry-after", b"5")], content
         except Exception:  # the provider retries a 5xx, so nothing unacknowledged is lost
             logger.exception("webhook %s failed", scope["path"])
             status, content = _json(500, "Server error, retry later.", "server_error")

@@ -7,6 +7,7 @@ import time
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from conversations.models import Message
 from conversations.services.handover import webhook_events_sweep
@@ -32,6 +33,14 @@ def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untype
         if self.request.is_eager:
             return "failed"
         raise self.retry(countdown=exc.retry_after or backoff(self.request.retries), exc=exc) from exc
+    except (OperationalError, InterfaceError) as exc:
+        # PostgreSQL unreachable (restarting, failing over) or a transaction it gave up (deadlock): the event did
+        # not fail, and its row could not be marked now anyway. Tried again in seconds, not at the next sweep
+        # of stale hand-overs; after the last retry the event is still ``received``, so the sweep takes it.
+        if self.request.is_eager:
+            webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(countdown=backoff(self.request.retries), exc=exc) from exc
     except Exception as exc:
         webhook_event_record_failure(event_id=event_id, error=f"{type(exc).__name__}: {exc}")
         raise

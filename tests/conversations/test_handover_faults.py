@@ -15,6 +15,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
+from django.db import OperationalError
 from django.utils import timezone
 
 from conversations.models import Message, WebhookEvent
@@ -23,6 +25,7 @@ from conversations.tasks import process_webhook_event, sweep_stranded_webhook_ev
 from tests.brokers import broker_at, closed_port_url, reads_backlog_of
 from tests.conftest import celery_eager
 from tests.conversations.conftest import twilio_params, wa_payload, wa_text
+from tests.conversations.test_media_full_disk import as_worker  # the inbound worker's (not eager) run of a task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ai_off")]
 
@@ -181,3 +184,27 @@ def test_replay_webhooks_still_processes_what_is_left_received(post_meta):
     call_command("replay_webhooks", "--no-progress")
     assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
     assert Message.objects.count() == 1
+
+
+def test_worker_retries_in_seconds_and_leaves_the_event_received_when_postgresql_is_unreachable(
+    post_meta, monkeypatch
+):
+    with broker_at(closed_port_url()):
+        post_meta(wa_payload(wa_text("wamid.PGDOWN", "hola, ¿siguen ahí?")))  # stored; no task queued
+    event = WebhookEvent.objects.get()
+
+    def refused(**_kwargs: object) -> None:
+        raise OperationalError("connection failed: Connection refused")
+
+    monkeypatch.setattr("conversations.tasks.webhook_event_process", refused)
+    with celery_eager(False), pytest.raises(Retry) as retried:
+        as_worker(event.pk)
+    assert retried.value.when is not None and float(retried.value.when) <= 2  # seconds, not the next sweep
+    event.refresh_from_db()
+    # Not marked failed (the sweep passes over failed events): still received, for the retry or the sweep.
+    assert (event.state, event.last_error, event.attempts) == (WebhookEvent.State.RECEIVED, "", 0)
+
+    monkeypatch.undo()  # PostgreSQL is back
+    with celery_eager(False):
+        assert as_worker(event.pk, retries=1) == WebhookEvent.State.PROCESSED
+    assert Message.objects.get().text == "hola, ¿siguen ahí?"

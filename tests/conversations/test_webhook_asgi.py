@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connection
+from django.db import OperationalError, connection
 from twilio.request_validator import RequestValidator
 
 from config.asgi import application
@@ -161,7 +161,7 @@ def test_meta_handshake_answers_the_challenge():
     assert call("GET", "/webhooks/meta/whatsapp/", query=bad)[0] == 403
 
 
-def test_a_database_outage_answers_500_and_the_next_delivery_is_stored(ai_off):
+def test_a_database_outage_answers_5xx_and_the_next_delivery_is_stored(ai_off):
     table = WebhookEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
@@ -170,10 +170,30 @@ def test_a_database_outage_answers_500_and_the_next_delivery_is_stored(ai_off):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
-    assert status == 500 and json.loads(content)["code"] == "server_error"
+    # A missing table is a ProgrammingError on PostgreSQL (500) and an OperationalError on SQLite, which the
+    # entry answers as the database being unavailable (503): a 5xx either way, so the provider delivers again.
+    assert (status, json.loads(content)["code"]) in ((500, "server_error"), (503, "database_unavailable"))
     # The provider delivers again: the same worker threads recover their connections and store it.
     assert meta_post(wa_payload(wa_text("wamid.OUTAGE")))[0] == 200
     assert WebhookEvent.objects.filter(external_id="wamid.OUTAGE").count() == 1
+
+
+def test_an_unreachable_database_answers_503_with_retry_after_and_no_traceback_when_postgresql_is_down(
+    ai_off, monkeypatch, caplog
+):
+    def refused(**_kwargs: Any) -> None:
+        raise OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+                               "Connection refused\n\tIs the server running on that host?")
+
+    monkeypatch.setattr("conversations.views.webhook_ingest", refused)
+    status, headers, content = meta_post(wa_payload(wa_text("wamid.PGDOWN")))
+    assert status == 503 and json.loads(content)["code"] == "database_unavailable"
+    assert headers["retry-after"] == "5"  # an outage: the provider delivers it again
+    record = next(r for r in caplog.records if "database unavailable" in r.getMessage())
+    assert record.levelname == "WARNING" and record.exc_info is None  # one line, not a traceback per request
+    monkeypatch.undo()
+    assert meta_post(wa_payload(wa_text("wamid.PGDOWN")))[0] == 200  # PostgreSQL back: stored
+    assert WebhookEvent.objects.filter(external_id="wamid.PGDOWN").count() == 1
 
 
 def test_other_paths_still_take_the_django_stack():
