@@ -4,6 +4,7 @@ Run it from the project root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.
 
     .venv/bin/python bench/webhooks.py                        # every scenario, 400 req/s for 15 s (~15 min)
     .venv/bin/python bench/webhooks.py --rate 100 --scenarios bare,webhooks,capacity
+    .venv/bin/python bench/webhooks.py --scenarios redis-restart,pg-restart,kill,kill-web --servers 2   # faults
 
 It uses ``postgres://postgres@127.0.0.1:5432/crm_bench_webhooks`` (env ``BENCH_DATABASE_URL``), DROPPED and
 re-created at every start (a name without ``bench`` is refused), and Redis ``redis://127.0.0.1:6379/9``
@@ -57,6 +58,21 @@ Scenarios (``--scenarios``, default all, in this order):
                  No ``replay_webhooks``: the sweep (beat, every 15 s) and the redeliveries must bring every
                  stored event to a worker; checked: each is processed within 60 s of Redis coming back (or of
                  its arrival, if later), none lost, none doubled.
+* ``pg-restart`` the same load, faults and checks with PostgreSQL instead of Redis: a PostgreSQL of the scenario's
+                 own (``initdb`` into a temporary directory, a spare port, trust auth, ``fsync=off``, run as the
+                 ``postgres`` OS user through ``runuser`` when we are root; the machine's PostgreSQL is not touched),
+                 migrated, with servers, worker and beat on it; stopped with ``pg_ctl stop -m immediate``
+                 ``--restart-kill-at`` s into the load and started again ``--restart-down`` s later. Checked too:
+                 the answers by phase (before, while down, after: 5xx and never 200 while it is down, for a request
+                 sent then), the servers, worker and beat never restarted (same pids, alive at the end: they
+                 reconnected by themselves), their log lines with tracebacks and database errors.
+* ``kill-web``   ``--servers`` (at least 2, on one shared socket) under the ``kill`` load (``--kill-rate``,
+                 ``--kill-seconds``): at 1/3 of it one server is SIGKILLed while a thread of it runs a request (its
+                 connections cut: the sender sees a transport error), started again on the same socket
+                 ``--kill-web-down`` (1) s later, as a process manager would; beat runs. Then the provider's retry
+                 of every delivery not answered 200 (errors and timeouts included), and the same checks: none
+                 lost, none doubled, every stored event processed within 60 s of the kill (an event stored by the
+                 killed server but never handed over waits for the sweep).
 
 Counts checked after the drain: every delivery answered 200 is stored (none lost) and nothing is stored
 that was not sent; each stored event became exactly one message (none missing, none duplicated, though
@@ -65,6 +81,8 @@ counts match, one contact per customer; no event is left unprocessed. Also print
 ack latency p50/p95/p99/max from the moment each request was due to its full response (waiting for a
 connection and timeouts included: what a provider sees), non-200 answers, the CPU used by each part (and by other
 processes on the machine), ack-to-processed delays, tasks the worker logs show received twice.
+
+The soak (memory, connections and queues over 30 minutes with 50 agents on their sockets) is ``bench/faults.py``.
 
 Then a final table, the webhook/bare ratios, and WARNING lines for a missed target (p99 ack < 200 ms at
 400 req/s on 2 cores) or a count that is off. Everything goes to ``bench/results/webhooks.json``; server
@@ -106,8 +124,8 @@ LOG_DIR = ROOT / "bench" / "results" / "webhooks_logs"
 LOCK_FILE = ROOT / "bench" / "results" / ".webhooks.lock"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_webhooks"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-SCENARIOS = ("bare", "webhooks", "capacity", "ingest", "kill", "redelivery", "redis-restart")
-RESTART_GOAL_S = 60.0  # every stored event processed within this of Redis coming back
+SCENARIOS = ("bare", "webhooks", "capacity", "ingest", "kill", "redelivery", "redis-restart", "pg-restart", "kill-web")
+RESTART_GOAL_S = 60.0  # every stored event processed within this of the fault's end (Redis or PostgreSQL back)
 CAPACITY_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
 
 TARGET_RATE = 400.0
@@ -794,6 +812,8 @@ class Bench:
         self.fates: tuple[set[int], set[int]] = (set(), set())
         self.server_pids: list[int] = []
         self.worker_pids: list[int] = []
+        self.listener: socket.socket | None = None  # the servers' shared socket (--servers > 1), for restarts
+        self.last_result: dict[str, Any] = {}  # the sender's raw result of the last load (per-request outcomes)
 
     def log(self, scenario: str, name: str) -> Path:
         return LOG_DIR / f"{scenario}-{name}.log"
@@ -822,7 +842,7 @@ class Bench:
         share one listening socket opened here (``daphne --fd``, as under a process manager)."""
         import httpx
 
-        env = {**self.env, "DJANGO_SETTINGS_MODULE": settings_module, "CONN_MAX_AGE": str(self.args.conn_max_age)}
+        env = self.server_env(settings_module)
         listener: socket.socket | None = None
         if self.args.servers == 1:
             bind = ["-b", "127.0.0.1", "-p", str(self.port)] if self.args.server == "daphne" else [
@@ -838,6 +858,7 @@ class Bench:
             for k in range(1, self.args.servers + 1):
                 self.procs.start(f"server-{k}", self.server_command(["--fd", str(fd)]), env,
                                  self.log(scenario, f"daphne-{k}"), pass_fds=(fd,))
+            self.listener, listener = listener, None  # kept open: a killed server is started again on it
         self.server_pids += [self.procs.running[name].pid for name in self.server_names()]
         try:
             deadline = time.monotonic() + 60
@@ -861,6 +882,31 @@ class Bench:
 
     def stop_servers(self) -> None:
         self.procs.stop(*self.server_names(), timeout=3.0)  # daphne lingers on its open connections
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+
+    def server_env(self, settings_module: str) -> dict[str, str]:
+        return {**self.env, "DJANGO_SETTINGS_MODULE": settings_module, "CONN_MAX_AGE": str(self.args.conn_max_age)}
+
+    def restart_server(self, scenario: str, name: str) -> subprocess.Popen[bytes]:
+        """Start server ``name`` again on the shared socket (as a process manager would after it died);
+        returns once it says it serves (within 60 s)."""
+        if self.listener is None:
+            raise RuntimeError("restart_server needs --servers > 1 (a shared socket)")
+        fd = self.listener.fileno()
+        log = self.log(scenario, f"{name.replace('server', 'daphne')}-restarted")
+        proc = self.procs.start(name, self.server_command(["--fd", str(fd)]), self.server_env(SETTINGS_PRODUCT),
+                                log, pass_fds=(fd,))
+        self.server_pids.append(proc.pid)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode} after its restart; see {log}")
+            if re.search(rb"Listening on|Uvicorn running|startup complete", log.read_bytes()):
+                return proc
+            time.sleep(0.05)
+        raise RuntimeError(f"{name} did not start again within 60 s; see {log}")
 
     def start_worker(self, scenario: str, *, visibility_timeout: int | None = None) -> subprocess.Popen[bytes]:
         log = self.log(scenario, f"worker-{len(self.worker_logs) + 1}")
@@ -918,6 +964,7 @@ class Bench:
         if sender.returncode != 0:
             raise RuntimeError(f"the sender failed ({sender.returncode}); see {self.log(scenario, 'sender')}")
         result = json.loads(result_file.read_text())
+        self.last_result = result
         summary = load_summary(result, plan)
         self.fates = delivery_fates(plan, result)
         cpu["sender"] = summary["sender_cpu_percent"]  # it has ended: its own account
@@ -1225,6 +1272,36 @@ def after_back_delays(back_at: datetime) -> dict[str, Any]:
     }
 
 
+def retry_then_drain(bench: Bench, name: str, plan: Plan, back_at: datetime) -> dict[str, Any]:
+    """After a fault: the provider's retry of every delivery never answered 200, then (servers stopped) the
+    drain by the workers and beat's sweep, up to a little past ``RESTART_GOAL_S`` after ``back_at`` (when the
+    fault ended); then the counts, and how long after ``back_at`` each stored event was processed."""
+    acked, attempted = bench.fates
+    never_acked = sorted({j for j, _dup in plan.order} - acked)
+    retry: dict[str, Any] = {"sent": 0}
+    if never_acked:  # the provider's retry of every delivery it never got a 200 for
+        retry_plan = Plan(deliveries=plan.deliveries, order=[(j, False) for j in never_acked], rate=plan.rate,
+                          warmup=[])
+        retry_load = bench.run_load(f"{name}-retry", retry_plan, bare=False)
+        retry_acked, retry_attempted = bench.fates
+        acked, attempted = acked | retry_acked, attempted | retry_attempted
+        retry = {"sent": len(never_acked), "statuses": retry_load["statuses"],
+                 "latency_ms": retry_load["latency_ms"]}
+    bench.fates = (acked, attempted)
+    bench.stop_servers()
+    goal_deadline = back_at.timestamp() + RESTART_GOAL_S + 30  # wait a little past the goal, not forever
+    # No early give-up on a stall: events whose task was lost wait for the sweep without any progress.
+    remaining = max(10.0, goal_deadline - time.time())
+    drain = wait_drain(bench.redis, bench.sessions, stall=remaining, timeout=remaining)
+    sweep_runs = 0
+    beat_log = bench.log(name, "beat")
+    if beat_log.exists():
+        sweep_runs = beat_log.read_text(errors="replace").count("sweep_stranded_webhook_events")
+    return {"retry": retry, "drain": drain, "counts": verify(plan, acked, attempted),
+            "after_back": after_back_delays(back_at), "processing": processing_times(),
+            "beat_sweeps_sent": sweep_runs}
+
+
 def scenario_redis_restart(bench: Bench, plan: Plan) -> dict[str, Any]:
     """Redis killed during the load and started again empty; the provider's retries; no replay_webhooks."""
     name = "redis-restart"
@@ -1243,40 +1320,256 @@ def scenario_redis_restart(bench: Bench, plan: Plan) -> dict[str, Any]:
         start_beat(bench, name)
         load = bench.run_load(name, plan, bare=False,
                               during=restart_during_load(own, args.restart_kill_at, args.restart_down))
-        acked, attempted = bench.fates
-        event = load["kills"][0]
-        back_at = datetime.fromisoformat(event["back_at"])
-        never_acked = sorted({j for j, _dup in plan.order} - acked)
-        retry: dict[str, Any] = {"sent": 0}
-        if never_acked:  # the provider's retry of every delivery it never got a 200 for
-            retry_plan = Plan(deliveries=plan.deliveries, order=[(j, False) for j in never_acked], rate=plan.rate,
-                              warmup=[])
-            retry_load = bench.run_load(f"{name}-retry", retry_plan, bare=False)
-            retry_acked, retry_attempted = bench.fates
-            acked, attempted = acked | retry_acked, attempted | retry_attempted
-            retry = {"sent": len(never_acked), "statuses": retry_load["statuses"],
-                     "latency_ms": retry_load["latency_ms"]}
-        bench.fates = (acked, attempted)
-        bench.stop_servers()
-        goal_deadline = back_at.timestamp() + RESTART_GOAL_S + 30  # wait a little past the goal, not forever
-        # No early give-up on a stall: events whose task Redis lost wait for the sweep without any progress.
-        remaining = max(10.0, goal_deadline - time.time())
-        drain = wait_drain(bench.redis, bench.sessions, stall=remaining, timeout=remaining)
-        counts = verify(plan, acked, attempted)
-        delays = after_back_delays(back_at)
-        timing = processing_times()
-        sweep_runs = 0
-        beat_log = bench.log(name, "beat")
-        if beat_log.exists():
-            sweep_runs = beat_log.read_text(errors="replace").count("sweep_stranded_webhook_events")
+        back_at = datetime.fromisoformat(load["kills"][0]["back_at"])
+        after = retry_then_drain(bench, name, plan, back_at)
         bench.procs.stop("worker", "beat")
     finally:
         bench.procs.stop("worker", "beat")
         own.kill()
         bench.env, bench.redis = saved_env, saved_client
-    return {"load": load, "retry": retry, "drain": drain, "counts": counts, "after_back": delays,
-            "processing": timing, "worker_log": worker_log_facts(bench.worker_logs), "beat_sweeps_sent": sweep_runs,
+    return {"load": load, **after, "restarted": "Redis", "worker_log": worker_log_facts(bench.worker_logs),
             "replay": {"ran": False, "recovered": 0}}
+
+
+class OwnPostgres:
+    """A PostgreSQL of the scenario's own: ``initdb`` into a temporary directory, a spare port, trust auth,
+    ``fsync=off`` (an immediate stop loses nothing the OS holds; only a crash of the machine would), run as
+    the ``postgres`` OS user (PostgreSQL refuses root) with ``pg_ctl``. The machine's PostgreSQL is not touched."""
+
+    def __init__(self, scenario: str) -> None:
+        import tempfile
+
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+        if not versions:
+            raise RuntimeError("no /usr/lib/postgresql/*/bin/pg_ctl: PostgreSQL's server binaries are needed")
+        self.bin = versions[-1].parent
+        self.scenario = scenario
+        self.dir = Path(tempfile.mkdtemp(prefix="crm-bench-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/crm_bench_{scenario.replace('-', '_')}"
+        self.starts = 0
+        if os.geteuid() == 0:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+
+    def _run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        done = subprocess.run(  # noqa: S603 - PostgreSQL's own tools, fixed arguments
+            [*as_postgres, str(self.bin / argv[0]), *argv[1:]], capture_output=True, text=True, check=False,
+            timeout=timeout, cwd=self.dir,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {(done.stderr or done.stdout)[-1500:]}")
+        return done
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C",
+                  "--no-sync")
+        self.start()
+        import psycopg
+
+        maintenance = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"CREATE DATABASE {urlsplit(self.url).path.lstrip('/')}")
+
+    def start(self) -> None:
+        self.starts += 1
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+                   " -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / f"postgres-{self.starts}.log"), "-o", options,
+                  "-w", "-t", "60", "start", timeout=90)
+
+    def stop_immediate(self) -> None:
+        """``pg_ctl stop -m immediate``: every backend killed at once, no checkpoint (recovery at the next start)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def destroy(self) -> None:
+        import shutil
+
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=30)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        for log in sorted(self.dir.glob("postgres-*.log")):
+            shutil.copy(log, LOG_DIR / f"{self.scenario}-{log.name}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def django_database(url: str) -> Any:
+    """Point this process's Django connection at another PostgreSQL database for a while (the counts)."""
+    from django.db import connections
+
+    conn = connections["default"]
+    parts = urlsplit(url)
+    saved = {key: conn.settings_dict[key] for key in ("NAME", "HOST", "PORT")}
+    conn.close()
+    conn.settings_dict.update(NAME=parts.path.lstrip("/"), HOST=parts.hostname, PORT=str(parts.port or ""))
+    try:
+        yield
+    finally:
+        conn.close()
+        conn.settings_dict.update(saved)
+
+
+def pg_restart_during_load(own: OwnPostgres, kill_at: float, down: float) -> Any:
+    def during(started: float) -> list[dict[str, Any]]:
+        from django.db import connections
+
+        time.sleep(max(0.0, started + kill_at - time.monotonic()))
+        killed_wall = datetime.now(tz=UTC)
+        killed_at = time.monotonic()
+        own.stop_immediate()
+        stopped_after = time.monotonic() - killed_at
+        time.sleep(max(0.0, killed_at + down - time.monotonic()))
+        own.start()
+        connections["default"].close()  # this process's own connection died with the server
+        return [{"kill": "PostgreSQL (pg_ctl stop -m immediate), started again", "at_s": round(killed_at - started, 2),
+                 "stop_took_s": round(stopped_after, 2), "down_s": round(time.monotonic() - killed_at, 2),
+                 "killed_at": killed_wall.isoformat(), "back_at": datetime.now(tz=UTC).isoformat()}]
+
+    return during
+
+
+def answers_by_phase(result: dict[str, Any], plan: Plan, down_from: datetime, down_to: datetime) -> dict[str, Any]:
+    """The answers' statuses by when they came: before the fault, while it lasted, after it ended. And the
+    200 answers to requests both sent and answered while it lasted (nothing could store them: wrong)."""
+    phases: dict[str, Counter[str]] = {"before": Counter(), "during": Counter(), "after": Counter()}
+    start, low, high = result["wall_start"], down_from.timestamp(), down_to.timestamp()
+    ok_inside = 0
+    offsets = [position / plan.rate for position in range(len(plan.order))]
+    for offset, outcome in zip(offsets, result["outcomes"], strict=True):
+        due = start + offset
+        answered = due + (outcome[0] + outcome[1]) / 1000
+        phase = "before" if answered < low else "during" if answered <= high else "after"
+        phases[phase][str(outcome[2])] += 1
+        ok_inside += outcome[2] == 200 and due > low + 0.5 and answered < high
+    return {**{k: dict(sorted(v.items())) for k, v in phases.items()}, "ok_sent_and_answered_while_down": ok_inside}
+
+
+def log_mentions(logs: list[Path], *patterns: str) -> dict[str, int]:
+    text = "".join(log.read_text(errors="replace") for log in logs if log.exists())
+    return {pattern: text.count(pattern) for pattern in patterns}
+
+
+def scenario_pg_restart(bench: Bench, plan: Plan) -> dict[str, Any]:
+    """PostgreSQL (the scenario's own) stopped during the load and started again; the provider's retries."""
+    name = "pg-restart"
+    args = bench.args
+    own = OwnPostgres(name)
+    saved_env = bench.env
+    bench.worker_logs = []
+    try:
+        own.init()
+        bench.env = {**bench.env, "DATABASE_URL": own.url}
+        bench.migrate()
+        with django_database(own.url):
+            prepare_database()
+            reset_data(bench.redis)
+            bench.start_servers(name, SETTINGS_PRODUCT)
+            bench.start_worker(name)
+            start_beat(bench, name)
+            first = {n: p.pid for n, p in bench.procs.running.items() if n.startswith(("server", "worker", "beat"))}
+            load = bench.run_load(name, plan, bare=False,
+                                  during=pg_restart_during_load(own, args.restart_kill_at, args.restart_down))
+            event = load["kills"][0]
+            killed_at, back_at = (datetime.fromisoformat(event[k]) for k in ("killed_at", "back_at"))
+            phases = answers_by_phase(bench.last_result, plan, killed_at, back_at)
+            still = {n: p.pid for n, p in bench.procs.running.items() if p.poll() is None}
+            same_processes = {n: still.get(n) == pid for n, pid in first.items()}
+            after = retry_then_drain(bench, name, plan, back_at)
+            same_processes.update({n: bench.procs.running[n].poll() is None and bench.procs.running[n].pid == pid
+                                   for n, pid in first.items() if n in ("worker", "beat")})
+            bench.procs.stop("worker", "beat")
+            server_logs = [bench.log(name, f"daphne-{k}") for k in range(1, args.servers + 1)]
+            errors = {
+                "servers": log_mentions(server_logs, "Traceback", "OperationalError", "PoolTimeout"),
+                "workers": log_mentions(bench.worker_logs, "Traceback", "OperationalError", "InterfaceError"),
+                "beat": log_mentions([bench.log(name, "beat")], "Traceback", "OperationalError"),
+            }
+    finally:
+        bench.procs.stop("worker", "beat")
+        bench.stop_servers()
+        own.destroy()
+        bench.env = saved_env
+    return {"load": load, **after, "restarted": "PostgreSQL", "answers_by_phase": phases,
+            "same_processes_throughout": same_processes, "log_errors": errors,
+            "worker_log": worker_log_facts(bench.worker_logs), "replay": {"ran": False, "recovered": 0}}
+
+
+def thread_in_request(pid: int) -> tuple[str, str] | None:
+    """A thread of server ``pid`` (not its event loop's) that is on a CPU or waiting on something other than
+    a lock (a socket to PostgreSQL or Redis): a request's view is running. ``(tid, what)`` or None."""
+    for task in (Path("/proc") / str(pid) / "task").iterdir():
+        if task.name == str(pid):
+            continue
+        try:
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            channel = (task / "wchan").read_text().strip()
+        except OSError:
+            continue
+        if state == "R" or (channel not in ("", "0") and "futex" not in channel):
+            return task.name, "on a CPU" if state == "R" else f"waiting in {channel}"
+    return None
+
+
+def kill_web_during_load(bench: Bench, scenario: str, kill_at: float, down: float) -> Any:
+    """One server SIGKILLed while a request runs in it, then started again on the shared socket."""
+
+    def during(started: float) -> list[dict[str, Any]]:
+        time.sleep(max(0.0, started + kill_at - time.monotonic()))
+        name = "server-1"
+        proc = bench.procs.running[name]
+        busy = None
+        deadline = time.monotonic() + 5.0
+        while busy is None and time.monotonic() < deadline:
+            busy = thread_in_request(proc.pid)
+            if busy is None:
+                time.sleep(0.001)
+        killed_wall = datetime.now(tz=UTC)
+        os.killpg(proc.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        proc.wait(10)
+        bench.procs.running.pop(name, None)
+        time.sleep(max(0.0, killed_at + down - time.monotonic()))
+        new = bench.restart_server(scenario, name)
+        return [{"kill": f"{name} (uvicorn, SIGKILL)", "at_s": round(killed_at - started, 2), "pid": proc.pid,
+                 "a_thread_was": f"{busy[1]} (thread {busy[0]})" if busy else "idle (none busy within 5 s)",
+                 "restarted_pid": new.pid, "serving_again_after_s": round(time.monotonic() - killed_at, 2),
+                 "killed_at": killed_wall.isoformat(), "back_at": datetime.now(tz=UTC).isoformat()}]
+
+    return during
+
+
+def scenario_kill_web(bench: Bench, plan: Plan) -> dict[str, Any]:
+    """A web server SIGKILLed mid-request (of ``--servers``, at least 2, on one socket) and started again."""
+    name = "kill-web"
+    args = bench.args
+    saved_servers = args.servers
+    args.servers = max(2, args.servers)
+    bench.migrate()
+    reset_data(bench.redis)
+    bench.worker_logs = []
+    try:
+        bench.start_servers(name, SETTINGS_PRODUCT)
+        bench.start_worker(name)
+        start_beat(bench, name)
+        seconds = len(plan.order) / plan.rate
+        load = bench.run_load(name, plan, bare=False,
+                              during=kill_web_during_load(bench, name, seconds / 3, args.kill_web_down))
+        event = load["kills"][0]
+        killed_at, back_at = (datetime.fromisoformat(event[k]) for k in ("killed_at", "back_at"))
+        phases = answers_by_phase(bench.last_result, plan, killed_at, back_at)
+        after = retry_then_drain(bench, name, plan, killed_at)
+        bench.procs.stop("worker", "beat")
+    finally:
+        bench.procs.stop("worker", "beat")
+        bench.stop_servers()
+        args.servers = saved_servers
+    return {"load": load, **after, "restarted": "the killed server", "answers_by_phase": phases,
+            "worker_log": worker_log_facts(bench.worker_logs), "replay": {"ran": False, "recovered": 0}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1357,11 +1650,23 @@ def print_scenario(name: str, r: dict[str, Any]) -> None:
     print(f"    CPU during the drain (100% = one core): {cpu}")
     for kill in r["load"].get("kills", []):
         print(f"  kill: {kill}")
-    if "after_back" in r:  # redis-restart
+    if "answers_by_phase" in r:  # pg-restart, kill-web
+        ph = r["answers_by_phase"]
+        lasted = "until the killed server served again (the other one serving)" if name == "kill-web" else (
+            "while it was down")
+        print(f"  answers (status: count) before the fault {ph['before']}, {lasted} {ph['during']}, after"
+              f" {ph['after']}" + ("" if name == "kill-web" else "; 200 to requests sent and answered while it was"
+                                   f" down: {ph['ok_sent_and_answered_while_down']}"))
+    if "same_processes_throughout" in r:  # pg-restart
+        same = r["same_processes_throughout"]
+        print(f"  servers, worker and beat never restarted (same pid, alive, after the fault and the drain): {same}")
+        print(f"  log lines: {r['log_errors']}")
+    if "after_back" in r:  # redis-restart, pg-restart, kill-web
         rt, ab = r["retry"], r["after_back"]
         print(f"  the provider's retry of the {rt['sent']} deliveries never answered 200: {rt.get('statuses', {})}")
+        back = "the kill" if name == "kill-web" else f"{r.get('restarted', 'Redis')} came back"
         print(
-            f"  after Redis came back: {ab['processed']} events processed, p50 {ab['seconds_after_back_p50']} s,"
+            f"  after {back}: {ab['processed']} events processed, p50 {ab['seconds_after_back_p50']} s,"
             f" max {ab['seconds_after_back_max']} s after it (goal {RESTART_GOAL_S:g} s; {ab['over_goal']} over);"
             f" {ab['not_processed_received_before_back']} received before it still not processed;"
             f" sweeps sent by beat: {r['beat_sweeps_sent']}; replay_webhooks not run"
@@ -1470,15 +1775,22 @@ def verdict(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> tup
             continue
         problems = consistency_problems(r["counts"])
         summary[f"{name}_exactly_once"] = not problems
-        if "after_back" in r:  # redis-restart: 503 while Redis is down is the right answer
-            others = {k: v for k, v in r["load"]["statuses"].items() if k not in ("200", "503")}
+        if "after_back" in r:  # redis-restart: 503 while Redis is down; pg-restart: 5xx; kill-web: cut too
+            allowed = {"redis-restart": ("200", "503"), "pg-restart": ("200", "503")}.get(name, ("200", "503", "-1"))
+            others = {k: v for k, v in r["load"]["statuses"].items() if k not in allowed}
             if others:
-                problems.append(f"answers other than 200/503: {others}")
+                problems.append(f"answers other than {'/'.join(allowed)}: {others}")
+            if name == "pg-restart" and r["answers_by_phase"]["ok_sent_and_answered_while_down"]:
+                problems.append("200 answers to requests sent and answered while the fault lasted")
+            restarted = [n for n, same in r.get("same_processes_throughout", {}).items() if not same]
+            if restarted:
+                problems.append(f"processes that died or were replaced: {restarted}")
             ab = r["after_back"]
             summary[f"{name}_within_goal"] = not ab["over_goal"] and not r["counts"]["events_not_processed"]
             if ab["over_goal"]:
-                problems.append(f"{ab['over_goal']} events processed more than {RESTART_GOAL_S:g} s after Redis came"
-                                f" back (max {ab['seconds_after_back_max']} s)")
+                since = "the kill" if name == "kill-web" else f"{r.get('restarted', 'Redis')} came back"
+                problems.append(f"{ab['over_goal']} events processed more than {RESTART_GOAL_S:g} s after {since}"
+                                f" (max {ab['seconds_after_back_max']} s)")
             if problems:
                 warnings_.append(f"WARNING: {name}: " + "; ".join(problems))
             continue
@@ -1509,13 +1821,16 @@ def main() -> int:
     parser.add_argument("--kill-rate", type=float, default=30.0,
                         help="rate of the kill scenarios (default 30: a rate the server sustains)")
     parser.add_argument("--kill-seconds", type=float, default=30.0, help="duration of the kill scenarios (default 30)")
-    parser.add_argument("--restart-rate", type=float, default=30.0, help="rate of redis-restart (default 30)")
+    parser.add_argument("--restart-rate", type=float, default=30.0,
+                        help="rate of redis-restart and pg-restart (default 30)")
     parser.add_argument("--restart-seconds", type=float, default=40.0,
-                        help="duration of the redis-restart load (default 40)")
+                        help="duration of the redis-restart and pg-restart loads (default 40)")
     parser.add_argument("--restart-kill-at", type=float, default=10.0,
-                        help="seconds into the redis-restart load when Redis is killed (default 10)")
+                        help="seconds into the load when Redis (PostgreSQL) is killed (stopped) (default 10)")
     parser.add_argument("--restart-down", type=float, default=8.0,
-                        help="seconds Redis stays down in redis-restart (default 8)")
+                        help="seconds Redis (PostgreSQL) stays down (default 8)")
+    parser.add_argument("--kill-web-down", type=float, default=1.0,
+                        help="seconds before kill-web starts the killed server again (default 1)")
     parser.add_argument("--capacity-seconds", type=float, default=10.0,
                         help="duration of each capacity step (default 10)")
     parser.add_argument("--timeout", type=float, default=30.0,
@@ -1617,6 +1932,8 @@ def main() -> int:
         "kill": lambda: scenario_kill(bench, kill_plan, redelivery=False),
         "redelivery": lambda: scenario_kill(bench, kill_plan, redelivery=True),
         "redis-restart": lambda: scenario_redis_restart(bench, restart_plan),
+        "pg-restart": lambda: scenario_pg_restart(bench, restart_plan),
+        "kill-web": lambda: scenario_kill_web(bench, kill_plan),
     }
     try:
         for name in args.scenarios:
