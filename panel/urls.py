@@ -6,8 +6,10 @@ app_name = "panel"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("list/", views.inbox_list_view, name="inbox_list"),
     path("row/<int:pk>/", views.inbox_row, name="row"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
+    path("c/<int:pk>/details/", views.conversation_details, name="details"),
     path("c/<int:pk>/earlier/", views.earlier_messages, name="earlier"),
     path("c/<int:pk>/m/<int:message_id>/", views.message_detail, name="message"),
     path("c/<int:pk>/m/<int:message_id>/intent/", views.intent_correct, name="intent"),

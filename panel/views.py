@@ -102,8 +102,12 @@ def _template_options(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _conversation_context(request: HttpRequest, conversation: Conversation, **extra: Any) -> dict[str, Any]:
+    """The conversation page: its header, latest messages, composer and the sidebar's actions, lead, calls, tags
+    and notes. The inbox's list (``inbox_list_view``) and the sidebar's other cards (``conversation_details``) come
+    right after it from the page's scripts, so opening a conversation costs what those need, not the whole panel."""
     user: User = request.user  # type: ignore[assignment]
-    context = _inbox_context(request, active_id=conversation.pk)
+    context = {"active_id": conversation.pk, "inbox_deferred": True,
+               **_filter_context(request, InboxFilters.from_query(request.GET))}
     notes = list(note_list(conversation=conversation))
     context.update(
         conversation=conversation,
@@ -113,10 +117,6 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
         candidates=transfer_candidates_list(user=user, conversation=conversation),
         teams=transfer_team_list(user=user, conversation=conversation),
         assign_candidates=assign_candidates_list(user=user),
-        other_conversations=contact_other_conversations(user=user, conversation=conversation),
-        **_reading_context(conversation),
-        purchases=contact_purchases(user=user, contact=conversation.contact),
-        contact_form=ContactForm(instance=conversation.contact),
         window_open=conversation.window_open(),
         can_take=conversation.assignee_id is None and (user.is_agent or user.is_supervisor or user.is_admin_role),
         composer_text="",
@@ -144,6 +144,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def inbox_list_view(request: HttpRequest) -> HttpResponse:
+    """The inbox's list and its pages as the filters show it (``?active=<id>`` marks the open conversation): the
+    conversation page asks for it right after it is shown."""
+    active_id = parse_id(request.GET.get("active", ""))
+    return render(request, "panel/_inbox_list.html", _inbox_context(request, active_id=active_id))
+
+
+@login_required
+@require_GET
 def inbox_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One row of the list as the current filters show it; 404 when it no longer belongs there."""
     filters = InboxFilters.from_query(request.GET)
@@ -162,6 +171,22 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # It had unread messages: the service wrote the row it locked; read it again with its relations.
         conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
     return render(request, "panel/conversation.html", _conversation_context(request, conversation))
+
+
+@login_required
+@require_GET
+def conversation_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sidebar's cards the conversation page asks for right after it is shown: the customer's form (with their
+    tickets and satisfaction), what the AI read, their other conversations and their purchases."""
+    user: User = request.user  # type: ignore[assignment]
+    conversation = conversation_get_for_user(user=user, conversation_id=pk)
+    return render(request, "panel/_details.html", {
+        "conversation": conversation,
+        "contact_form": ContactForm(instance=conversation.contact),
+        "other_conversations": contact_other_conversations(user=user, conversation=conversation),
+        "purchases": contact_purchases(user=user, contact=conversation.contact),
+        **_reading_context(conversation),
+    })
 
 
 @login_required

@@ -90,7 +90,56 @@
     return next;
   }
 
+  // The conversation page comes without the inbox's list (it opens faster): ask for it at once. Rows that events
+  // change meanwhile are asked again once it is here, so the list never shows what it was before them.
+  let inboxLoading = null;
+  const missedRows = new Map(); // conversation id -> move to top
+
+  async function loadInbox() {
+    const list = document.getElementById("inbox-list");
+    const params = new URLSearchParams(window.location.search);
+    if (openId) params.set("active", openId);
+    list.querySelector("#inbox-load-error").hidden = true;
+    list.querySelector("#inbox-loading").hidden = false;
+    try {
+      const response = await fetch(list.dataset.deferred + "?" + params.toString(), {
+        credentials: "same-origin", headers: { "HX-Request": "true" },
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const template = document.createElement("template");
+      template.innerHTML = (await response.text()).trim();
+      list.replaceWith(template.content); // the list, and its pages' footer when there are more
+    } catch (error) {
+      console.warn("panel: inbox", error);
+      list.querySelector("#inbox-loading").hidden = true;
+      list.querySelector("#inbox-load-error").hidden = false;
+      return;
+    } finally {
+      inboxLoading = null;
+    }
+    updateTitle();
+    const missed = Array.from(missedRows.entries());
+    missedRows.clear();
+    missed.forEach(function (entry) { refreshRow(entry[0], entry[1]); });
+  }
+
+  function inboxDeferred() {
+    const list = document.getElementById("inbox-list");
+    return list && list.dataset.deferred ? list : null;
+  }
+
+  if (inboxDeferred()) {
+    inboxLoading = loadInbox();
+    document.getElementById("inbox-load-retry").addEventListener("click", function () {
+      if (!inboxLoading) inboxLoading = loadInbox();
+    });
+  }
+
   async function refreshRow(conversationId, moveToTop) {
+    if (inboxDeferred()) { // not here yet (or it failed and waits for "Try again"): asked again when it comes
+      missedRows.set(conversationId, Boolean(missedRows.get(conversationId) || moveToTop));
+      return;
+    }
     const params = new URLSearchParams(window.location.search);
     params.delete("page");
     if (openId) params.set("active", openId);

@@ -45,8 +45,8 @@ def test_an_agent_corrects_the_intent_in_the_reading_card_and_it_is_kept_for_tra
     message = _read(conversation)
     client.force_login(agent)
 
-    page = client.get(f"/panel/c/{conversation.pk}/").content.decode()
-    card = page.split('id="ai-reading"')[1].split('id="tags-card"')[0]
+    page = client.get(f"/panel/c/{conversation.pk}/details/", headers=HTMX).content.decode()  # after the page
+    card = page.split('id="ai-reading"')[1].split('id="sidebar-history"')[0]
     assert f'action="/panel/c/{conversation.pk}/m/{message.pk}/intent/"' in card
     assert card.count("<option ") == 14 and ">Reclamo</option>" in card  # the 14 intents, in Spanish
 
@@ -67,8 +67,8 @@ def test_an_agent_corrects_the_intent_in_the_reading_card_and_it_is_kept_for_tra
     assert message.ai_flags["intent_corrected_by"] == agent.pk and message.ai_flags["analyzed"] is True
 
     # The page opened later shows the person's reading and who gave it.
-    page = client.get(f"/panel/c/{conversation.pk}/").content.decode()
-    card = page.split('id="ai-reading"')[1].split('id="tags-card"')[0]
+    page = client.get(f"/panel/c/{conversation.pk}/details/", headers=HTMX).content.decode()  # after the page
+    card = page.split('id="ai-reading"')[1].split('id="sidebar-history"')[0]
     assert 'data-intent="complaint"' in card and str(agent) in card.split('id="ai-intent-corrected"')[1]
     assert '<option value="complaint" selected>' in card
 
@@ -119,7 +119,7 @@ def test_back_office_only_reads_the_card(client, backoffice, agent, make_convers
     message = _read(conversation)
     client.force_login(backoffice)
 
-    page = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    page = client.get(f"/panel/c/{conversation.pk}/details/", headers=HTMX).content.decode()
     assert 'id="ai-reading"' in page and 'id="intent-form"' not in page
     assert _correct(client, message, "complaint").status_code == 403
     assert not IntentCorrection.objects.exists()

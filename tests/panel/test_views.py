@@ -128,7 +128,9 @@ def test_conversation_renders_each_message_type_and_tick(client, agent, make_con
         assert f'data-tick="{tick}"' in html
     assert "Fuera de la ventana de 24 horas" in html
     assert 'id="ai-draft"' in html and 'data-draft="Hola Rosa, ¿en qué distrito estás?"' in html
-    assert f'id="row-{conversation.pk}"' in html  # the inbox on the left
+    assert 'data-deferred="/panel/list/"' in html  # the inbox on the left comes right after the page
+    listed = client.get(f"/panel/list/?active={conversation.pk}", headers={"HX-Request": "true"}).content.decode()
+    assert f'id="row-{conversation.pk}"' in listed and "panel-row-active" in listed
     conversation.refresh_from_db()
     assert conversation.unread_count == 0  # opened means read
 

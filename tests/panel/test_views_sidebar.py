@@ -21,6 +21,14 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
+def _sidebar(client, conversation: Conversation) -> str:  # type: ignore[no-untyped-def]
+    """The sidebar as the agent sees it: the page's cards, then those it asks for right after (panel:details)."""
+    page = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    assert f'hx-get="/panel/c/{conversation.pk}/details/" hx-trigger="load"' in page
+    assert 'id="ai-reading-slot"' in page and 'id="sidebar-history"' in page
+    return page + client.get(f"/panel/c/{conversation.pk}/details/", headers=HTMX).content.decode()
+
+
 def test_sidebar_shows_contact_lead_ai_reading_and_other_conversations(client, agent, make_conversation,
                                                                         channel_account):
     conversation = make_conversation(assignee=agent, with_lead="HOT")
@@ -33,7 +41,7 @@ def test_sidebar_shows_contact_lead_ai_reading_and_other_conversations(client, a
     older = Conversation.objects.create(contact=conversation.contact, channel_account=channel_account,
                                         status="resolved")
     client.force_login(agent)
-    html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    html = _sidebar(client, conversation)
     assert 'id="contact-form"' in html and f'value="{conversation.contact.phone}"' in html
     assert 'w-pct-85" id="lead-score-bar"' in html and "Llamar para cerrar la venta" in html
     assert 'data-intent="purchase_intent"' in html and 'id="ai-sentiment"' in html
@@ -49,10 +57,10 @@ def test_ai_reading_says_when_it_read_a_burst_of_messages_together(client, agent
     add_message(conversation, text="quiero internet en Surco", intent="purchase_intent",
                 ai_flags={"analyzed": True, "burst": [first.pk, second.pk], "entities": {"zone": "Surco"}})
     client.force_login(agent)
-    html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    html = _sidebar(client, conversation)
     assert "últimos 3 mensajes del cliente, leídos juntos" in html.split('id="ai-burst"')[1].split("</span>")[0]
     add_message(conversation, text="gracias", ai_flags={"analyzed": True})
-    html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
+    html = _sidebar(client, conversation)
     assert 'id="ai-burst"' not in html and "último mensaje del cliente" in html
 
 
