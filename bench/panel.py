@@ -756,16 +756,16 @@ def wait_for_server(procs: Processes, base_url: str, log: Path, workers: int, na
 
 
 def start_services(procs: Processes, env: dict[str, str], port: int, web_workers: int, ai_concurrency: int,
-                   inbound_concurrency: int = 4) -> None:
+                   inbound_concurrency: int = 4, log_dir: Path = LOG_DIR) -> None:
     import httpx
 
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    server_log, worker_log = LOG_DIR / "server.log", LOG_DIR / "worker.log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    server_log, worker_log = log_dir / "server.log", log_dir / "worker.log"
     procs.start("server", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(web_workers), "config.asgi:application"], env, server_log)
     # As docker-compose runs them (the commands of its worker-inbound, worker and worker-ai services); each
     # worker takes its CPU priority itself (WORKER_CPU_PRIORITY, idle by default: core/priority.py).
-    ai_log, send_log = LOG_DIR / "worker-ai.log", LOG_DIR / "worker-send.log"
+    ai_log, send_log = log_dir / "worker-ai.log", log_dir / "worker-send.log"
     for name, log, queues, concurrency in (
             ("worker", worker_log, "inbound", inbound_concurrency),
             ("worker-send", send_log, "outbound,default,bulk", 2),
@@ -789,7 +789,7 @@ def start_services(procs: Processes, env: dict[str, str], port: int, web_workers
                 pass
         time.sleep(0.2)
     if not (server_up and worker_up):
-        raise RuntimeError(f"the server or the worker did not start within 90 s; see {LOG_DIR}")
+        raise RuntimeError(f"the server or the worker did not start within 90 s; see {log_dir}")
 
 
 # --------------------------------------------------------------------------------------------
