@@ -139,12 +139,15 @@ def _build(scope: Scope, filters: Filters, use_rollup: bool) -> DashboardData:  
     conv = figures.conversation_figures(scope, filters, use_rollup=use_rollup, counts=counts)
     lead_groups = figures.lead_groups(scope, filters)  # the leads' counts and the leaderboard's, in one query
     leads = figures.lead_figures(scope, filters, groups=lead_groups)
-    sales = figures.sale_figures(scope, filters)
+    sale_groups = figures.sale_groups(scope, filters, by_agent=True)  # with the leaderboard's, in two queries
+    sales = figures.sale_figures(scope, filters, groups=sale_groups)
     tickets = figures.ticket_figures(scope, filters)
-    csat = figures.csat_figures(scope, filters)
+    csat_groups = figures.csat_groups(scope, filters)  # the marks and the leaderboard's, in one query
+    csat = figures.csat_figures(scope, filters, groups=csat_groups)
     spend = figures.ai_spend_figures(filters, use_rollup=use_rollup)
     collections = figures.collection_figures(scope, filters)
-    board = figures.leaderboard(scope, filters, lead_groups=lead_groups, conversations=counts["by_agent"])
+    board = figures.leaderboard(scope, filters, lead_groups=lead_groups, conversations=counts["by_agent"],
+                                sales=sale_groups, csat=csat_groups)
     currency = sales["currency"]
     totals = conv["totals"]
     budget = spend["monthly_budget_usd"]

@@ -42,6 +42,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from dashboard.analytics import sources
 from dashboard.analytics.filters import Scope, day_start
+from dashboard.analytics.grouping import grouped_by_sets
 from dashboard.analytics.messages import day_runs, hour_counts
 from dashboard.analytics.stats import duration_percentiles
 from dashboard.models import AISpendDay
@@ -158,26 +159,46 @@ def _tops(asked: list[dict[str, Any]], lines: Any) -> tuple[list[dict[str, Any]]
 # ---------------------------------------------------------------------------------------------
 # Sales, commissions, telecom
 # ---------------------------------------------------------------------------------------------
-def sale_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
-    sales = sources.sales(scope, filters)
+def sale_groups(scope: Scope, filters: Filters, *, by_agent: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The range's validated sales (``n``, ``revenue``) grouped by local day (``sales_by_day``) and by type and
+    installation state (``sales_by_type``), their commissions (``amount``) by local day (``commissions``); with
+    ``by_agent`` (the dashboard, whose leaderboard counts each agent's from here) also the sales by agent
+    (``sales_by_agent``) and the commissions by the agent they are for (``commissions_by_agent``). Two queries on
+    PostgreSQL (grouping sets), one per grouping elsewhere."""
+    sales = sources.sales(scope, filters).annotate(day=_local_day("sold_at"))
+    commissions = sources.commissions(scope, filters).annotate(day=_local_day("sale__sold_at"))
+    sale_sets: list[tuple[str, ...]] = [("day",), ("sale_type", "installation_state")]
+    commission_sets: list[tuple[str, ...]] = [("day",)]
+    if by_agent:
+        sale_sets.append(("agent_id",))
+        commission_sets.append(("agent_id",))
+    found = grouped_by_sets(sales, sale_sets, n=Count("pk"), revenue=Sum("total"))
+    paid = grouped_by_sets(commissions, commission_sets, amount=Sum("amount"))
+    groups = {"sales_by_day": found[0], "sales_by_type": found[1], "commissions": paid[0]}
+    if by_agent:
+        groups |= {"sales_by_agent": found[2], "commissions_by_agent": paid[1]}
+    return groups
+
+
+def sale_figures(scope: Scope, filters: Filters, *, groups: dict[str, list[dict[str, Any]]] | None = None,
+                 ) -> dict[str, Any]:
+    """``groups``: :func:`sale_groups` already read (the dashboard's), if any."""
+    groups = sale_groups(scope, filters) if groups is None else groups
     per_day: dict[date, dict[str, Any]] = {day: {"sales": 0, "revenue": ZERO, "commissions": ZERO}
                                            for day in days_of(filters)}
     by_type = {value: {"sales": 0, "revenue": ZERO} for value in SaleType.values}
     installation = dict.fromkeys(Sale.InstallationState.values, 0)
-    # One GROUP BY for the days, the types and the installation states.
-    for row in (sales.annotate(day=_local_day("sold_at")).values("day", "sale_type", "installation_state")
-                .annotate(n=Count("pk"), revenue=Sum("total"))):
-        revenue = row["revenue"] or ZERO
+    for row in groups["sales_by_day"]:
         entry = per_day.setdefault(row["day"], {"sales": 0, "revenue": ZERO, "commissions": ZERO})
         entry["sales"] += row["n"]
-        entry["revenue"] += revenue
+        entry["revenue"] += row["revenue"] or ZERO
+    for row in groups["sales_by_type"]:
         kind = by_type.setdefault(row["sale_type"], {"sales": 0, "revenue": ZERO})
         kind["sales"] += row["n"]
-        kind["revenue"] += revenue
+        kind["revenue"] += row["revenue"] or ZERO
         if row["sale_type"] != SaleType.RETAIL:
             installation[row["installation_state"]] = installation.get(row["installation_state"], 0) + row["n"]
-    for row in (sources.commissions(scope, filters).annotate(day=_local_day("sale__sold_at")).values("day")
-                .annotate(amount=Sum("amount"))):
+    for row in groups["commissions"]:
         per_day.setdefault(row["day"], {"sales": 0, "revenue": ZERO, "commissions": ZERO})["commissions"] = \
             row["amount"] or ZERO
     days = sorted(per_day)
@@ -286,10 +307,19 @@ def ticket_figures(scope: Scope, filters: Filters, *, now: Any = None) -> dict[s
             "compliance": share(met_total, met_total + breached_total)}
 
 
-def csat_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
+def csat_groups(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
+    """The range's ratings counted by (agent, mark): :func:`csat_figures` sums them per mark, the dashboard's
+    leaderboard per agent."""
+    return list(sources.csat_answers(scope, filters).values("agent_id", "rating").annotate(n=Count("pk")))
+
+
+def csat_figures(scope: Scope, filters: Filters, *, groups: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``groups``: :func:`csat_groups` already read (the dashboard's); else the ratings are counted per mark."""
     distribution = dict.fromkeys(range(1, 6), 0)
-    for row in sources.csat_answers(scope, filters).values("rating").annotate(n=Count("pk")):
-        distribution[row["rating"]] = row["n"]
+    if groups is None:
+        groups = list(sources.csat_answers(scope, filters).values("rating").annotate(n=Count("pk")))
+    for row in groups:
+        distribution[row["rating"]] += row["n"]
     answered = sum(distribution.values())
     average = sum(mark * n for mark, n in distribution.items()) / answered if answered else None
     return {"answered": answered, "average": None if average is None else round(average, 2),
@@ -324,8 +354,8 @@ def ai_spend_figures(filters: Filters, *, use_rollup: bool = True) -> dict[str, 
         for run_first, run_last in day_runs(live):
             when |= Q(created_at__gte=day_start(run_first), created_at__lt=day_start(run_last + timedelta(days=1)))
         # One sum per month, each over its local month's instants: no time-zone conversion per request (twice as
-        # fast as grouping by the truncated month over 100k requests).
-        starts = sorted(months)
+        # fast as grouping by the truncated month over 100k requests); only the months that have live days.
+        starts = sorted({day.replace(day=1) for day in live})
         sums = {f"m{i}": Sum("cost_usd", filter=Q(
             created_at__gte=day_start(month), created_at__lt=day_start((month + timedelta(days=32)).replace(day=1))))
             for i, month in enumerate(starts)}
@@ -359,9 +389,11 @@ def collection_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
 def leaderboard(scope: Scope, filters: Filters, *, lead_groups: list[dict[str, Any]] | None = None,
-                conversations: dict[int, int] | None = None) -> list[dict[str, Any]]:
+                conversations: dict[int, int] | None = None, sales: dict[str, list[dict[str, Any]]] | None = None,
+                csat: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """``lead_groups``: :func:`lead_groups` already read (the dashboard's), to count each agent's leads from;
-    ``conversations``: the ``by_agent`` counts of :func:`conversation_counts`, likewise."""
+    ``conversations``: the ``by_agent`` counts of :func:`conversation_counts`; ``sales``: :func:`sale_groups` read
+    ``by_agent``; ``csat``: :func:`csat_groups`; likewise."""
     people = User.objects.filter(role=Role.AGENT, is_active=True)
     if not scope.everything:
         people = people.filter(team_id__in=scope.team_ids)
@@ -392,16 +424,30 @@ def leaderboard(scope: Scope, filters: Filters, *, lead_groups: list[dict[str, A
     for agent_id, n in conversations.items():
         if agent_id in rows:
             rows[agent_id]["conversations"] = n
-    for row in put(sources.sales(scope, filters), "agent_id", n=Count("pk"), revenue=Sum("total")):
-        rows[row["agent_id"]].update(sales=row["n"], revenue=money(row["revenue"]))
-    for row in put(sources.commissions(scope, filters), "agent_id", amount=Sum("amount")):
-        rows[row["agent_id"]]["commissions"] = money(row["amount"])
+    if sales is None:
+        sales = {"sales_by_agent": put(sources.sales(scope, filters), "agent_id", n=Count("pk"), revenue=Sum("total")),
+                 "commissions_by_agent": put(sources.commissions(scope, filters), "agent_id", amount=Sum("amount"))}
+    for row in sales["sales_by_agent"]:
+        if row["agent_id"] in rows:
+            rows[row["agent_id"]].update(sales=row["n"], revenue=money(row["revenue"]))
+    for row in sales["commissions_by_agent"]:
+        if row["agent_id"] in rows:
+            rows[row["agent_id"]]["commissions"] = money(row["amount"])
     for row in put(sources.audits(scope, filters), "agent_id", score=Avg("score")):
         rows[row["agent_id"]]["quality_score"] = None if row["score"] is None else round(float(row["score"]), 1)
     for row in put(sources.calls(scope, filters), "agent_id", n=Count("pk")):
         rows[row["agent_id"]]["calls"] = row["n"]
-    for row in put(sources.csat_answers(scope, filters), "agent_id", avg=Avg("rating"), n=Count("pk")):
-        rows[row["agent_id"]].update(csat=round(float(row["avg"]), 2), csat_answers=row["n"])
+    if csat is None:
+        for row in put(sources.csat_answers(scope, filters), "agent_id", avg=Avg("rating"), n=Count("pk")):
+            rows[row["agent_id"]].update(csat=round(float(row["avg"]), 2), csat_answers=row["n"])
+    else:
+        marks: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # agent → [sum of the marks, answers]
+        for row in csat:
+            if row["agent_id"] in rows:
+                marks[row["agent_id"]][0] += row["rating"] * row["n"]
+                marks[row["agent_id"]][1] += row["n"]
+        for agent_id, (total, n) in marks.items():
+            rows[agent_id].update(csat=round(total / n, 2), csat_answers=n)
     return sorted(rows.values(), key=lambda r: (-r["revenue"], -r["sales"], -r["conversations"], r["agent"],
                                                  r["agent_id"]))
 
