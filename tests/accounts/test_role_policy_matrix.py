@@ -241,7 +241,8 @@ def sidebar_purchases(relation: str) -> Callable[[World, str], Seen]:
     model = Quote if relation == "quotes" else Sale
 
     def read(world: World, role: str) -> Seen:
-        response = _client(world, role).get(reverse("panel:conversation", args=[world.conversations["Q"].pk]))
+        # The sidebar's purchases come with its secondary cards, right after the conversation page.
+        response = _client(world, role).get(reverse("panel:details", args=[world.conversations["Q"].pk]))
         if response.status_code in (302, 403, 404):
             return DENIED
         return world.seen(model, [obj.pk for obj in response.context["purchases"][relation]])

@@ -63,7 +63,7 @@ def test_the_panel_card_shows_the_customers_last_ratings(agent_client, agent):
     rosa = ContactFactory(name="Rosa Quispe")
     older = make_survey(rating=2, agent=agent, contact=rosa)
     rated = make_survey(rating=4, agent=agent, contact=rosa)
-    html = agent_client.get(reverse("panel:conversation", args=[rated.conversation_id])).content.decode()
+    html = agent_client.get(reverse("panel:details", args=[rated.conversation_id])).content.decode()
     block = html[html.index('id="panel-csat"'):]
     assert 'data-rating="4" data-this="1"' in block and "★★★★☆ 4/5" in block
     assert 'data-rating="2"' in block and "★★☆☆☆ 2/5" in block
@@ -73,7 +73,7 @@ def test_the_panel_card_shows_the_customers_last_ratings(agent_client, agent):
 
 def test_the_panel_card_says_when_the_rating_is_awaited(agent_client, agent):
     survey = make_survey(rating=None, agent=agent)
-    html = agent_client.get(reverse("panel:conversation", args=[survey.conversation_id])).content.decode()
+    html = agent_client.get(reverse("panel:details", args=[survey.conversation_id])).content.decode()
     assert 'id="csat-current" data-state="asked"' in html
     assert 'id="csat-ratings-empty"' in html
 
@@ -84,5 +84,5 @@ def test_the_panel_card_of_a_customer_never_asked_has_an_empty_block(agent_clien
     survey = make_survey(rating=None, agent=agent)
     other = Conversation.objects.create(contact=ContactFactory(), channel_account=survey.conversation.channel_account,
                                         assignee=agent)
-    html = agent_client.get(reverse("panel:conversation", args=[other.pk])).content.decode()
+    html = agent_client.get(reverse("panel:details", args=[other.pk])).content.decode()
     assert 'id="panel-csat"' in html and 'id="csat-ratings-empty"' in html and "csat-current" not in html

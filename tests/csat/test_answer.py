@@ -179,7 +179,7 @@ def test_the_rating_shows_on_the_rated_conversations_panel_card(asked, customer_
 
     customer_says(row=("csat:4", "4 ⭐ Buena"))
     client.force_login(agent)
-    html = client.get(reverse("panel:conversation", args=[asked.conversation_id])).content.decode()
+    html = client.get(reverse("panel:details", args=[asked.conversation_id])).content.decode()
     block = html[html.index('id="panel-csat"'):]
     assert 'data-rating="4" data-this="1"' in block and "★★★★☆ 4/5" in block
 

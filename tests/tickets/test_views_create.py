@@ -74,12 +74,12 @@ def test_panel_shows_the_button_and_the_conversations_open_tickets_when_opened(a
     client = _client(agent)
     client.post(reverse("tickets:create"), {"conversation": str(conversation.pk)})
     ticket = Ticket.objects.get()
-    html = client.get(reverse("panel:conversation", args=[conversation.pk])).content.decode()
+    html = client.get(reverse("panel:details", args=[conversation.pk])).content.decode()
     assert 'id="ticket-create"' in html and f'action="{reverse("tickets:create")}"' in html
     assert f'name="conversation" value="{conversation.pk}"' in html
     assert f'href="{reverse("tickets:detail", args=[ticket.pk])}"' in html
     Ticket.objects.filter(pk=ticket.pk).update(state=Ticket.State.CLOSED)
-    html = client.get(reverse("panel:conversation", args=[conversation.pk])).content.decode()
+    html = client.get(reverse("panel:details", args=[conversation.pk])).content.decode()
     assert 'id="conversation-tickets-empty"' in html  # closed tickets leave the list
 
 
