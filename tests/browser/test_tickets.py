@@ -82,6 +82,7 @@ def test_agent_creates_a_ticket_from_the_conversation_in_one_click(asgi_live_ser
 
     link.click()  # back in the panel, the ticket is listed under the customer
     page.wait_for_url(f"{base}/panel/c/{conversation.pk}/")
+    page.locator(f".conversation-ticket[data-ticket='{ticket.pk}']").wait_for()  # the customer's card comes after
     assert page.locator(f".conversation-ticket[data-ticket='{ticket.pk}']").count() == 1
 
     page.goto(f"{base}/tickets/")  # "My tickets": the new one with its SLA and priority badges
