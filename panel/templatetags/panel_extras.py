@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,27 @@ def sla_level(since: datetime | None) -> str:
     if minutes >= SLA_LATE_MINUTES:
         return "late"
     return "warn" if minutes >= SLA_WARN_MINUTES else "ok"
+
+
+@dataclass(frozen=True)
+class MessageWhen:
+    local: datetime  # created_at in the current time zone: what the message's title shows, as ``{{ }}`` draws it
+    day: str  # "2026-12-06", as ``date:"Y-m-d"`` draws it
+    time: str  # "19:10", as ``time:"H:i"`` draws it
+
+
+@register.filter
+def message_when(message: Any) -> MessageWhen:
+    """When the message was written, in the forms the timeline shows, from one conversion to local time.
+
+    Kept on the message, so the day separator and the message share it: the ``date`` and ``time`` filters cost
+    about a tenth of a millisecond each, four times a message, most of a page of 50 messages' drawing."""
+    when = getattr(message, "_panel_when", None)
+    if when is None:
+        local = timezone.localtime(message.created_at)
+        when = MessageWhen(local=local, day=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
+        message._panel_when = when
+    return when
 
 
 @register.filter
