@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from conversations.services.intents import INTENT_LABELS
@@ -56,9 +59,34 @@ def sla_level(since: datetime | None) -> str:
 
 @dataclass(frozen=True)
 class MessageWhen:
-    local: datetime  # created_at in the current time zone: what the message's title shows, as ``{{ }}`` draws it
+    title: str  # "6 de diciembre de 2026 a las 19:10", as ``{{ created_at }}`` draws it (DATETIME_FORMAT)
     day: str  # "2026-12-06", as ``date:"Y-m-d"`` draws it
     time: str  # "19:10", as ``time:"H:i"`` draws it
+
+
+_ESCAPED = re.compile(r"\\.")
+# Format characters that say more than the minute (seconds, microseconds, time zone) or mix them in.
+_FINER_THAN_A_MINUTE = set("sufUcrveOTIZ")
+
+
+@lru_cache(maxsize=16)
+def _shows_only_minutes(fmt: str) -> bool:
+    return not _FINER_THAN_A_MINUTE & set(_ESCAPED.sub("", fmt))
+
+
+@lru_cache(maxsize=2048)
+def _minute_title(minute: datetime, language: str, fmt: str) -> str:
+    return dateformat.format(minute, fmt)
+
+
+def _title(local: datetime) -> str:
+    """``local`` as ``{{ }}`` draws a datetime. When the format shows nothing finer than the minute (Spanish:
+    "j \\d\\e F \\d\\e Y \\a \\l\\a\\s H:i"), the messages of one minute share one drawing: localised dates cost
+    a fifth of a millisecond each."""
+    fmt = str(get_format("DATETIME_FORMAT"))
+    if not _shows_only_minutes(fmt):
+        return localize(local)
+    return _minute_title(local.replace(second=0, microsecond=0, tzinfo=None), get_language() or "", fmt)
 
 
 @register.filter
@@ -70,7 +98,7 @@ def message_when(message: Any) -> MessageWhen:
     when = getattr(message, "_panel_when", None)
     if when is None:
         local = timezone.localtime(message.created_at)
-        when = MessageWhen(local=local, day=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
+        when = MessageWhen(title=_title(local), day=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
         message._panel_when = when
     return when
 

@@ -7,11 +7,16 @@ the three may cost more queries as messages, conversations, notes, tags or the c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from conversations.models import Conversation, Note, Tag
+from panel.templatetags.panel_extras import message_when
 from tests.panel.conftest import add_message
 from tests.panel.test_earlier_messages import _many
 
@@ -57,3 +62,16 @@ def test_conversation_page_and_what_it_asks_for_cost_flat_queries_when_everythin
 
     assert small == large
     assert large["page"] <= PAGE_QUERIES
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_message_times_are_drawn_as_the_date_filters_draw_them(language, agent, make_conversation):
+    conversation = make_conversation(assignee=agent)
+    start = datetime(2026, 2, 1, 4, 59, 1, tzinfo=UTC)  # a minute before midnight in Lima
+    drawn = Template("{{ d }}|{{ d|date:'Y-m-d' }}|{{ d|time:'H:i' }}")
+    with translation.override(language):
+        for seconds in (0, 30, 59, 60, 3600 * 5 + 7):
+            message = add_message(conversation, text=f"{seconds}")
+            message.created_at = start + timedelta(seconds=seconds)
+            when = message_when(message)
+            assert f"{when.title}|{when.day}|{when.time}" == drawn.render(Context({"d": message.created_at}))
