@@ -314,6 +314,7 @@ def live_call_for(*, user: User, conversation: Conversation) -> Call | None:
     now = timezone.now()
     return (
         calls_visible(user)
+        .select_related(None).select_related("script")  # the bar shows the call and its script, nothing else
         .filter(conversation_id=conversation.pk, agent_id=user.pk, started_at__gte=now - LIVE_AT_MOST)
         .exclude(status__in=Call.FINAL_STATUSES)
         .exclude(status=Call.Status.QUEUED, started_at__lt=now - LIVE_QUEUED_FOR)
