@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,7 @@ class Subject:
     _intent: str | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
     _tag_ids: set[int] | None = field(default=None, repr=False)
+    runs_seen: dict[tuple[int, datetime], tuple[int, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def customer_message(self) -> Message | None:
@@ -124,7 +126,9 @@ def _latest_conversation(lead: Lead | None, contact_id: int | None = None) -> Co
 def _conversation(pk: int | None) -> Conversation | None:
     if pk is None:
         return None
-    return Conversation.objects.select_related("channel_account", "contact", "lead", "assignee").filter(pk=pk).first()
+    # What the conditions read (the team by the assignee, the lead's temperature); the contact and the number
+    # are read only by the actions that need them.
+    return Conversation.objects.select_related("lead", "assignee").filter(pk=pk).first()
 
 
 def subject_resolve(event: Event) -> Subject | None:
@@ -216,9 +220,7 @@ def _guard_reason(rule: AutomationRule, subject: Subject, chain: tuple[int, ...]
     if len(chain) >= MAX_DEPTH:
         return _("Held back: %(n)d rules in a row led to this event.") % {"n": len(chain)}
     if subject.conversation is not None:
-        recent = AutomationRun.objects.filter(
-            rule=rule, conversation=subject.conversation, created_at__gte=now - BURST_WINDOW,
-        ).exclude(status=AutomationRun.Status.SKIPPED).count()
+        recent = runs_before(rule, subject, now)[0]
         if recent >= BURST_LIMIT:
             return _("Held back: this rule already ran %(n)d times for this conversation in the last minute.") % {
                 "n": recent}
@@ -236,10 +238,32 @@ def _run_row(rule: AutomationRule, subject: Subject, *, status: str, chain: tupl
     )
 
 
-def _already_ran(rule: AutomationRule, subject: Subject) -> bool:
+def runs_before(rule: AutomationRule, subject: Subject, now: datetime) -> tuple[int, bool]:
+    """``rule``'s runs (held-back ones aside) for ``subject``'s conversation within the burst window, and
+    whether it already ran for ``subject``'s message; one read for both, kept on the subject."""
+    key = (rule.pk, now)
+    if key not in subject.runs_seen:
+        message_id = subject.message.pk if subject.event == "message.received" and subject.message else None
+        window = Q(conversation=subject.conversation, created_at__gte=now - BURST_WINDOW)
+        runs = AutomationRun.objects.filter(rule=rule).exclude(status=AutomationRun.Status.SKIPPED)
+        if message_id is None:
+            subject.runs_seen[key] = (runs.filter(window).count(), False)
+        else:
+            this_message = Q(message_id=message_id)
+            counts = runs.filter(window | this_message).aggregate(
+                recent=Count("pk", filter=window), mine=Count("pk", filter=this_message))
+            subject.runs_seen[key] = (counts["recent"] or 0, bool(counts["mine"]))
+    return subject.runs_seen[key]
+
+
+def _already_ran(rule: AutomationRule, subject: Subject, now: datetime) -> bool:
     """A message announced twice (a voice note once its file is stored) runs a rule once."""
-    return subject.event == "message.received" and AutomationRun.objects.filter(
-        rule=rule, message=subject.message).exclude(status=AutomationRun.Status.SKIPPED).exists()
+    if subject.event != "message.received" or subject.message is None:
+        return False
+    if subject.conversation is not None:
+        return runs_before(rule, subject, now)[1]
+    return AutomationRun.objects.filter(rule=rule, message=subject.message).exclude(
+        status=AutomationRun.Status.SKIPPED).exists()
 
 
 def rule_run(rule: AutomationRule, subject: Subject, *, now: datetime | None = None,
@@ -253,15 +277,16 @@ def rule_run(rule: AutomationRule, subject: Subject, *, now: datetime | None = N
     chain = current_chain() if chain is None else chain
     started = time.monotonic()
     try:
+        # Conditions only read: checked before the savepoint, so a rule that does not apply costs no round trip.
+        if not conditions_match(rule, subject, now=now):
+            return None
         with transaction.atomic():
-            if not conditions_match(rule, subject, now=now):
-                return None
             reason = _guard_reason(rule, subject, chain, now)
             if reason:
                 logger.warning("automation rule %s held back for %s: %s", rule.pk, subject.event, reason)
                 return _run_row(rule, subject, status=AutomationRun.Status.SKIPPED, chain=chain, started=started,
                                 error=reason)
-            if _already_ran(rule, subject):
+            if _already_ran(rule, subject, now):
                 return None
             inner = (*chain, rule.pk)
             # Callbacks run in the order they were registered: the events the actions emit are dispatched

@@ -8,6 +8,8 @@ Run it from the project root (PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.
 It uses ``postgres://postgres@127.0.0.1:5432/crm_bench_steps`` (env ``BENCH_DATABASE_URL``), DROPPED and
 re-created at every start, and Redis ``redis://127.0.0.1:6379/11`` (env ``BENCH_REDIS_URL``), flushed.
 
+The demo is seeded (its automation rules, business hours...), with the company's hours open all day every day
+(``--out-of-hours``: closed, but one minute a day), so the figures do not depend on when the bench runs.
 The load looks like ``bench/panel.py``'s: 200 customers whose conversations are assigned to 50 agents
 (the AI keeps its reply as a suggestion), and 10% of the messages from new customers (the AI answers;
 the reply goes to a fake Graph API in a thread of this process). For each message, in the order the
@@ -124,10 +126,30 @@ class Meter:
         return (int(fields[11]) + int(fields[12])) / self.hz
 
 
+def hours_fix(*, out_of_hours: bool) -> None:
+    """The demo's company hours (Monday-Saturday 9-19 in Lima) made the same at any time of the run: open all
+    day every day (the common case, a message inside business hours), or open one minute a day at 03:00."""
+    from datetime import time as clock
+
+    from core.config_cache import config_invalidate
+    from sla.models import BusinessHours, Holiday, ServiceHours
+    from sla.selectors import SLA_CONFIG_KEY
+
+    hours = ServiceHours.objects.get(team=None)
+    BusinessHours.objects.filter(service_hours=hours).delete()
+    Holiday.objects.all().delete()
+    opens, closes = (clock(3), clock(3, 1)) if out_of_hours else (clock(0), clock(0))
+    BusinessHours.objects.bulk_create(BusinessHours(service_hours=hours, weekday=day, opens=opens, closes=closes)
+                                      for day in range(7))
+    config_invalidate(SLA_CONFIG_KEY)
+
+
 def main() -> int:  # noqa: PLR0915 - a linear script
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--profile", choices=STEPS, help="print the top functions of one step")
+    parser.add_argument("--out-of-hours", action="store_true",
+                        help="every message outside business hours (default: inside, whatever the time of day)")
     parser.add_argument("--sql", choices=STEPS, help="print the queries of the run of one step that made the most")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -161,6 +183,7 @@ def main() -> int:  # noqa: PLR0915 - a linear script
 
     call_command("seed_demo", contacts=20, stdout=io.StringIO())
     channel_accounts_sync_from_env()
+    hours_fix(out_of_hours=args.out_of_hours)
     ChannelAccount.objects.update(ai_mode=ChannelAccount.AIMode.AUTO)
     agents = [User.objects.create_user(username=f"agent{k}", password="x", role="agent") for k in range(50)]
     rng = random.Random(7)  # noqa: S311 - load shape
@@ -195,6 +218,20 @@ def main() -> int:  # noqa: PLR0915 - a linear script
         original_publish(groups, events)
 
     realtime.publish_many = counting_publish
+    import core.events as core_events
+
+    original_run = core_events.run_subscriber
+    by_subscriber: dict[str, list[tuple[float, int]]] = defaultdict(list)
+
+    def timed_run(subscriber: Any, event: Any, **kwargs: Any) -> Any:
+        q0, c0 = meter.queries, time.process_time()
+        try:
+            return original_run(subscriber, event, **kwargs)
+        finally:
+            name = f"{event.name} {subscriber.name.rsplit('.', 1)[-1]}"
+            by_subscriber[name].append(((time.process_time() - c0) * 1000, meter.queries - q0))
+
+    core_events.run_subscriber = timed_run
 
     def measure(step: str, call: Any) -> Any:
         q0, b0, e0 = meter.queries, meter.backend_seconds(), published["n"]
@@ -240,6 +277,10 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     total_db = sum(statistics.mean(figures[s]["db"]) * len(figures[s]["db"]) for s in STEPS if figures[s]["db"])
     print(f"per inbound message: {total_cpu / args.messages:.2f} ms CPU here + {total_db / args.messages:.2f} ms "
           f"PostgreSQL; messages sent by the AI: {Message.objects.filter(sender='ai').count()}")
+    print(f"\n{'event subscriber (CPU here, inside the steps)':<62} {'runs':>5} {'cpu ms':>7} {'queries':>8}")
+    for name, runs in sorted(by_subscriber.items(), key=lambda kv: -sum(c for c, _q in kv[1])):
+        print(f"{name:<62} {len(runs):>5} {statistics.mean(c for c, _q in runs):>7.2f} "
+              f"{statistics.mean(q for _c, q in runs):>8.1f}")
     for step, queries in last_sql.items():
         print(f"\nqueries of the {step} that made the most:")
         for sql in queries:
@@ -247,7 +288,7 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
-        stats.print_stats(45)
+        stats.print_stats(int(os.environ.get("BENCH_TOP", "45")))
         if os.environ.get("BENCH_CALLERS"):
             stats.print_callers(os.environ["BENCH_CALLERS"])
         print(out.getvalue())

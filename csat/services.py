@@ -206,7 +206,6 @@ def _notify_low(survey: CsatSurvey, contact_name: str) -> int:
     )
 
 
-@transaction.atomic
 def csat_answer_from_message(*, message_id: int, said: tuple[str, str] | None = None) -> CsatSurvey | None:
     """Called for each customer message: store it as the rating of the survey it answers.
 
@@ -222,6 +221,11 @@ def csat_answer_from_message(*, message_id: int, said: tuple[str, str] | None = 
     rating, tapped = _said_rating(*said)
     if rating is None:
         return None
+    with transaction.atomic():  # only for a line that reads as a rating: the rest opened no savepoint
+        return _rating_store(message_id=message_id, rating=rating, tapped=tapped)
+
+
+def _rating_store(*, message_id: int, rating: int, tapped: bool) -> CsatSurvey | None:
     message = (Message.objects.select_related("conversation__contact")
                .filter(pk=message_id, direction=Message.Direction.IN, is_echo=False).first())
     if message is None:

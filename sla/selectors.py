@@ -132,6 +132,12 @@ class SlaSetup:
             days |= self.holidays.get(team_id, set())
         return Calendar(tz=ZoneInfo(zone), weekly=_weekly(source) if source else {}, holidays=frozenset(days))
 
+    def open_everywhere(self, at: datetime) -> bool:
+        """Is every team's service open at ``at``? (A team without hours or holidays of its own keeps the
+        company's calendar, so the teams named in the setup and the company's stand for all of them.)"""
+        team_ids = {None, *self.rows, *self.holidays}
+        return all(self.calendar(team_id).is_open(at) for team_id in team_ids)
+
     def away(self, team_id: int | None) -> AwaySettings:
         own = self.rows.get(team_id) if team_id is not None else None
         default = self.rows.get(None)

@@ -135,6 +135,8 @@ def out_of_office_answer(*, message_id: int, now: datetime | None = None) -> Out
     24-hour window, the team's template outside it, and a note for the agent when neither can go.
     """
     now = now or timezone.now()
+    if sla_setup(now=now).open_everywhere(now):  # most messages: nothing to read (no query)
+        return OutOfOfficeResult(out_of_hours=False)
     message = (Message.objects.select_related("conversation__contact", "conversation__channel_account")
                .filter(pk=message_id, direction=Message.Direction.IN).first())
     if message is None:

@@ -15,4 +15,4 @@ def conversation_escalated_open_ticket(event: Event) -> int | None:
 def message_received_customer_reply(event: Event) -> None:
     """A customer's message in a conversation with an open ticket shows on the ticket. Never ``HANDLED``: the
     AI step still reads the message."""
-    ticket_customer_reply_add(message_id=event["message_id"])
+    ticket_customer_reply_add(message_id=event["message_id"], conversation_id=event["conversation_id"])

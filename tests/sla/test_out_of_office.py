@@ -8,6 +8,7 @@ from datetime import time
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from conversations.models import Conversation, Message, MessageTemplate, Note
@@ -142,3 +143,25 @@ def test_two_messages_handled_at_the_same_moment_answer_once(company_hours, make
         results = run_together([lambda: _deliver(first), lambda: _deliver(second)])
     assert results == [None, None]
     assert len(_answers(conversation)) == 1 and OutOfOfficeReply.objects.count() == 1
+
+
+def test_inside_everyones_business_hours_the_check_reads_no_message(company_hours, make_waiting):
+    conversation = make_waiting(lima(7, 10, 0))
+    message = customer_message(conversation, lima(7, 10, 0))
+    with time_machine.travel(lima(7, 10, 0), tick=False), CaptureQueriesContext(connection) as queries:
+        assert message_received_out_of_office(events.Event("message.received", {
+            "message_id": message.pk, "conversation_id": conversation.pk, "text": "Hola",
+            "interactive_id": ""})) is None
+    # Only the hours (read once per process, and here inside the test's transaction): no message, no conversation.
+    assert [q["sql"] for q in queries.captured_queries if "conversations_" in q["sql"]] == []
+    assert _answers(conversation) == []
+
+
+def test_a_team_closed_while_the_company_is_open_still_answers(company_hours, make_waiting, team):
+    own = ServiceHours.objects.create(team=team, timezone="America/Lima", away_text="El equipo abre a las 15:00.")
+    hours_for(own, WEEKDAYS, (time(15), time(20)))
+    conversation = make_waiting(lima(7, 10, 0))  # the number's team; the company is open at 10:00
+    message = customer_message(conversation, lima(7, 10, 0))
+    with time_machine.travel(lima(7, 10, 0), tick=False):
+        _deliver(message)
+    assert [a.text for a in _answers(conversation)] == ["El equipo abre a las 15:00."]

@@ -104,3 +104,13 @@ def test_reply_subscriber_never_claims_the_message_when_it_records_a_reply(agent
     result = message_received_customer_reply(events.Event("message.received", {
         "message_id": message.pk, "conversation_id": conversation.pk, "text": message.text, "interactive_id": ""}))
     assert result is not events.HANDLED and TicketComment.objects.count() == 1
+
+
+def test_a_message_in_a_chat_without_an_active_ticket_costs_one_narrow_read(agent, django_assert_num_queries):
+    conversation = make_conversation(assignee=agent)
+    message = customer_message(conversation, "¿Y mi pedido?")
+    with django_assert_num_queries(1):
+        message_received_customer_reply(events.Event("message.received", {
+            "message_id": message.pk, "conversation_id": conversation.pk, "text": message.text,
+            "interactive_id": ""}))
+    assert not TicketComment.objects.exists()

@@ -54,10 +54,20 @@ def ticket_comment_add(*, actor: User, ticket: Ticket, body: str, visibility: st
     return comment
 
 
-@transaction.atomic
-def ticket_customer_reply_add(*, message_id: int) -> TicketComment | None:
+def ticket_customer_reply_add(*, message_id: int, conversation_id: int | None = None) -> TicketComment | None:
     """A customer's message in a conversation linked to an active ticket shows on it (the newest such ticket),
-    with a history row and a notice to the assignee. Once per message: a redelivery finds the comment."""
+    with a history row and a notice to the assignee. Once per message: a redelivery finds the comment.
+
+    ``conversation_id`` (the event's, when the caller has it): most conversations have no active ticket, and
+    one narrow read says so."""
+    if conversation_id is not None and not Ticket.objects.filter(
+            conversation_id=conversation_id, state__in=Ticket.ACTIVE_STATES).exists():
+        return None
+    with transaction.atomic():
+        return _customer_reply_add(message_id)
+
+
+def _customer_reply_add(message_id: int) -> TicketComment | None:
     message = (Message.objects.filter(pk=message_id, direction=Message.Direction.IN)
                .select_related("conversation").first())
     if message is None:

@@ -11,7 +11,6 @@ from ai.services import transcribe_audio
 from conversations.events import publish_message_event
 from conversations.models import Message
 from conversations.services.assistant.bursts import TEXT_TYPES, is_superseded
-from conversations.services.assistant.catalog import active_catalog
 from conversations.services.assistant.delivery import reply_deliver
 from conversations.services.assistant.lead_update import conversation_apply_turn
 from conversations.services.assistant.options import rich_reply
@@ -76,6 +75,6 @@ def message_assist(*, message_id: int, pause: Callable[[Message], float] | None 
     composed = applied.composed
     text = reply_write(composed, subject=subject)
     rich = rich_reply(composed=composed, analysis=turn.analysis, text=text, chosen=message.interactive_id,
-                      catalog=active_catalog())  # buttons or a list, the product's photo, the store's pin
+                      catalog=turn.catalog)  # buttons or a list, the product's photo, the store's pin
     return AssistantOutcome(state="analyzed", decision=composed.decision,
                             reply=reply_deliver(applied.conversation, text, handover=composed.is_handover, rich=rich))

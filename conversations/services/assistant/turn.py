@@ -28,6 +28,7 @@ class CustomerTurn:
     burst: list[tuple[int, str]]  # (pk, text) of the earlier unanswered lines, oldest first
     analysis: Analysis
     hits: list[CatalogItem]
+    catalog: list[CatalogItem]  # the catalog the turn was read against (the reply's options come from it too)
 
 
 def turn_read(*, conversation: Conversation, message: Message, subject: str) -> CustomerTurn:
@@ -40,7 +41,7 @@ def turn_read(*, conversation: Conversation, message: Message, subject: str) -> 
     analysis = with_earlier_products(analysis, conversation, message.pk, catalog, text)
     analysis = with_chosen_option(analysis, message, catalog)  # a tap on our buttons or list means its option
     return CustomerTurn(text=text, history=history, burst=burst, analysis=analysis,
-                        hits=turn_hits(analysis, catalog, text))
+                        hits=turn_hits(analysis, catalog, text), catalog=catalog)
 
 
 def lead_state(*, contact: Contact, lead: Lead | None) -> LeadState:
