@@ -105,7 +105,8 @@
       const response = await fetch(list.dataset.deferred + "?" + params.toString(), {
         credentials: "same-origin", headers: { "HX-Request": "true" },
       });
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      // A redirect is the login page (the session ended): not a list.
+      if (!response.ok || response.redirected) throw new Error("HTTP " + response.status + " for the inbox");
       const template = document.createElement("template");
       template.innerHTML = (await response.text()).trim();
       list.replaceWith(template.content); // the list, and its pages' footer when there are more
