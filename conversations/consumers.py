@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import Any
 
 from channels.auth import get_user
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -57,7 +58,21 @@ async def _still_signed_in(session_key: str | None, user_id: int) -> bool:
     return bool(user.is_authenticated and user.pk == user_id and user.is_active)
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class QuickDispatch:
+    """channels (4.2 on) hops to the sync thread before every message a consumer handles, to close stale database
+    connections: for a socket that forwards events that hop cost more than the frame itself, once per frame
+    and socket, in the web process's event loop where the webhooks are acknowledged. These consumers reach the
+    database only through ``database_sync_to_async``, which closes stale connections around each call, so the
+    hop is left out."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class EventsConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):
     """Refuses anonymous sockets before accepting; forwards events, never interprets them.
 
     Client messages: ``{"type": "ping"}`` -> ``{"type": "pong"}``; ``{"type": "subscribe", "conversation": id}``
@@ -233,7 +248,7 @@ def _frame_object(text_data: str | None) -> dict[str, Any] | str:
     return content if isinstance(content, dict) else "invalid_message"
 
 
-class SandboxConsumer(AsyncJsonWebsocketConsumer):
+class SandboxConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):
     """The sandbox page's socket: a visitor with no user, scoped by the signed session token it presents.
 
     Refused before accepting when the sandbox is off (4404). The first frame says who it is,
