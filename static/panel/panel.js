@@ -95,20 +95,49 @@
   let inboxLoading = null;
   const missedRows = new Map(); // conversation id -> move to top
 
+  // The list last drawn for these filters, kept for this tab and user (sessionStorage): shown at once while the
+  // fresh one comes, so going from one conversation to the next does not blank the list; then replaced by it.
+  function inboxCacheKey() {
+    const params = new URLSearchParams(window.location.search);
+    params.delete("active");
+    return "panel:inbox:" + (root.dataset.user || "") + "?" + params.toString();
+  }
+
+  function showCachedInbox(list) {
+    let html = null;
+    try { html = window.sessionStorage.getItem(inboxCacheKey()); } catch (error) { html = null; }
+    if (!html || list.querySelector(".inbox-cached")) return;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const rows = template.content.querySelector("#inbox-list");
+    if (!rows) return;
+    const holder = document.createElement("div");
+    holder.className = "inbox-cached";
+    holder.append(...rows.childNodes);
+    holder.querySelectorAll(".panel-row-active").forEach(function (row) { row.classList.remove("panel-row-active"); });
+    const open = openId ? holder.querySelector("#row-" + openId) : null;
+    if (open) open.classList.add("panel-row-active");
+    list.append(holder);
+    list.querySelector("#inbox-loading").hidden = true;
+  }
+
   async function loadInbox() {
     const list = document.getElementById("inbox-list");
     const params = new URLSearchParams(window.location.search);
     if (openId) params.set("active", openId);
     list.querySelector("#inbox-load-error").hidden = true;
     list.querySelector("#inbox-loading").hidden = false;
+    showCachedInbox(list);
     try {
       const response = await fetch(list.dataset.deferred + "?" + params.toString(), {
         credentials: "same-origin", headers: { "HX-Request": "true" },
       });
       // A redirect is the login page (the session ended): not a list.
       if (!response.ok || response.redirected) throw new Error("HTTP " + response.status + " for the inbox");
+      const html = (await response.text()).trim();
+      try { window.sessionStorage.setItem(inboxCacheKey(), html); } catch (error) { /* full: drawn fresh next time */ }
       const template = document.createElement("template");
-      template.innerHTML = (await response.text()).trim();
+      template.innerHTML = html;
       list.replaceWith(template.content); // the list, and its pages' footer when there are more
     } catch (error) {
       console.warn("panel: inbox", error);

@@ -75,3 +75,32 @@ def test_the_customer_card_comes_after_the_page_and_its_form_saves(asgi_live_ser
     rosa.contact.refresh_from_db()
     assert rosa.contact.zone == "Surco"
     page.locator(f"#row-{rosa.pk}.panel-row-active").wait_for()
+
+
+def test_moving_to_the_next_conversation_shows_the_last_list_at_once_until_the_fresh_one_comes(
+        asgi_live_server, page, hosts, ai_off, post_twilio):
+    base = asgi_live_server
+    make_user("lucia", Role.AGENT)
+    off_loop(post_twilio, twilio_params(Body="Hola, quiero fibra"))
+    off_loop(post_twilio, twilio_params(MessageSid="SM" + "d" * 32, Body="Buenas, ¿precio del plan?", **PEDRO))
+    off_loop(drain)
+    rosa = Conversation.objects.get(contact__name="Rosa Quispe")
+    pedro = Conversation.objects.get(contact__name="Pedro Ruiz")
+    log_in(page, base, "lucia")
+    page.goto(f"{base}/panel/c/{rosa.pk}/")
+    page.locator(f"#row-{pedro.pk}").wait_for()  # the fresh list, now kept for this tab
+
+    held = []
+    page.route(re.compile(r"/panel/list/"), lambda route: held.append((route, route.fetch())))
+    page.goto(f"{base}/panel/c/{pedro.pk}/")
+    while not held:
+        page.wait_for_timeout(50)
+    # The fresh list is still on its way: the last one is shown, Pedro's row marked, no "Loading…".
+    assert page.locator(".inbox-cached .panel-row").count() == 2
+    assert page.locator(f".inbox-cached #row-{pedro.pk}.panel-row-active").count() == 1
+    assert page.locator(f".inbox-cached #row-{rosa.pk}.panel-row-active").count() == 0
+    assert not page.locator("#inbox-loading").is_visible()
+    route, fresh = held[0]
+    route.fulfill(response=fresh)
+    page.locator(".inbox-cached").wait_for(state="detached")
+    assert page.locator(f"#inbox-list #row-{pedro.pk}.panel-row-active").count() == 1
