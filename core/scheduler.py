@@ -91,7 +91,14 @@ class EmbeddedScheduler:
         return ran
 
     # -- the thread ----------------------------------------------------------------------------
+    def load_tasks(self) -> None:
+        """Import every app's ``tasks`` module, as a worker does when it starts. A web process imports only those
+        its views and services need; beat hands a job whose task is not registered to ``send_task``, which in
+        process (eager) mode does nothing, so without this most periodic jobs never ran under ``make run``."""
+        self.app.loader.import_default_modules()
+
     def _loop(self) -> None:
+        self.load_tasks()
         logger.info("Embedded scheduler started (pid %s): %d periodic jobs", os.getpid(),
                     len(self.app.conf.beat_schedule or {}))
         while not self._stop.is_set():

@@ -3,10 +3,14 @@ one process per checkout, and /system/status/ says who runs them and when each r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import ChannelAccount, Conversation, FollowUpTask, Message
@@ -117,3 +121,22 @@ def test_status_lists_the_scheduler_and_the_next_run_of_each_job(client, supervi
 def test_agents_and_anonymous_callers_do_not_see_the_jobs(client, agent):
     client.force_login(agent)
     assert "scheduler" not in client.get("/system/status/").json()
+
+
+def test_every_periodic_job_has_its_task_in_a_fresh_web_process():
+    """Beat hands a job whose task is not registered to send_task, which does nothing in process: a web process that
+    had not imported, say, sla.tasks never ran the SLA check under ``make run``."""
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()\n"
+        "import config.asgi\n"
+        "from core.scheduler import EmbeddedScheduler\n"
+        "from config.celery_app import app\n"
+        "EmbeddedScheduler().load_tasks()\n"
+        "names = {entry['task'] for entry in app.conf.beat_schedule.values()}\n"
+        "print(len(names), sorted(name for name in names if name not in app.tasks))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "EMBEDDED_SCHEDULER")}
+    done = subprocess.run([sys.executable, "-c", code], env={**env, "SECRET_KEY": "x"}, cwd=settings.BASE_DIR,  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=True)
+    count, missing = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) >= 10 and missing == "[]"
