@@ -25,16 +25,20 @@ RECORD_EVENTS = """document.addEventListener("panel:live", function (event) {
 });"""
 
 
-def test_a_row_that_changes_while_the_list_loads_is_shown_as_it_now_is(asgi_live_server, page, hosts, ai_off,
-                                                                          post_twilio):
-    base = asgi_live_server
+def _two_chats_and_lucia_logged_in(page, base, post_twilio) -> tuple[Conversation, Conversation]:  # type: ignore[no-untyped-def]
+    """Rosa's and Pedro's conversations, unassigned, and the agent Lucía signed in: (rosa, pedro)."""
     make_user("lucia", Role.AGENT)
     off_loop(post_twilio, twilio_params(Body="Hola, quiero fibra"))
     off_loop(post_twilio, twilio_params(MessageSid="SM" + "d" * 32, Body="Buenas, ¿precio del plan?", **PEDRO))
     off_loop(drain)
-    rosa = Conversation.objects.get(contact__name="Rosa Quispe")
-    pedro = Conversation.objects.get(contact__name="Pedro Ruiz")
     log_in(page, base, "lucia")
+    return (Conversation.objects.get(contact__name="Rosa Quispe"), Conversation.objects.get(contact__name="Pedro Ruiz"))
+
+
+def test_a_row_that_changes_while_the_list_loads_is_shown_as_it_now_is(asgi_live_server, page, hosts, ai_off,
+                                                                          post_twilio):
+    base = asgi_live_server
+    rosa, pedro = _two_chats_and_lucia_logged_in(page, base, post_twilio)
 
     # The list's answer is read from the server at once but handed to the page only after Pedro writes again.
     held = []
@@ -80,13 +84,7 @@ def test_the_customer_card_comes_after_the_page_and_its_form_saves(asgi_live_ser
 def test_moving_to_the_next_conversation_shows_the_last_list_at_once_until_the_fresh_one_comes(
         asgi_live_server, page, hosts, ai_off, post_twilio):
     base = asgi_live_server
-    make_user("lucia", Role.AGENT)
-    off_loop(post_twilio, twilio_params(Body="Hola, quiero fibra"))
-    off_loop(post_twilio, twilio_params(MessageSid="SM" + "d" * 32, Body="Buenas, ¿precio del plan?", **PEDRO))
-    off_loop(drain)
-    rosa = Conversation.objects.get(contact__name="Rosa Quispe")
-    pedro = Conversation.objects.get(contact__name="Pedro Ruiz")
-    log_in(page, base, "lucia")
+    rosa, pedro = _two_chats_and_lucia_logged_in(page, base, post_twilio)
     page.goto(f"{base}/panel/c/{rosa.pk}/")
     page.locator(f"#row-{pedro.pk}").wait_for()  # the fresh list, now kept for this tab
 
