@@ -182,16 +182,16 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # A busy agent's socket may fall behind by more than the default 100 events; past the
-            # capacity channels_redis drops events silently (the client then catches up by seq).
-            # A socket waits for its next event in a blocking BZPOPMIN of 5 s (channels_redis), asked again
-            # when it ends; redis-py 8 gives every read a 5 s timeout by default, so an idle socket's wait
-            # timed out client-side first and the consumer died with it. Reads wait longer than a BZPOPMIN.
+            # Redis pub/sub: one publish per group, each web process subscribed once (core/channel_layer.py),
+            # with a bound per socket and a resync after a lost connection.
+            "BACKEND": "core.channel_layer.PubSubChannelLayer",
+            # A busy agent's socket may fall behind by more than 100 events; past the capacity it is told to
+            # reconnect and catch up from the database.
+            # redis-py 8 gives every read a 5 s timeout by default; the subscriber polls every 0.1 s, a publish to
+            # a Redis that accepts and never answers gives up after 15 s.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 "capacity": 1000,
-                "expiry": 30,
             },
         }
     }

@@ -19,6 +19,7 @@ from django.http import Http404
 from conversations.sandbox.selectors import sandbox_contact_id
 from conversations.selectors import conversation_get_for_user, user_role_groups
 from conversations.services.sandbox import SandboxSession, SandboxTokenError, sandbox_session_read
+from core.channel_layer import CLOSE_RESYNC
 from core.params import parse_id
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, conversation_group, sandbox_group, session_tag
 
@@ -63,13 +64,18 @@ class QuickDispatch:
     connections: for a socket that forwards events that hop cost more than the frame itself, once per frame
     and socket, in the web process's event loop where the webhooks are acknowledged. These consumers reach the
     database only through ``database_sync_to_async``, which closes stale connections around each call, so the
-    hop is left out."""
+    hop is left out. Both close with ``CLOSE_RESYNC`` when the layer says events meant for them may be lost."""
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def layer_resync(self, message: dict[str, Any]) -> None:
+        """Events meant for this socket may be lost (it fell behind, or Redis came back: core/channel_layer.py):
+        close it; the browser reconnects and fetches what it missed, as after any reconnect."""
+        await self.close(code=CLOSE_RESYNC)
 
 
 class EventsConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):

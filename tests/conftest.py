@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.two_factor.testing import client_session_verify
+from tests.listener import listener  # noqa: F401 - a fixture for every test
 
 
 @pytest.fixture(autouse=True)

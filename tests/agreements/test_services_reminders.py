@@ -4,8 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from agreements.models import Installment, InstallmentReminder, PaymentAgreement
@@ -46,13 +44,6 @@ def make_agreement(agent, contact, *, first_due, installments=3):
                             first_due_date=first_due, interval_days=30)
 
 
-def listen(user_id):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(user_id), channel)
-    return layer, channel
-
-
 def test_instalments_become_overdue_the_day_after_they_fall_due(agent):
     agreement = make_agreement(agent, DebtFactory().contact, first_due=today())
     assert installments_mark_overdue(today=today()).marked == 0
@@ -62,7 +53,7 @@ def test_instalments_become_overdue_the_day_after_they_fall_due(agent):
     assert installments_mark_overdue(today=today() + timedelta(days=1)).marked == 0  # idempotent
 
 
-def test_agreement_breaks_when_an_instalment_is_overdue_beyond_the_grace_period(agent, settings,
+def test_agreement_breaks_when_an_instalment_is_overdue_beyond_the_grace_period(agent, settings, listener,
                                                                                  django_capture_on_commit_callbacks):
     settings.AGREEMENTS_GRACE_DAYS = 10
     agreement = make_agreement(agent, DebtFactory().contact, first_due=today())
@@ -71,12 +62,12 @@ def test_agreement_breaks_when_an_instalment_is_overdue_beyond_the_grace_period(
     agreement.refresh_from_db()
     assert agreement.state == "active"
 
-    layer, channel = listen(agent.pk)
+    tabs = listener(user_group(agent.pk))
     with django_capture_on_commit_callbacks(execute=True):
         assert installments_mark_overdue(today=today() + timedelta(days=11)).broken == 1
     agreement.refresh_from_db()
     assert agreement.state == PaymentAgreement.State.BROKEN and agreement.closed_at is not None
-    event = async_to_sync(layer.receive)(channel)["event"]
+    event = tabs.next_event()
     assert (event["type"], event["data"]["id"], event["data"]["state"]) == ("agreement.updated", agreement.pk,
                                                                             "broken")
 
@@ -119,10 +110,10 @@ def test_reminder_is_sent_once_through_the_provider_when_the_window_is_open(grap
 
 
 def test_reminder_becomes_a_note_and_an_event_with_no_send_when_the_window_is_closed(
-        graph, conversation, agent, django_capture_on_commit_callbacks):
+        graph, conversation, agent, listener, django_capture_on_commit_callbacks):
     Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=2))
     agreement = make_agreement(agent, conversation.contact, first_due=today())
-    layer, channel = listen(agent.pk)
+    tabs = listener(user_group(agent.pk))
     later = today() + timedelta(days=3)  # instalment 1 is overdue by then
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +122,7 @@ def test_reminder_becomes_a_note_and_an_event_with_no_send_when_the_window_is_cl
     assert graph.log == [] and not Message.objects.filter(direction="out").exists()
     note = Note.objects.get()
     assert note.conversation_id == conversation.pk and "333.33" in note.text
-    event = async_to_sync(layer.receive)(channel)["event"]
+    event = tabs.next_event()
     assert event["type"] == "agreement.reminder"
     assert (event["data"]["id"], event["data"]["kind"], event["data"]["installment"]["number"]) == (
         agreement.pk, "overdue", 1)
@@ -150,14 +141,14 @@ def test_overdue_reminder_follows_an_upcoming_one_for_the_same_instalment(graph,
     assert sorted(InstallmentReminder.objects.values_list("kind", flat=True)) == ["overdue", "upcoming"]
 
 
-def test_contact_without_any_conversation_still_alerts_the_agent(agent, django_capture_on_commit_callbacks):
+def test_contact_without_any_conversation_still_alerts_the_agent(agent, listener, django_capture_on_commit_callbacks):
     contact = Contact.objects.create(name="Luis Paredes", phone="+51911222333")
     make_agreement(agent, contact, first_due=today(), installments=1)
-    layer, channel = listen(agent.pk)
+    tabs = listener(user_group(agent.pk))
     with django_capture_on_commit_callbacks(execute=True):
         assert installments_remind().notes == 1
     assert not Note.objects.exists()
-    assert async_to_sync(layer.receive)(channel)["event"]["type"] == "agreement.reminder"
+    assert tabs.next_event()["type"] == "agreement.reminder"
 
 
 def test_paid_and_cancelled_instalments_get_no_reminder(agent, supervisor):

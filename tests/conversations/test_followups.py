@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from conversations.services.followups import (
 )
 from conversations.services.outbound import message_deliver, message_send
 from core.errors import ApplicationError, PermissionDeniedError
+from core.realtime import user_group
 from notifications.models import Notification
 from tests.conversations.conftest import PHONE_NUMBER_ID
 from tests.leads.factories import ContactFactory
@@ -205,13 +204,11 @@ def _remind_after(account: ChannelAccount, hours: int) -> None:
     account.save(update_fields=["reminder_after_hours"])
 
 
-def test_reminder_is_created_once_after_the_configured_silence(conversation, agent, account,
+def test_reminder_is_created_once_after_the_configured_silence(conversation, agent, account, listener,
                                                                django_capture_on_commit_callbacks):
     _remind_after(account, 3)
     message_send(conversation=conversation, text="Te envié la cotización", actor=agent)
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"user.{agent.pk}", channel)
+    tabs = listener(user_group(agent.pk))
 
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         assert reminders_run() == 0  # not silent long enough
@@ -219,7 +216,7 @@ def test_reminder_is_created_once_after_the_configured_silence(conversation, age
         with django_capture_on_commit_callbacks(execute=True):
             assert reminders_run() == 1
         assert reminders_run() == 0  # once per silence
-    event = async_to_sync(layer.receive)(channel)["event"]
+    event = tabs.next_event()
     assert (event["type"], event["data"]["id"]) == ("conversation.reminder", conversation.pk)
     assert Note.objects.filter(conversation=conversation, text__contains="3 horas").count() == 1
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from accounts.models import Role, Team
 from conftest import make_user
 from conversations.models import Conversation, Message, Note, Tag
+from core.realtime import user_group
 from tests.leads.factories import ContactFactory
 from tests.operators.factories import ProductFactory
 from tests.panel.conftest import add_message
@@ -240,24 +239,21 @@ def test_inactive_or_unknown_product_is_not_sent(client, agent, other_agent, mak
 
 
 def test_note_mention_notifies_the_user_and_unknown_names_stay_text(client, agent, supervisor, make_conversation,
-                                                                    django_capture_on_commit_callbacks):
+                                                                    listener, django_capture_on_commit_callbacks):
     conversation = make_conversation(assignee=agent)
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"user.{supervisor.pk}", channel)
+    tabs = listener(user_group(supervisor.pk))
     client.force_login(agent)
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/panel/c/{conversation.pk}/note/", {"text": "@supervisora, ¿le damos descuento? @fantasma"})
 
-    event = async_to_sync(layer.receive)(channel)["event"]
+    event = tabs.next_event()
     assert event["type"] == "note.mentioned"
     assert event["data"]["conversation"] == conversation.pk and event["data"]["author"] == str(agent)
     assert event["data"]["excerpt"].startswith("@supervisora, ¿le damos")
     html = client.get(f"/panel/c/{conversation.pk}/").content.decode()
     assert '<span class="mention" data-mention="supervisora">@supervisora</span>,' in html
     assert "@fantasma" in html and 'data-mention="fantasma"' not in html
-    async_to_sync(layer.group_discard)(f"user.{supervisor.pk}", channel)
 
 
 def test_note_without_known_mentions_sends_no_event(client, agent, make_conversation,
