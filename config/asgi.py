@@ -22,6 +22,7 @@ from accounts.two_factor.asgi import TwoFactorSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
 from core.client_ip import TrustedProxyMiddleware  # noqa: E402
+from core.heap import heap_freeze  # noqa: E402
 from core.runtime import log_runtime_mode  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
 
@@ -81,6 +82,7 @@ application = TrustedProxyMiddleware(
 )
 
 log_runtime_mode(process="web")
+heap_freeze()  # what is loaded now lives as long as the process (core/heap.py)
 
 if settings.EMBEDDED_SCHEDULER:
     start_embedded_scheduler()  # the periodic jobs in this process (embedded mode), one process per checkout

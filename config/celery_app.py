@@ -27,6 +27,17 @@ def _lower_cpu_priority(**_kwargs: object) -> None:
     logging.getLogger("crm.runtime").info("Worker CPU priority: %s", applied)
 
 
+@worker_init.connect
+def _freeze_loaded_heap(**_kwargs: object) -> None:
+    """Before the pool forks: what the worker loaded stays out of the cyclic collector's walks (core/heap.py)."""
+    import logging
+
+    # Imported here: this module loads before Django's apps are ready (config/__init__.py imports it).
+    from core.heap import heap_freeze
+
+    logging.getLogger("crm.runtime").info("Worker heap frozen: %s objects", heap_freeze())
+
+
 @worker_ready.connect
 def _log_mode(**_kwargs: object) -> None:
     # Imported here: this module loads before Django's apps are ready (config/__init__.py imports it).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,7 +58,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.redis
-def test_a_celery_worker_and_its_pool_run_at_idle_priority_when_started_as_deployed():
+def test_a_celery_worker_and_its_pool_run_at_idle_priority_with_a_frozen_heap_when_started_as_deployed():
     queue = f"priority-test-{uuid.uuid4().hex[:8]}"  # consumes nobody else's tasks
     env = {**os.environ, "REDIS_URL": settings.REDIS_URL, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("WORKER_CPU_PRIORITY", None)  # the default
@@ -78,6 +79,8 @@ def test_a_celery_worker_and_its_pool_run_at_idle_priority_when_started_as_deplo
                 break
         log = "".join(lines)
         assert "Worker CPU priority: idle" in log, log[-2000:]
+        frozen = re.search(r"Worker heap frozen: (\d+) objects", log)
+        assert frozen and int(frozen.group(1)) > 100_000, log[-2000:]  # core/heap.py: before the pool forks
         pool = _children(worker.pid)
         assert len(pool) == 2, log[-2000:]
         assert [cpu_priority(pid) for pid in (worker.pid, *pool)] == ["idle", "idle", "idle"]
