@@ -136,10 +136,12 @@ def subject_resolve(event: Event) -> Subject | None:
     payload = dict(event.payload)
     subject = Subject(event=event.name, payload=payload)
     if event.name == "message.received":
-        subject.message = Message.objects.filter(pk=payload["message_id"]).first()
+        # One query: the message with its conversation and what the conditions read of it (see _conversation).
+        subject.message = (Message.objects.select_related("conversation__lead", "conversation__assignee")
+                           .filter(pk=payload["message_id"]).first())
         if subject.message is None:
             return None
-        subject.conversation = _conversation(subject.message.conversation_id)
+        subject.conversation = subject.message.conversation
     elif event.name.startswith("conversation."):
         subject.conversation = _conversation(payload["conversation_id"])
         if subject.conversation is None:

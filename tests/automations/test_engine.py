@@ -10,6 +10,7 @@ import time
 import pytest
 from werkzeug import Response
 
+from automations.engine import subject_resolve
 from automations.models import AutomationRun
 from conversations.models import Conversation, Message
 from conversations.services.accounts import channel_accounts_sync_from_env
@@ -123,3 +124,17 @@ def test_a_message_an_earlier_step_answered_runs_no_rule(agent, django_capture_o
     assert not rule.runs.exists()
     message_event(django_capture_on_commit_callbacks, customer_message(message.conversation, "otra cosa"))
     assert rule.runs.get().status == "ok"
+
+
+def test_a_received_message_is_loaded_with_its_conversation_lead_and_assignee_in_one_query(
+        agent, django_assert_num_queries):
+    conversation = make_conversation(assignee=agent, classification="HOT")
+    message = customer_message(conversation)
+    event = events.Event("message.received", {"message_id": message.pk, "conversation_id": conversation.pk,
+                                              "text": message.text, "interactive_id": ""})
+    with django_assert_num_queries(1):
+        subject = subject_resolve(event)
+        # what the conditions read: the lead's temperature and the team, through the assignee
+        assert (subject.conversation.pk, subject.lead.classification, subject.conversation.assignee) == (
+            conversation.pk, "HOT", agent)
+    assert subject.team_id == agent.team_id
