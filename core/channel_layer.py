@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
@@ -95,7 +96,7 @@ class _ResubscribingPubSub(PubSub):
     The first connection comes from the pool before this callback is registered: it runs on reconnects only.
     """
 
-    def __init__(self, *args: Any, on_reconnect: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_reconnect: Callable[[], None], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_reconnect = on_reconnect
 

@@ -24,9 +24,9 @@ def _headers(client) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-de
             (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
 
 
-def _layer_on(redis_url: str, **config: object) -> dict:
+def _layer_on(redis_url: str) -> dict:
     return {"default": {"BACKEND": "core.channel_layer.PubSubChannelLayer",
-                        "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 15}], **config}}}
+                        "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 15}]}}}
 
 
 def test_an_open_socket_hears_an_event_when_it_was_idle_longer_than_a_redis_read_timeout(client, agent):
