@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The suite runs in this many processes (pytest-xdist, a test file per process at a time); 0 runs it in this one.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint check messages bench clean
 
@@ -30,7 +32,7 @@ run: $(VENV)/.runtime
 	EMBEDDED_SCHEDULER=$${EMBEDDED_SCHEDULER:-1} $(BIN)/uvicorn --host 127.0.0.1 --port $(PORT) --no-proxy-headers config.asgi:application
 
 test: $(VENV)/.dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
