@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
 from accounts.models import Role, Team, User
@@ -45,29 +46,39 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _missing(f"needs Chromium at {CHROMIUM}", required=REQUIRE_BROWSER)
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """Migrations ran (with their default data); add the role groups once for the session."""
+# The data migrations' own functions, run again after a flush (each takes the app registry, as a migration does).
+_DATA_MIGRATIONS = (
+    ("sales.migrations.0002_discount_limits", "create_limits"),
+    ("sla.migrations.0002_default_targets", "create_targets"),
+    ("tickets.migrations.0002_default_sla_policies", "create_policies"),
+)
+
+
+def _reference_data_restore(sender, **kwargs):  # type: ignore[no-untyped-def]
+    """Put back the rows migrations and ``create_roles`` made, after a transactional test flushed every table.
+
+    Django's flush sends ``post_migrate`` once per app (that is how content types and permissions come back);
+    this runs at the last app's, when every permission exists again. Whichever test a process runs next, in
+    whatever order the parallel workers take the files, finds the roles and defaults a fresh database has.
+    """
+    import importlib
+
+    from auditlog.context import disable_auditlog
+    from django.apps import apps
+
     from accounts.services import roles_create
+    from leads.scoring import scoring_defaults_ensure
 
-    with django_db_blocker.unblock():
-        roles_create()
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request):  # type: ignore[no-untyped-def]
-    """Transactional tests flush every table; put back the rows migrations and create_roles made."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server")
-    )
-    if transactional:
-        from accounts.services import roles_create
-        from leads.scoring import scoring_defaults_ensure
-
-        request.getfixturevalue("transactional_db")
+    if sender is not [config for config in apps.get_app_configs() if config.models_module][-1]:
+        return
+    with disable_auditlog():  # a fresh database's audit log is empty too
         roles_create()
         scoring_defaults_ensure()
+        for module, function in _DATA_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(apps, None)
+
+
+post_migrate.connect(_reference_data_restore, dispatch_uid="tests.reference_data_restore")
 
 
 @pytest.fixture(autouse=True)
