@@ -21,6 +21,9 @@ from tests.browser.live import inbound, log_in, off_loop
 from tests.conversations.conftest import drain
 from tests.operators.factories import OperatorFactory, ProductFactory
 
+# The customer's line once the server has stored it: the page shows it at once, marked pending, while it posts.
+STORED = ".sb-mine[data-pending='false']"
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
@@ -94,8 +97,7 @@ def test_a_sandbox_customer_chats_with_the_ai_and_an_agent_live(asgi_live_server
         box = phone.locator("#sandbox-text")
         box.fill("Hola, quiero el plan de fibra de 200 megas")
         box.press("Enter")
-        mine = phone.locator(".sb-mine", has_text="fibra de 200 megas")
-        mine.wait_for()
+        phone.locator(STORED, has_text="fibra de 200 megas").wait_for()
         expect(box).to_have_value("")
         off_loop(drain)  # what the workers do with a real broker (already done in process in the embedded mode)
 
@@ -123,6 +125,7 @@ def test_a_sandbox_customer_chats_with_the_ai_and_an_agent_live(asgi_live_server
         # The customer writes again: it appears live in the open conversation.
         box.fill("¿Y la instalación cuánto cuesta?")
         box.press("Enter")
+        phone.locator(STORED, has_text="instalación cuánto cuesta").wait_for()
         off_loop(drain)
         page.locator("#messages .msg-customer", has_text="instalación cuánto cuesta").wait_for()
 

@@ -12,6 +12,9 @@ from integrations.base import Provider
 from tests.browser.live import off_loop
 from tests.conversations.conftest import drain
 
+# The customer's line once the server has stored it: the page shows it at once, marked pending, while it posts.
+STORED = ".sb-mine[data-pending='false']"
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -28,13 +31,13 @@ def test_the_sandbox_customer_taps_an_option_of_the_greeting(asgi_live_server, b
         box = phone.locator("#sandbox-text")
         box.fill("Hola")
         box.press("Enter")
-        phone.locator(".sb-mine", has_text="Hola").wait_for()
+        phone.locator(STORED, has_text="Hola").wait_for()
         off_loop(drain)
 
         options = phone.locator(".sb-theirs .sb-option")
         expect(options).to_have_text(["Ver productos", "Hablar con un asesor"])
         options.nth(1).click()
-        phone.locator(".sb-mine", has_text="Hablar con un asesor").wait_for()
+        phone.locator(STORED, has_text="Hablar con un asesor").wait_for()
         off_loop(drain)
 
         conversation = Conversation.objects.get(channel_account__provider=Provider.SANDBOX)
