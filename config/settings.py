@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -192,6 +193,9 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 "capacity": 1000,
+                # Pub/sub channels belong to the whole Redis server, not to a database: two installations on
+                # one Redis (staging on /1, production on /0) would hear each other's events without this.
+                "prefix": f"asgi{urlsplit(REDIS_URL).path.strip('/') or '0'}",
             },
         }
     }

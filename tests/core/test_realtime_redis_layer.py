@@ -3,7 +3,12 @@ and a socket that may have missed events (it fell behind, or Redis restarted) is
 reconnects and catches up from the database."""
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -95,3 +100,32 @@ def test_open_sockets_close_to_catch_up_when_the_layers_redis_restarts_and_new_o
     code, event = async_to_sync(scenario)()
     assert code == CLOSE_RESYNC  # the browser reconnects and fetches what it missed (static/panel/socket.js)
     assert event == {"type": "message.created", "v": 1, "data": {"n": 2}}
+
+
+def _deployed_layer(redis_url: str) -> PubSubChannelLayer:
+    """The channel layer config/settings.py builds for an installation whose REDIS_URL is ``redis_url``."""
+    env = {**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    code = "import json; from config import settings; print(json.dumps(settings.CHANNEL_LAYERS['default']['CONFIG']))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR,  # noqa: S603 - our own
+                         capture_output=True, text=True, check=True).stdout
+    return PubSubChannelLayer(**json.loads(out))
+
+
+def test_two_installations_on_one_redis_in_different_databases_do_not_hear_each_others_events():
+    # Pub/sub channels belong to the whole Redis server: staging on /3 and production on /4 share them.
+    base = urlsplit(settings.REDIS_URL)
+    staging, production = (_deployed_layer(base._replace(path=f"/{db}").geturl()) for db in (3, 4))
+
+    async def scenario() -> dict:
+        channel = await production.new_channel()
+        await production.group_add("panel.user.5", channel)
+        try:
+            # Redis handles the two in this order: staging's event, if production heard it, would come first.
+            await staging.group_send("panel.user.5", {"type": "message.created", "from": "staging"})
+            await production.group_send("panel.user.5", {"type": "message.created", "from": "production"})
+            return await asyncio.wait_for(production.receive(channel), 5)
+        finally:
+            await staging.flush()
+            await production.flush()
+
+    assert async_to_sync(scenario)() == {"type": "message.created", "from": "production"}
