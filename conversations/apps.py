@@ -7,27 +7,20 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Conversations")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         # Imported here, as in every ready(): models and services load only once the apps registry is ready.
         from ai.catalog_source import catalog_source_register
         from ai.models import KnowledgeEntry
         from conversations.models import ChannelAccount
         from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY
-        from conversations.services.assistant import active_catalog, catalog_memo_clear
+        from conversations.services.assistant import active_catalog
         from conversations.services.assistant.knowledge import KNOWLEDGE_KEY
         from conversations.subscribers import message_received_assist
         from core import events
         from core.config_cache import config_invalidate_on
         from notifications import kinds
-        from operators.models import Product
 
         # After sales' quote acceptance (order 10), which handles a "sí" to a waiting quote.
         events.subscribe("message.received", message_received_assist, order=50, skip_if_handled=True)
-
-        # The AI step keeps the catalog in memory while its version holds; a save here drops it at once.
-        post_save.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_save")
-        post_delete.connect(catalog_memo_clear, sender=Product, dispatch_uid="catalog_memo_clear_delete")
         # Channel accounts' teams are read on every message (routing, service levels, rules): kept per process.
         config_invalidate_on(CHANNEL_ACCOUNT_TEAMS_KEY, ChannelAccount)
         # The knowledge base the AI step answers from, on every turn: kept per process too.

@@ -12,6 +12,7 @@ from core.money import format_money
 from core.paginators import EstimatedCountPaginator
 from operators.models import Category, Operator, Product, ProductImage
 from operators.selectors import product_search
+from operators.services import products_active_set
 
 CATEGORY_COLOURS = {
     Category.INTERNET_HOME: "primary",
@@ -143,12 +144,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Activate selected products"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        n = queryset.update(is_active=True)
+        n = products_active_set(products=queryset, active=True)
         self.message_user(request, _("%(n)d products activated.") % {"n": n}, messages.SUCCESS)
 
     @admin.action(description=_("Deactivate selected products"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        n = queryset.update(is_active=False)
+        n = products_active_set(products=queryset, active=False)
         self.message_user(request, _("%(n)d products deactivated.") % {"n": n}, messages.SUCCESS)
 
     @admin.action(description=_("Export selection to Excel"))

@@ -20,6 +20,11 @@ from core.params import parse_id
 from core.text import tokens
 from operators.models import Operator, Product
 
+#: The active catalog as the AI reads it on every message, kept per process (core.config_cache). A product or
+#: operator saved or deleted drops it through signals (operators/apps.py); the writes that bypass them (stock
+#: takes, bulk activation) call ``config_invalidate(CATALOG_KEY)`` themselves.
+CATALOG_KEY = "operators.catalog"
+
 SEARCH_CONFIG = "simple"
 TRIGRAM_MIN_SIMILARITY = 0.4
 

@@ -9,8 +9,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.config_cache import config_invalidate
 from core.errors import ApplicationError
 from operators.models import Operator, Product
+from operators.selectors import CATALOG_KEY
 
 
 class OutOfStockError(ApplicationError):
@@ -25,6 +27,7 @@ def product_stock_take(*, quantities: dict[int, int]) -> None:
     both win. Products that keep no stock (plans, services) are skipped. Call inside the caller's
     transaction: a shortage raises and rolls back every take before it.
     """
+    config_invalidate(CATALOG_KEY)  # the AI quotes stock: every process reads it again once this commits
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
         taken = Product.objects.filter(pk=product_id, stock__isnull=False, stock__gte=quantity).update(
@@ -44,10 +47,19 @@ def product_stock_take(*, quantities: dict[int, int]) -> None:
 
 def product_stock_return(*, quantities: dict[int, int]) -> None:
     """Put ``{product id: units}`` back in stock (products that keep no stock stay without)."""
+    config_invalidate(CATALOG_KEY)
     for product_id in sorted(quantities):
         Product.objects.filter(pk=product_id, stock__isnull=False).update(
             stock=F("stock") + quantities[product_id], updated_at=timezone.now()
         )
+
+
+def products_active_set(*, products: QuerySet[Product], active: bool) -> int:
+    """Offer (or stop offering) ``products`` at once: the AI's catalog follows when this commits. How many changed."""
+    changed = products.exclude(is_active=active).update(is_active=active, updated_at=timezone.now())
+    if changed:
+        config_invalidate(CATALOG_KEY)
+    return changed
 
 
 def _apply(instance: Operator | Product, data: dict[str, Any]) -> None:

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from ai.models import KnowledgeEntry
 from conversations.models import QuickReply
+from core.config_cache import config_invalidate
 from operators.models import Category, Operator, Product
+from operators.selectors import CATALOG_KEY
 from sales.models import CommissionRule, SaleType
 
 OPERATORS = [
@@ -180,6 +182,8 @@ def products_ensure(operators: dict[str, Operator], rng: random.Random) -> int:
         product.search_text = product.build_search_text()
         new.append(product)
     Product.objects.bulk_create(new)
+    if new:
+        config_invalidate(CATALOG_KEY)  # bulk_create sends no signal; running servers read the new catalog
     return len(new)
 
 

@@ -25,14 +25,13 @@ Modules, in the order the step runs them:
 - ``suggest``: ``conversation_suggest_reply`` and ``conversation_summary`` for the agent.
 """
 
-from conversations.services.assistant.catalog import active_catalog, catalog_memo_clear
+from conversations.services.assistant.catalog import active_catalog
 from conversations.services.assistant.step import AssistantOutcome, message_assist
 from conversations.services.assistant.suggest import conversation_suggest_reply, conversation_summary
 
 __all__ = [
     "AssistantOutcome",
     "active_catalog",
-    "catalog_memo_clear",
     "conversation_suggest_reply",
     "conversation_summary",
     "message_assist",

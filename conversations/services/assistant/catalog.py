@@ -1,9 +1,9 @@
 """The catalog as plain data for the AI library, and the items a customer's turn points at.
 
-Operators' products become ``ai.types.CatalogItem``s (kept in this process while the catalog's
-version holds); ``turn_hits`` finds the items a turn names (and, with a budget below all of them, the
-other items of their kind it covers), and ``with_earlier_products`` narrows "el de 256 negro" (or "tengo
-90 soles") to the products of the turns before it.
+Operators' products become ``ai.types.CatalogItem``s (kept in this process until the catalog
+changes: ``operators.selectors.CATALOG_KEY``); ``turn_hits`` finds the items a turn names (and, with a
+budget below all of them, the other items of their kind it covers), and ``with_earlier_products`` narrows
+"el de 256 negro" (or "tengo 90 soles") to the products of the turns before it.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from django.db import connection
-from django.db.models import Count, Max
-
 from ai.budget import MAX_FITS, price_of, rank_fits
 from ai.types import Analysis, CatalogItem, Intent
 from conversations.models import Conversation, Message
+from core.config_cache import config_cached
 from core.text import tokens
 from operators.models import Product
+from operators.selectors import CATALOG_KEY
 
 
 def _catalog_item(product: Product) -> CatalogItem:
@@ -41,28 +40,15 @@ def _catalog_item(product: Product) -> CatalogItem:
     )
 
 
-_catalog_memo: dict[str, tuple[tuple[object, ...], list[CatalogItem]]] = {}
-
-
-def catalog_memo_clear(**_: object) -> None:
-    _catalog_memo.clear()
+def _catalog_load() -> list[CatalogItem]:
+    return [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
 
 
 def active_catalog() -> list[CatalogItem]:
-    """The whole active catalog as CatalogItems, kept in this process while the catalog's version holds.
-
-    The version is read on every call (one small aggregate): any product saved, added or deleted
-    changes it. Building the items takes a read of every product; unpickling them from a shared cache
-    cost as much, so they live in the process.
-    """
-    version = tuple(Product.objects.aggregate(last=Max("updated_at"), n=Count("pk"), top=Max("pk")).values())
-    database = str(connection.settings_dict["NAME"])
-    hit = _catalog_memo.get(database)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    items = [_catalog_item(p) for p in Product.objects.filter(is_active=True).select_related("operator")]
-    _catalog_memo[database] = (version, items)
-    return items
+    """The whole active catalog as CatalogItems, kept in this process (core.config_cache) until a product or an
+    operator changes: no query per message (the version aggregate it replaced scanned every product). Callers
+    read it, never change it."""
+    return config_cached(CATALOG_KEY, _catalog_load)
 
 
 def _numbers(text: str) -> list[int]:
