@@ -27,11 +27,13 @@ and the query count are printed.
 Bare baseline (before the live part; ``--skip-bare`` leaves it out). The webhook bench's bare view (``POST
 /bare/``: the product's settings, server and middleware, a view that inserts one row) on the same number of
 uvicorn processes, no worker: its CPU per request and ack p99 at ``--rate``, and its throughput, the highest
-of 25, 50, 75, 100, 150, 200, 300... req/s it answers with p99 under 200 ms and no error. Every live figure
-is then also printed as a ratio of it (the machine's speed cancels out): the pipeline's CPU per message
-(server, workers, PostgreSQL, Redis) in bare requests (the issue's goal: at most 8), the webhooks' ack p99
-over the bare view's at the same rate (goal: at most 1.5), and the rate search's result over the bare
-throughput (goal: at least 0.2).
+of 25, 50, 75, 100, 150, 200, 300... req/s it answers with p99 under 200 ms and no error, then the bracket
+between the last rate that passed and the first that failed halved twice. It is measured again after the live
+part (``--bare-once`` leaves that out): a shared host's speed drifts within a run, so both are printed and the
+live part is compared with their mean. Every live figure is then also printed as a ratio of it (the machine's
+speed cancels out): the pipeline's CPU per message (server, workers, PostgreSQL, Redis) in bare requests (the
+issue's goal: at most 8), the webhooks' ack p99 over the bare view's at the same rate (goal: at most 1.5), and
+the rate search's result over the bare throughput (goal: at least 0.2).
 
 Live. Uvicorn (the server of the Dockerfile) and three Celery workers as docker-compose runs them (``-Q
 inbound``, ``-Q outbound,default,bulk`` and ``-Q ai``; each takes idle CPU priority itself, core/priority.py)
@@ -109,6 +111,7 @@ FULL = {"sizes": "10000,100000", "messages": 1_000_000, "agents": 50, "rate": 80
 # The bare view's throughput: the highest of these rates it answers with p99 under BARE_P99_MS and no error.
 CAPACITY_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000)
 BARE_P99_MS = 200.0
+BARE_BISECTIONS = 2
 # The rate search: loads at these fractions of the bare view's throughput, the highest whose webhook -> screen
 # p95 stays within SEARCH_P95_MS (the issue's goal: at least 0.2).
 SEARCH_FRACTIONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
@@ -719,23 +722,35 @@ def bare_baseline(env: dict[str, str], port: int, args: argparse.Namespace) -> d
         cpu = probe.end({"server": {procs.running["server"].pid}})
         per_request = {part: round(pct * 10 / at_rate["achieved_rps"], 2) for part, pct in cpu.items()
                        if part in ("server", "postgres (all backends)") and at_rate["achieved_rps"]}
-        steps = []
-        for rate in CAPACITY_RATES:
+        steps: list[dict[str, Any]] = []
+
+        def step_at(rate: float) -> bool:
             step = asyncio.run(open_loop(base_url, "/bare/", rate, args.capacity_seconds))
             step["ok"] = (step["p99_ms"] < BARE_P99_MS and not step["non_200"]
                           and step["achieved_rps"] >= 0.95 * rate)
             steps.append(step)
-            print(f"  bare at {rate:>4}/s: {step['achieved_rps']:>6.1f} answered/s, p50 {step['p50_ms']} ms, "
+            print(f"  bare at {rate:>6g}/s: {step['achieved_rps']:>6.1f} answered/s, p50 {step['p50_ms']} ms, "
                   f"p99 {step['p99_ms']} ms, non-200 {step['non_200']} {'ok' if step['ok'] else 'FAILS'}",
                   flush=True)
-            if not step["ok"]:
+            return bool(step["ok"])
+
+        low, high = 0.0, 0.0
+        for rate in CAPACITY_RATES:
+            if not step_at(rate):
+                high = rate
                 break
+            low = rate
+        # The grid doubles near the top (400, 600, 800): halve the bracket twice, so the ratios do not jump by a
+        # third with the step a run happened to stop at.
+        for _ in range(BARE_BISECTIONS if low and high else 0):
+            middle = round((low + high) / 2)
+            low, high = (middle, high) if step_at(middle) else (low, middle)
     finally:
         procs.stop_all()
     passed = [s["rate"] for s in steps if s["ok"]]
     return {"at_live_rate": at_rate, "cpu_ms_per_request": per_request,
             "cpu_ms_per_request_total": round(sum(per_request.values()), 2),
-            "capacity_steps": steps, "max_rate": passed[-1] if passed else 0}
+            "capacity_steps": steps, "max_rate": max(passed) if passed else 0}
 
 
 def wait_for_server(procs: Processes, base_url: str, log: Path, workers: int, name: str = "server") -> None:
@@ -820,9 +835,24 @@ def print_live(live: dict[str, Any], args: argparse.Namespace) -> None:
         print(f"WARNING: {live['missing']} expected frames never arrived")
 
 
-def print_ratios(live: dict[str, Any], bare: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def bare_mean(bares: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bare view's figures over its measurements before and after the live part: the host's speed drifts
+    within a run (a shared machine's neighbours come and go), so the live part is compared with their mean."""
+    if len(bares) == 1:
+        return bares[0]
+    mean = {"cpu_ms_per_request_total": round(statistics.mean(b["cpu_ms_per_request_total"] for b in bares), 2),
+            "max_rate": round(statistics.mean(b["max_rate"] for b in bares)),
+            "at_live_rate": {"p99_ms": round(statistics.mean(b["at_live_rate"]["p99_ms"] for b in bares), 1)}}
+    parts = {part for b in bares for part in b["cpu_ms_per_request"]}
+    mean["cpu_ms_per_request"] = {part: round(statistics.mean(b["cpu_ms_per_request"].get(part, 0) for b in bares), 2)
+                                  for part in sorted(parts)}
+    return mean
+
+
+def print_ratios(live: dict[str, Any], bares: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     """The figures as ratios of the bare view's, measured in this same run: what a faster or slower machine
     reads the same."""
+    bare = bare_mean(bares)
     bare_cpu = bare["cpu_ms_per_request_total"]
     pipeline = pipeline_cpu_ms(live)
     bare_p99 = bare["at_live_rate"]["p99_ms"]
@@ -835,9 +865,21 @@ def print_ratios(live: dict[str, Any], bare: dict[str, Any], args: argparse.Name
         "ack_p99_over_bare_p99": round(live["ack_p99_ms"] / bare_p99, 2) if bare_p99 else None,
         "bare_max_rate": bare["max_rate"],
         "screen_1s_max_rate": search.get("max_rate"),
-        "screen_1s_rate_over_bare": search.get("ratio_to_bare"),
+        "screen_1s_rate_over_bare": round(search["max_rate"] / bare["max_rate"], 3) if (
+            search.get("max_rate") is not None and bare["max_rate"]) else None,
+        "bare_measurements": [{"max_rate": b["max_rate"], "cpu_ms_per_request": b["cpu_ms_per_request_total"],
+                               "p99_ms_at_live_rate": b["at_live_rate"]["p99_ms"]} for b in bares],
     }
     print(f"\nratios to the bare view, this run ({os.cpu_count()} CPUs):")
+    if len(bares) > 1:
+        before, after = bares[0], bares[-1]
+        drift = (after["cpu_ms_per_request_total"] / before["cpu_ms_per_request_total"] - 1) * 100 if (
+            before["cpu_ms_per_request_total"]) else 0.0
+        print(f"  bare view before the live part: {before['max_rate']} req/s, CPU {before['cpu_ms_per_request_total']}"
+              f" ms per request, p99 {before['at_live_rate']['p99_ms']} ms at {args.rate:g}/s; after: "
+              f"{after['max_rate']} req/s, CPU {after['cpu_ms_per_request_total']} ms, p99 "
+              f"{after['at_live_rate']['p99_ms']} ms (the host's CPU cost per request moved {drift:+.0f} %): "
+              f"their mean below")
     print(f"  bare view: {bare['max_rate']} req/s with p99 < {BARE_P99_MS:g} ms; at {args.rate:g}/s p99 {bare_p99} ms,"
           f" CPU {bare_cpu} ms per request ({bare['cpu_ms_per_request']})")
     print(f"  pipeline CPU per message (server, workers, PostgreSQL, Redis): {pipeline} ms ="
@@ -846,7 +888,7 @@ def print_ratios(live: dict[str, Any], bare: dict[str, Any], args: argparse.Name
           f" {ratios['ack_p99_over_bare_p99']} x the bare view's p99 at that rate (goal <= 1.5)")
     if search:
         print(f"  highest rate with webhook -> screen p95 <= {SEARCH_P95_MS:g} ms: {search['max_rate']}/s ="
-              f" {search['ratio_to_bare']} x the bare view's throughput (goal >= {SEARCH_GOAL:g})")
+              f" {ratios['screen_1s_rate_over_bare']} x the bare view's throughput (goal >= {SEARCH_GOAL:g})")
     return ratios
 
 
@@ -876,6 +918,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--drain-seconds", type=float, default=120,
                         help="after the load, how long to wait for the AI queue to empty (default 120)")
     parser.add_argument("--search-seconds", type=float, help="length of each load of the rate search (default 10)")
+    parser.add_argument("--bare-once", action="store_true",
+                        help="measure the bare view only before the live part (default: also after it, and compare "
+                             "the live part with their mean)")
     parser.add_argument("--capacity-seconds", type=float,
                         help="length of each load of the bare view's throughput search (default 8)")
     parser.add_argument("--skip-bare", action="store_true",
@@ -973,8 +1018,16 @@ def main() -> int:  # noqa: PLR0915 - a linear script
             procs.stop_all()
         results["live"] = live
         print_live(live, args)
-        if bare and "error" not in live:
-            results["ratios"] = print_ratios(live, bare, args)
+        bares = [bare] if bare else []
+        if bare and not args.bare_once:
+            print("\nbare view again, after the live part (the host's speed drifts within a run):", flush=True)
+            try:
+                bares.append(bare_baseline(env, free_port(), args))
+            except Exception as exc:  # noqa: BLE001 - report and go on with the first measurement
+                print(f"  FAILED: {type(exc).__name__}: {exc}")
+            results["bare_after"] = bares[-1] if len(bares) > 1 else None
+        if bares and "error" not in live:
+            results["ratios"] = print_ratios(live, bares, args)
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["finished_at"] = datetime.now(UTC).isoformat()
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
