@@ -61,6 +61,7 @@ def _reference_data_restore(sender, **kwargs):  # type: ignore[no-untyped-def]
     this runs at the last app's, when every permission exists again. Whichever test a process runs next, in
     whatever order the parallel workers take the files, finds the roles and defaults a fresh database has.
     """
+    # Imported here: this module loads before Django is set up (models), and the migrations by name.
     import importlib
 
     from auditlog.context import disable_auditlog

@@ -3,10 +3,6 @@ and a socket that may have missed events (it fell behind, or Redis restarted) is
 reconnects and catches up from the database."""
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 import time
 from urllib.parse import urlsplit
 
@@ -18,6 +14,7 @@ from django.conf import settings
 from config.asgi import application
 from core.channel_layer import CLOSE_RESYNC, RESYNC, PubSubChannelLayer
 from core.realtime import publish, user_group
+from tests.deployed_settings import deployed_setting
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -104,11 +101,7 @@ def test_open_sockets_close_to_catch_up_when_the_layers_redis_restarts_and_new_o
 
 def _deployed_layer(redis_url: str) -> PubSubChannelLayer:
     """The channel layer config/settings.py builds for an installation whose REDIS_URL is ``redis_url``."""
-    env = {**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    code = "import json; from config import settings; print(json.dumps(settings.CHANNEL_LAYERS['default']['CONFIG']))"
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR,  # noqa: S603 - our own
-                         capture_output=True, text=True, check=True).stdout
-    return PubSubChannelLayer(**json.loads(out))
+    return PubSubChannelLayer(**deployed_setting("CHANNEL_LAYERS", REDIS_URL=redis_url)["default"]["CONFIG"])
 
 
 def test_two_installations_on_one_redis_in_different_databases_do_not_hear_each_others_events():
