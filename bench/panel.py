@@ -636,7 +636,7 @@ async def rate_search(rig: LiveRig, bare_max: float, args: argparse.Namespace) -
         if not ok:
             break
         best = rate
-    return {"steps": steps, "max_rate": best, "ratio_to_bare": round(best / bare_max, 3) if bare_max else None}
+    return {"steps": steps, "max_rate": best}  # its ratio to the bare view: print_ratios
 
 
 async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
