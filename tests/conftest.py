@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.two_factor.testing import client_session_verify
+from tests.browser.live import asgi_live_server  # noqa: F401 - one daphne per process for every browser test
 from tests.listener import listener  # noqa: F401 - a fixture for every test
 
 

@@ -8,7 +8,6 @@ from django.conf import settings as django_settings
 
 from accounts.models import Role
 from conftest import CHROMIUM, make_user
-from tests.browser.live import asgi_live_server  # noqa: F401 - one daphne per session, shared by the modules
 from tests.conversations.conftest import ai_off, post_twilio, provider_settings  # noqa: F401 - signed webhooks (provider_settings is autouse)
 
 RESULTS = Path(django_settings.BASE_DIR) / "test-results"  # screenshots, kept by CI as artifacts

@@ -40,7 +40,11 @@ class OneRequestAtATime:
         from config.asgi import install_connection_closing_executor
 
         install_connection_closing_executor()
-        await asyncio.to_thread(DB_LOCK.acquire)
+        # Polled on the loop, never acquired in a thread: daphne cancels a request whose client went away, and
+        # a cancelled wait must not leave a thread that takes the lock later and never gives it back (every
+        # later request would hang).
+        while not DB_LOCK.acquire(blocking=False):
+            await asyncio.sleep(0.005)
         try:
             await self.app(scope, receive, send)
         finally:
@@ -55,7 +59,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def asgi_live_server(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The ASGI app (HTTP and WebSocket) under daphne, once per session: Twisted's reactor cannot restart."""
+    """The ASGI app (HTTP and WebSocket) under daphne, once per session: Twisted's reactor cannot restart.
+
+    Defined for every test in ``tests/conftest.py`` only: a second import into another conftest or module would
+    be a second session fixture, whose daphne would touch the running reactor from its own thread.
+    """
     from channels.routing import ProtocolTypeRouter
     from daphne.server import Server
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
@@ -64,6 +72,8 @@ def asgi_live_server(django_db_setup, django_db_blocker):  # type: ignore[no-unt
 
     from config.asgi import application
 
+    if reactor.running:
+        raise RuntimeError("daphne is already serving in this process: use the asgi_live_server of tests/conftest.py")
     db = connections.settings["default"]
     max_age = db.get("CONN_MAX_AGE", 0)
     db["CONN_MAX_AGE"] = 0  # the server's threads must not keep connections past a request (test DB teardown)

@@ -12,10 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from conftest import make_user
 from tests.browser.conftest import browser, page  # noqa: F401 - Debian's Chromium, one page per test
-from tests.browser.live import (
-    asgi_live_server,  # noqa: F401 - the ASGI app under daphne
-    log_in,
-)
+from tests.browser.live import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")  # noqa: S108 - where the screenshots of this work are looked at

@@ -1,4 +1,3 @@
-"""The shared Playwright fixtures (Debian's Chromium, one daphne per session)."""
+"""The shared Playwright fixtures (Debian's Chromium; the daphne of tests/conftest.py)."""
 
 from tests.browser.conftest import browser, hosts, page  # noqa: F401
-from tests.browser.live import asgi_live_server  # noqa: F401
