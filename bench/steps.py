@@ -23,7 +23,8 @@ product runs them, each step is timed on its own:
 Per step: CPU ms of this process (``time.process_time``), CPU ms of its PostgreSQL backend (from
 ``/proc``), wall ms, queries and real-time events published, as means per message that ran the step.
 Events go to the Redis channel layer and tasks to the Redis broker, as in production; nobody consumes them.
-``--profile STEP`` prints the top functions of that step by cumulative time (cProfile). Exits 0.
+``--profile STEP`` prints the top functions of that step by cumulative time (cProfile; env ``BENCH_TOP`` how
+many, ``BENCH_SORT`` the order, ``BENCH_CALLEES`` / ``BENCH_CALLERS`` a regex of functions to break down). Exits 0.
 """
 
 from __future__ import annotations
@@ -289,6 +290,8 @@ def main() -> int:  # noqa: PLR0915 - a linear script
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("BENCH_TOP", "45")))
+        if os.environ.get("BENCH_CALLEES"):
+            stats.print_callees(os.environ["BENCH_CALLEES"])
         if os.environ.get("BENCH_CALLERS"):
             stats.print_callers(os.environ["BENCH_CALLERS"])
         print(out.getvalue())
