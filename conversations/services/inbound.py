@@ -143,8 +143,8 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,
     )
-    existing = Message.objects.filter(channel_account=account, provider_message_id=event.external_id).values_list(
-        "pk", flat=True)[:1]
+    existing = (Message.objects.filter(channel_account=account, provider_message_id=event.external_id)
+                .order_by().values_list("pk", flat=True)[:1])  # any one: no ORDER BY to compile or sort
     if existing:  # a redelivery after a failed media download, or the echo of our own send
         return Message.objects.get(pk=existing[0])
     conversation, is_new = _conversation_for(account, contact.pk)
