@@ -27,11 +27,23 @@ def _missing(reason: str, *, required: bool) -> None:
     pytest.skip(reason)
 
 
+# A browser test whose wait for the page timed out runs once more (pytest-rerunfailures; shown as "R" and in the
+# summary): on a host running at half its usual speed, with two test processes, Chromium and PostgreSQL on two cores,
+# a page now and then misses a 10-second wait that takes well under a second otherwise. Only Playwright's timeouts:
+# an assertion that fails is never retried. ``BROWSER_RERUNS=0`` turns it off.
+BROWSER_RERUNS = int(os.environ.get("BROWSER_RERUNS", "1"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark browser tests and run them last: Playwright's sync API holds an event loop in this thread."""
+    # Playwright is imported by the browser tests only; here for the class of its timeouts.
+    from playwright.sync_api import TimeoutError as PageTimeout
+
     for item in items:
         if "browser" in item.nodeid.split("::")[0].split("/"):
             item.add_marker(pytest.mark.browser)
+        if BROWSER_RERUNS and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS, only_rerun=[PageTimeout]))
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
