@@ -12,6 +12,7 @@ class ConversationsConfig(AppConfig):
         from ai.models import KnowledgeEntry
         from conversations.models import ChannelAccount
         from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY
+        from conversations.services.accounts import CHANNEL_ACCOUNT_REFS_KEY
         from conversations.services.assistant import active_catalog
         from conversations.services.assistant.knowledge import KNOWLEDGE_KEY
         from conversations.subscribers import message_received_assist
@@ -23,6 +24,8 @@ class ConversationsConfig(AppConfig):
         events.subscribe("message.received", message_received_assist, order=50, skip_if_handled=True)
         # Channel accounts' teams are read on every message (routing, service levels, rules): kept per process.
         config_invalidate_on(CHANNEL_ACCOUNT_TEAMS_KEY, ChannelAccount)
+        # And each account's id by its provider's key, read for every inbound message.
+        config_invalidate_on(CHANNEL_ACCOUNT_REFS_KEY, ChannelAccount)
         # The knowledge base the AI step answers from, on every turn: kept per process too.
         config_invalidate_on(KNOWLEDGE_KEY, KnowledgeEntry)
         # The AI library imports no app: the lexicon admin's "Try a message" reads the catalog from here.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import transaction
 
-from conversations.models import ChannelAccount
+from conversations.models import Channel, ChannelAccount
 from conversations.services.sandbox import sandbox_statuses_report
+from core.config_cache import config_cached
 from core.phones import normalize_phone
 from integrations.base import MessagingClient, Provider
 from integrations.errors import PermanentError
@@ -57,14 +60,42 @@ def channel_accounts_sync_from_env() -> list[ChannelAccount]:
     return accounts
 
 
-def channel_account_for_event(*, provider: str, account_ref: str) -> ChannelAccount:
-    """The account a verified webhook names; created on the fly so that no signed message is lost."""
-    account, _ = ChannelAccount.objects.get_or_create(
-        provider=provider,
-        account_ref=account_ref,
-        defaults={"name": account_ref, "phone_number": account_ref if provider == Provider.TWILIO_WHATSAPP else ""},
-    )
-    return account
+CHANNEL_ACCOUNT_REFS_KEY = "conversations.channel_account_refs"
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """What the inbound path needs of a channel account: its id and provider, which never change for a row."""
+
+    pk: int
+    provider: str
+
+    @property
+    def channel(self) -> str:
+        return Channel.INSTAGRAM if self.provider == Provider.INSTAGRAM else Channel.WHATSAPP
+
+
+def _account_refs_load() -> MappingProxyType[tuple[str, str], AccountRef]:
+    rows = ChannelAccount.objects.order_by().values_list("pk", "provider", "account_ref")
+    return MappingProxyType({(provider, ref): AccountRef(pk, provider) for pk, provider, ref in rows})
+
+
+def channel_account_for_event(*, provider: str, account_ref: str) -> AccountRef:
+    """The account a verified webhook names; created on the fly so that no signed message is lost.
+
+    Read from the per-process copy of every account's key (``core.config_cache``; any change to an account
+    drops it, registered in ``ConversationsConfig.ready``): no query per message.
+    """
+    ref = config_cached(CHANNEL_ACCOUNT_REFS_KEY, _account_refs_load).get((provider, account_ref))
+    if ref is None:
+        account, _ = ChannelAccount.objects.get_or_create(
+            provider=provider,
+            account_ref=account_ref,
+            defaults={"name": account_ref, "phone_number": account_ref if provider == Provider.TWILIO_WHATSAPP else ""},
+        )
+        ref = AccountRef(account.pk, account.provider)
+    _provider_memo[ref.pk] = ref.provider  # the message's real-time events ask for it (channel_account_provider)
+    return ref
 
 
 SECRETS_CACHE_SECONDS = 30

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conversations.events import publish_message_event, publish_message_with_conversation
-from conversations.models import ChannelAccount, Conversation, Message, WebhookEvent
-from conversations.services.accounts import channel_account_for_event, client_for_account
+from conversations.models import Conversation, Message, WebhookEvent
+from conversations.services.accounts import AccountRef, channel_account_for_event, client_for_account
 from conversations.services.choices import reply_match
 from core import events
 from core.phones import provider_phone
@@ -115,18 +115,18 @@ def webhook_event_record_failure(*, event_id: int, error: str) -> None:
             _mark(event, WebhookEvent.State.FAILED, error)
 
 
-def _conversation_for(account: ChannelAccount, contact_id: int) -> tuple[Conversation, bool]:
+def _conversation_for(account: AccountRef, contact_id: int) -> tuple[Conversation, bool]:
     """The contact's ongoing conversation on this account, or a new one when the last was resolved."""
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("assignee")  # who hears its events
-        .filter(channel_account=account, contact_id=contact_id, status__in=OPEN_STATES)
+        .filter(channel_account_id=account.pk, contact_id=contact_id, status__in=OPEN_STATES)
         .order_by("-pk")
         .first()
     )
     if conversation is not None:
         return conversation, False
-    return Conversation.objects.create(channel_account=account, contact_id=contact_id), True
+    return Conversation.objects.create(channel_account_id=account.pk, contact_id=contact_id), True
 
 
 def inbound_message_record(*, event: InboundMessage) -> Message:
@@ -143,7 +143,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,
     )
-    existing = (Message.objects.filter(channel_account=account, provider_message_id=event.external_id)
+    existing = (Message.objects.filter(channel_account_id=account.pk, provider_message_id=event.external_id)
                 .order_by().values_list("pk", flat=True)[:1])  # any one: no ORDER BY to compile or sort
     if existing:  # a redelivery after a failed media download, or the echo of our own send
         return Message.objects.get(pk=existing[0])
@@ -151,7 +151,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
     reply_to = None
     target = event.reaction_to_external_id or event.reply_to_external_id
     if target:
-        reply_to = Message.objects.filter(channel_account=account, provider_message_id=target).first()
+        reply_to = Message.objects.filter(channel_account_id=account.pk, provider_message_id=target).first()
     media = event.media[0] if event.media else None
     kind, text, interactive_id, payload = event.type, _message_text(event, media), event.interactive_id, {}
     if not event.is_echo and (event.interactive_id or (not is_new and event.type == MessageType.TEXT)):
@@ -163,7 +163,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
                                  **({"typed": choice.typed} if choice.typed else {})}}
     message = Message.objects.create(
         conversation=conversation,
-        channel_account=account,
+        channel_account_id=account.pk,
         direction=Message.Direction.OUT if event.is_echo else Message.Direction.IN,
         sender=Message.Sender.AGENT if event.is_echo else Message.Sender.CUSTOMER,
         type=kind,

@@ -1,12 +1,14 @@
-"""The AI step's knowledge base and the numbers' teams come from the per-process cache (core.config_cache): no
-query while nothing changed, and an edit in admin is seen by the next message."""
+"""The AI step's knowledge base, the numbers' teams and the accounts webhooks name come from the per-process cache
+(core.config_cache): no query while nothing changed, and an edit in admin is seen by the next message."""
 
 from __future__ import annotations
 
 import pytest
 
 from ai.models import KnowledgeEntry
+from conversations.models import ChannelAccount
 from conversations.selectors import channel_account_teams
+from conversations.services.accounts import channel_account_for_event
 from conversations.services.assistant.knowledge import active_knowledge
 from tests.automations.factories import make_account
 
@@ -51,3 +53,28 @@ def test_a_number_given_a_team_is_seen_at_once(team, django_capture_on_commit_ca
         account.team = team
         account.save()
     assert channel_account_teams()[account.pk] == team.pk
+
+
+def test_the_account_a_webhook_names_is_read_once_then_from_memory(django_capture_on_commit_callbacks,
+                                                                   django_assert_num_queries):
+    with django_capture_on_commit_callbacks(execute=True):
+        account = make_account()
+    first = channel_account_for_event(provider="meta_whatsapp", account_ref=account.account_ref)
+    assert (first.pk, first.provider, first.channel) == (account.pk, "meta_whatsapp", "whatsapp")
+    with django_assert_num_queries(0):
+        assert channel_account_for_event(provider="meta_whatsapp", account_ref=account.account_ref) == first
+    instagram = channel_account_for_event(provider="instagram", account_ref=account.account_ref)
+    assert instagram.pk != account.pk and instagram.channel == "instagram"  # another provider's key: its own row
+
+
+def test_an_account_never_seen_is_created_on_the_fly_and_one_removed_is_created_again(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = channel_account_for_event(provider="meta_whatsapp", account_ref="55501")
+    assert ChannelAccount.objects.get(pk=created.pk).account_ref == "55501"
+    assert channel_account_for_event(provider="meta_whatsapp", account_ref="55501") == created
+    with django_capture_on_commit_callbacks(execute=True):
+        ChannelAccount.objects.filter(pk=created.pk).delete()  # signals: the copy in memory is dropped
+    with django_capture_on_commit_callbacks(execute=True):
+        again = channel_account_for_event(provider="meta_whatsapp", account_ref="55501")
+    assert again.pk != created.pk and ChannelAccount.objects.filter(pk=again.pk).exists()
