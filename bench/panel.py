@@ -35,10 +35,12 @@ speed cancels out): the pipeline's CPU per message (server, workers, PostgreSQL,
 issue's goal: at most 8), the webhooks' ack p99 over the bare view's at the same rate (goal: at most 1.5), and
 the rate search's result over the bare throughput (goal: at least 0.2).
 
-Live. Uvicorn (the server of the Dockerfile) and three Celery workers as docker-compose runs them (``-Q
-inbound``, ``-Q outbound,default,bulk`` and ``-Q ai``; each takes idle CPU priority itself, core/priority.py)
-start with the distributed-mode env; ``--agents`` agents log in and open a real
-WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends them) to ``/ws/panel/``.
+Live. Uvicorn (the server of the Dockerfile; ``--web-workers`` processes for pages and sockets, and
+``--webhook-workers`` of their own for the webhooks, as docker-compose's ``web`` and ``webhooks`` services) and
+three Celery workers as docker-compose runs them (``-Q inbound``, ``-Q outbound,default,bulk`` and ``-Q ai``;
+each takes idle CPU priority itself, core/priority.py) start with the distributed-mode env; ``--agents``
+agents log in and open a real WebSocket each (the ``websockets`` library, cookie + Origin as a browser sends
+them) to ``/ws/panel/``.
 First one signed Meta webhook per bench customer creates their conversations, which are then assigned
 round-robin to the agents. Then, open loop, ``--rate`` webhooks per second for ``--seconds`` s: 90% from
 those customers (the event reaches one agent: the assignee), 10% from new customers (the unassigned
@@ -421,8 +423,9 @@ class LiveRig:
     """
 
     def __init__(self, base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
-                 redis_url: str) -> None:
+                 redis_url: str, hook_url: str | None = None) -> None:
         self.base_url, self.people, self.args, self.procs, self.redis_url = base_url, people, args, procs, redis_url
+        self.hook_url = hook_url or base_url  # the webhooks: to the web processes, or their own (--webhook-workers)
         self.listeners: list[Listener] = []
         self.customers: list[str] = []
         self.owner: dict[str, int] = {}
@@ -458,7 +461,7 @@ class LiveRig:
                       for lis, ready in zip(self.listeners, readies, strict=True)]
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=30)
         self.customers = [f"5197{k:07d}" for k in range(len(agents) * 4)]
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=self.hook_url, timeout=10) as http:
             # warm-up: one message per bench customer creates their conversations; then hand them out
             for customer in self.customers:
                 body, headers = meta_body(customer, f"hola {customer}", rng)
@@ -502,7 +505,7 @@ class LiveRig:
         acks: list[float] = []  # POST start -> answer, ms (what the provider waits)
         # The measured POSTs go through minimal keep-alive connections (the webhook bench's client):
         # httpx costs the bench, which shares the CPU it measures, about a millisecond per request.
-        host, port = self.base_url.removeprefix("http://").split(":")
+        host, port = self.hook_url.removeprefix("http://").split(":")
         free: asyncio.Queue[Connection] = asyncio.Queue()
         for _ in range(SENDER_CONNECTIONS):
             free.put_nowait(Connection(host, int(port)))
@@ -640,10 +643,11 @@ async def rate_search(rig: LiveRig, bare_max: float, args: argparse.Namespace) -
 
 
 async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
-                          redis_url: str, graph_port: int, bare: dict[str, Any] | None) -> dict[str, Any]:
+                          redis_url: str, graph_port: int, bare: dict[str, Any] | None,
+                          hook_url: str | None = None) -> dict[str, Any]:
     graph = FakeGraph()
     await graph.start(graph_port)
-    rig = LiveRig(base_url, people, args, procs, redis_url)
+    rig = LiveRig(base_url, people, args, procs, redis_url, hook_url)
     try:
         await rig.start()
         result = await rig.load(args.rate, args.seconds, drain_seconds=args.drain_seconds)
@@ -910,6 +914,9 @@ def parse_args() -> argparse.Namespace:
                              "and drafts for assigned chats; off still analyses every message)")
     parser.add_argument("--skip-pages", action="store_true", help="live only: no page timings (the data is seeded)")
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (default 2, as docker-compose)")
+    parser.add_argument("--webhook-workers", type=int, default=1,
+                        help="uvicorn processes of their own for the webhooks (default 1, as docker-compose's "
+                             "webhooks service; 0: the web processes acknowledge them, as in the embedded mode)")
     parser.add_argument("--ai-concurrency", type=int, default=4,
                         help="processes of the AI worker (default 4, as docker-compose: the OpenAI provider waits "
                              "on the network; the local one is all CPU)")
@@ -1010,8 +1017,19 @@ def main() -> int:  # noqa: PLR0915 - a linear script
         procs = Processes()
         try:
             start_services(procs, env, port, args.web_workers, args.ai_concurrency, args.inbound_concurrency)
+            hook_url = None
+            if args.webhook_workers:
+                # The webhooks on uvicorn processes of their own (docker-compose's `webhooks` service): the frames
+                # to the agents' sockets are sent by the web processes, never in the loop that acknowledges.
+                hook_port = free_port()
+                procs.start("webhooks", [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(hook_port),
+                                         "--no-access-log", "--workers", str(args.webhook_workers),
+                                         "config.asgi:application"], env, LOG_DIR / "webhooks.log")
+                wait_for_server(procs, f"http://127.0.0.1:{hook_port}", LOG_DIR / "webhooks.log",
+                                args.webhook_workers, name="webhooks")
+                hook_url = f"http://127.0.0.1:{hook_port}"
             live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
-                                               graph_port, bare))
+                                               graph_port, bare, hook_url))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures
             live = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
