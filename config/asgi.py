@@ -23,6 +23,7 @@ from config.routing import websocket_urlpatterns  # noqa: E402
 from conversations.asgi import WebhookApp  # noqa: E402
 from core.client_ip import TrustedProxyMiddleware  # noqa: E402
 from core.heap import heap_freeze  # noqa: E402
+from core.realtime import server_loop_bind  # noqa: E402
 from core.runtime import log_runtime_mode  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
 
@@ -62,6 +63,7 @@ def install_connection_closing_executor() -> None:
 async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
     """Provider webhooks take their lean entry (conversations/asgi.py); everything else is Django's."""
     install_connection_closing_executor()
+    server_loop_bind()  # the in-memory layer's sends from other threads go to this loop (core/realtime.py)
     if scope["path"].startswith("/webhooks/"):
         await webhook_app(scope, receive, send)
     else:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -74,11 +74,43 @@ def _group_send(groups: list[str], messages: list[dict[str, Any]]) -> None:
                 await layer.group_send(group, message)
 
     if isinstance(layer, InMemoryChannelLayer):
-        # The embedded mode's layer lives on the server's loop: async_to_sync hops back onto it
-        # from a view's thread. One hop for all groups.
-        async_to_sync(send_all)()
+        # The embedded mode's layer lives on the server's loop: async_to_sync hops back onto it from a view's
+        # thread. One hop for all groups. From any other thread (the embedded scheduler's, a task run in
+        # process outside a request) async_to_sync would run the send on a loop of its own, whose put into the
+        # server loop's queues does not wake that loop: the frame waited for whatever woke it next.
+        server_loop = _server_loop
+        if server_loop is not None and server_loop.is_running() and not _running_loop() and not _in_sync_to_async():
+            asyncio.run_coroutine_threadsafe(send_all(), server_loop).result(10.0)
+        else:
+            async_to_sync(send_all)()
     else:
         _publish_loop.run(send_all())
+
+
+# The ASGI server's event loop, where the embedded mode's in-memory layer delivers (config/asgi.py binds it).
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def server_loop_bind() -> None:
+    """Called on the ASGI server's running loop: in-memory layer sends from other threads are run there."""
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
+def _in_sync_to_async() -> bool:
+    """This thread runs sync code for a running loop (a view under ASGI): async_to_sync goes back to that loop.
+    asgiref leaves its thread-local set after the call, so a stopped loop there means no longer."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    return loop is not None and loop.is_running() and getattr(local, "main_event_loop_pid", None) == os.getpid()
+
+
+def _running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def publish_on_commit(

@@ -36,10 +36,13 @@ class OneRequestAtATime:
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         # As the product's entry (config/asgi.py) does: error pages rendered off the request's thread give
-        # their database connections back, so the test database can be dropped at the end.
+        # their database connections back, so the test database can be dropped at the end; and events the test
+        # publishes from its own threads (posts, drain()) are sent on this loop, which holds the sockets' queues.
         from config.asgi import install_connection_closing_executor
+        from core.realtime import server_loop_bind
 
         install_connection_closing_executor()
+        server_loop_bind()
         # Polled on the loop, never acquired in a thread: daphne cancels a request whose client went away, and
         # a cancelled wait must not leave a thread that takes the lock later and never gives it back (every
         # later request would hang).
