@@ -288,12 +288,18 @@ def best_answer(text: str, items: Sequence[KnowledgeItem], *, threshold: float =
     return ranked[0] if ranked[0].score >= threshold else None
 
 
-def answers(text: str, items: Sequence[KnowledgeItem], *, limit: int = 2,
-            threshold: float = THRESHOLD) -> list[KnowledgeMatch]:
+def ranked_for(text: str, items: Sequence[KnowledgeItem]) -> list[KnowledgeMatch]:
+    """``rank(text, items)``, or nothing when there are no entries or no words: what ``answers`` and
+    ``relevant`` read, computed once by a caller that asks both."""
+    return rank(text, items) if items and (text or "").strip() else []
+
+
+def answers(text: str, items: Sequence[KnowledgeItem], *, limit: int = 2, threshold: float = THRESHOLD,
+            ranked: Sequence[KnowledgeMatch] | None = None) -> list[KnowledgeMatch]:
     """The entries that answer ``text``, at most one per topic and ``limit`` in all ("¿tienen delivery y
-    aceptan Yape?" asks two things)."""
+    aceptan Yape?" asks two things). ``ranked``: ``ranked_for(text, items)`` when the caller has it."""
     chosen: list[KnowledgeMatch] = []
-    for match in rank(text, items) if items and (text or "").strip() else []:
+    for match in ranked_for(text, items) if ranked is None else ranked:
         if match.score < threshold or len(chosen) >= limit:
             break
         if match.item.topic != OTHER and any(c.item.topic == match.item.topic for c in chosen):
@@ -302,12 +308,11 @@ def answers(text: str, items: Sequence[KnowledgeItem], *, limit: int = 2,
     return chosen
 
 
-def relevant(text: str, items: Sequence[KnowledgeItem], k: int = 3, *,
-             threshold: float = RELEVANT_THRESHOLD) -> list[KnowledgeItem]:
-    """Up to ``k`` entries near ``text``, the best first: an LLM's context, its only source of policy."""
-    if not items or not (text or "").strip():
-        return []
-    return [m.item for m in rank(text, items)[:k] if m.score >= threshold]
+def relevant(text: str, items: Sequence[KnowledgeItem], k: int = 3, *, threshold: float = RELEVANT_THRESHOLD,
+             ranked: Sequence[KnowledgeMatch] | None = None) -> list[KnowledgeItem]:
+    """Up to ``k`` entries near ``text``, the best first: an LLM's context, its only source of policy.
+    ``ranked``: ``ranked_for(text, items)`` when the caller has it."""
+    return [m.item for m in (ranked_for(text, items) if ranked is None else ranked)[:k] if m.score >= threshold]
 
 
 def policy_topic(text: str) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 from ai.budget import budget_reply
 from ai.decide import Action, Decision, Known, decide
 from ai.grounding import as_decimal
-from ai.knowledge import KnowledgeItem, KnowledgeMatch, policy_topic, relevant
+from ai.knowledge import KnowledgeItem, KnowledgeMatch, policy_topic, ranked_for, relevant
 from ai.knowledge import answers as knowledge_answers
 from ai.types import Analysis, CatalogItem, Intent, LeadState, Turn
 from core.money import format_money  # the one money writer; ai.grounding reads its amounts back
@@ -289,7 +289,8 @@ def compose_reply(
     budget = e.budget.amount if e.budget is not None and e.budget.amount > 0 else lead.budget
     has_lead = lead.has_lead or decision.create_lead
     hits = list(hits)
-    found, decision = _knowledge_decision(analysis, decision, text, knowledge)
+    ranked = ranked_for(text, knowledge)  # once, for the answer and for a generating provider's context
+    found, decision = _knowledge_decision(analysis, decision, text, ranked)
     reply = _templated(analysis, decision, hits=hits, name=name, wholesale=lead.is_wholesale, zone=zone)
     instruction = f"{decision.action.value}: {decision.reason}; ask for: {', '.join(decision.missing)}"
     facts = {"name": name, "wholesale": lead.is_wholesale, "zone": zone,
@@ -298,7 +299,7 @@ def compose_reply(
         named = analysis.intent in NAMED_PRODUCT_INTENTS and bool(analysis.entities.products) and bool(hits)
         reply = knowledge_answer([m.item.answer for m in found], before=reply if named else "")
         instruction += "; answer from the store's answers (Respuestas de la tienda)"
-    context = _knowledge_context(found, text, knowledge)
+    context = _knowledge_context(found, text, knowledge, ranked)
     if context:
         facts["knowledge"] = context
     return ComposedReply(
@@ -312,13 +313,13 @@ def compose_reply(
     )
 
 
-def _knowledge_decision(analysis: Analysis, decision: Decision, text: str, knowledge: Sequence[KnowledgeItem]
+def _knowledge_decision(analysis: Analysis, decision: Decision, text: str, ranked: Sequence[KnowledgeMatch]
                         ) -> tuple[list[KnowledgeMatch], Decision]:
     """The entries that answer the turn and the decision with them: answer, or hand a policy question
     nobody wrote an answer for to a person. A complaint or a request for a person stays a hand-over."""
     if decision.action in HANDOVER_ACTIONS and decision.reason not in KNOWLEDGE_OVERRIDES:
         return [], decision
-    found = knowledge_answers(text, knowledge) if knowledge else []
+    found = knowledge_answers(text, (), ranked=ranked)
     if found:
         return found, Decision(Action.ANSWER, reason=f"knowledge_{found[0].item.topic}",
                                create_lead=decision.create_lead, notes=(*decision.notes, *found[0].matched[:3]))
@@ -330,11 +331,11 @@ def _knowledge_decision(analysis: Analysis, decision: Decision, text: str, knowl
     return [], decision
 
 
-def _knowledge_context(found: list[KnowledgeMatch], text: str, knowledge: Sequence[KnowledgeItem]
-                       ) -> list[dict[str, str]]:
+def _knowledge_context(found: list[KnowledgeMatch], text: str, knowledge: Sequence[KnowledgeItem],
+                       ranked: Sequence[KnowledgeMatch]) -> list[dict[str, str]]:
     """What a generating provider may say about policy: the entries found, then the nearest others."""
     items = [m.item for m in found]
-    items += [i for i in relevant(text, knowledge) if i not in items] if knowledge else []
+    items += [i for i in relevant(text, knowledge, ranked=ranked) if i not in items]
     return [{"topic": i.topic, "question": i.question, "answer": i.answer} for i in items[:3]]
 
 
