@@ -78,6 +78,15 @@ class QuickDispatch:
         await self.close(code=CLOSE_RESYNC)
 
 
+def frame_text(message: dict[str, Any]) -> str:
+    """The frame of an ``event.forward`` message: its event as JSON, encoded once. The process's sockets share
+    the message the channel layer decoded (core/channel_layer.py), so the first one to send it keeps the text."""
+    text = message.get("_text")
+    if text is None:
+        text = message["_text"] = json.dumps(message["event"])
+    return text
+
+
 class EventsConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):
     """Refuses anonymous sockets before accepting; forwards events, never interprets them.
 
@@ -215,7 +224,7 @@ class EventsConsumer(QuickDispatch, AsyncJsonWebsocketConsumer):
         event = message["event"]
         if self._already_sent(event) or not await self._session_holds():
             return
-        await self.send_json(event)
+        await self.send(text_data=frame_text(message))
         conversation_id = event.get("conversation")
         if (
             event.get("type") == "conversation.assigned"

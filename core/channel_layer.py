@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 RESYNC = {"type": "layer.resync"}  # what a socket gets when events meant for it may be gone
 CLOSE_RESYNC = 4000  # the consumers' close code for it: the browser reconnects and catches up
 DEFAULT_CAPACITY = 1000
+DECODED_KEPT = 256  # decoded messages kept for the process's other sockets (PubSubChannelLayer.deserialize)
 
 
 class PubSubChannelLayer(RedisPubSubChannelLayer):
@@ -46,6 +47,22 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         kwargs.pop("expiry", None)  # the list layer's setting: pub/sub keeps nothing to expire
         super().__init__(*args, **kwargs)
         self.capacity = capacity
+        self._decoded: dict[bytes, Any] = {}
+
+    def deserialize(self, message: bytes) -> Any:
+        """Decoded once per published message in this process, however many of its sockets hear it.
+
+        A group's sockets get the very same bytes (one publish, handed out in memory), so they share the message
+        they decode to; consumers only read it (``conversations.consumers`` also keeps the frame's JSON on it).
+        The last ``DECODED_KEPT`` messages are kept: a socket further behind decodes its own copy.
+        """
+        decoded = self._decoded.get(message)
+        if decoded is None:
+            decoded = super().deserialize(message)
+            if len(self._decoded) >= DECODED_KEPT:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[message] = decoded
+        return decoded
 
     def _get_layer(self) -> _LoopLayer:
         loop = asyncio.get_running_loop()

@@ -3,6 +3,7 @@ and a socket that may have missed events (it fell behind, or Redis restarted) is
 reconnects and catches up from the database."""
 
 import asyncio
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from config.asgi import application
+from conversations.consumers import frame_text
 from core.channel_layer import CLOSE_RESYNC, RESYNC, PubSubChannelLayer
 from core.realtime import publish, user_group
 from tests.deployed_settings import deployed_setting
@@ -69,6 +71,31 @@ def test_a_channel_that_falls_its_capacity_behind_is_told_to_resync_and_hears_wh
             await publisher.flush()
 
     assert async_to_sync(scenario)() == [RESYNC, {"type": "x", "n": 4}]
+
+
+def test_the_sockets_of_a_group_in_one_process_share_one_decoded_message_and_one_encoded_frame():
+    hosts = [{"address": settings.REDIS_URL}]
+    layer, publisher = PubSubChannelLayer(hosts=hosts), PubSubChannelLayer(hosts=hosts)
+    event = {"type": "message.created", "v": 1, "data": {"text": "¿Tienen el plan de 200 megas?"}}
+
+    async def scenario() -> list[dict]:
+        channels = [await layer.new_channel() for _ in range(3)]
+        for channel in channels:
+            await layer.group_add("queue.unassigned", channel)
+        await publisher.group_send("probe-free", {"type": "warm-up"})  # the publisher's connection is open
+        await asyncio.sleep(0.2)  # the subscriptions are confirmed
+        await publisher.group_send("queue.unassigned", {"type": "event.forward", "event": event})
+        try:
+            return [await asyncio.wait_for(layer.receive(channel), 5) for channel in channels]
+        finally:
+            await layer.flush()
+            await publisher.flush()
+
+    first, second, third = async_to_sync(scenario)()
+    assert first == {"type": "event.forward", "event": event}
+    assert first is second is third  # decoded once for the process's three sockets
+    assert frame_text(first) is frame_text(third)  # and encoded once
+    assert json.loads(frame_text(second)) == event
 
 
 def test_open_sockets_close_to_catch_up_when_the_layers_redis_restarts_and_new_ones_hear_events(
