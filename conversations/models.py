@@ -29,6 +29,11 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     INSTAGRAM = "instagram", _("Instagram")
 
+    @classmethod
+    def of_provider(cls, provider: str) -> Channel:
+        """The channel a provider's account carries: Instagram's, else WhatsApp (Twilio, Cloud API, sandbox)."""
+        return cls.INSTAGRAM if provider == Provider.INSTAGRAM else cls.WHATSAPP
+
 
 class ChannelAccount(BaseModel):
     """One of our numbers or accounts on a provider. Secrets are encrypted at rest."""
@@ -78,7 +83,7 @@ class ChannelAccount(BaseModel):
 
     @property
     def channel(self) -> str:
-        return Channel.INSTAGRAM if self.provider == Provider.INSTAGRAM else Channel.WHATSAPP
+        return Channel.of_provider(self.provider)
 
 
 class WebhookEvent(models.Model):

@@ -72,7 +72,7 @@ class AccountRef:
 
     @property
     def channel(self) -> str:
-        return Channel.INSTAGRAM if self.provider == Provider.INSTAGRAM else Channel.WHATSAPP
+        return Channel.of_provider(self.provider)
 
 
 def _account_refs_load() -> MappingProxyType[tuple[str, str], AccountRef]:
