@@ -82,11 +82,23 @@ def test_the_sockets_of_a_group_in_one_process_share_one_decoded_message_and_one
         channels = [await layer.new_channel() for _ in range(3)]
         for channel in channels:
             await layer.group_add("queue.unassigned", channel)
-        await publisher.group_send("probe-free", {"type": "warm-up"})  # the publisher's connection is open
-        await asyncio.sleep(0.2)  # the subscriptions are confirmed
+        deadline = time.monotonic() + 10
+        while True:  # probes until one comes back: the group's subscription is confirmed
+            await publisher.group_send("queue.unassigned", {"type": "probe"})
+            try:
+                await asyncio.wait_for(layer.receive(channels[0]), 0.5)
+                break
+            except TimeoutError:
+                assert time.monotonic() < deadline
         await publisher.group_send("queue.unassigned", {"type": "event.forward", "event": event})
+
+        async def forwarded(channel: str) -> dict:
+            while (message := await asyncio.wait_for(layer.receive(channel), 5))["type"] == "probe":
+                pass
+            return message
+
         try:
-            return [await asyncio.wait_for(layer.receive(channel), 5) for channel in channels]
+            return [await forwarded(channel) for channel in channels]
         finally:
             await layer.flush()
             await publisher.flush()
