@@ -33,7 +33,7 @@ from automations.actions import ActionResult, action_run
 from automations.models import AutomationAction, AutomationRule, AutomationRun, HoursCondition
 from automations.selectors import active_rules
 from conversations.models import Conversation, Message
-from conversations.selectors import conversation_team_id
+from conversations.selectors import MessageFacts, conversation_team_id, message_facts
 from core.events import Event
 from core.text import tokens
 from leads.models import Lead
@@ -60,20 +60,84 @@ def _chain_set(value: tuple[int, ...]) -> None:
 
 @dataclass
 class Subject:
-    """What an event is about, loaded once for every rule of the event."""
+    """What an event is about, loaded once for every rule of the event.
+
+    A customer's message starts from its facts (:func:`~conversations.selectors.message_facts`: one narrow
+    read), which are all most conditions need; the message, its conversation and lead are loaded the first
+    time a condition or an action asks for one of them.
+    """
 
     event: str
     payload: dict
-    conversation: Conversation | None = None
-    message: Message | None = None
-    lead: Lead | None = None
     quote: Quote | None = None
     sale: Sale | None = None
     team_id: int | None = None
+    facts: MessageFacts | None = None
+    _message: Message | None = field(default=None, repr=False)
+    _conversation: Conversation | None = field(default=None, repr=False)
+    _lead: Lead | None = field(default=None, repr=False)
     _intent: str | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
     _tag_ids: set[int] | None = field(default=None, repr=False)
     runs_seen: dict[tuple[int, datetime], tuple[int, bool]] = field(default_factory=dict, repr=False)
+
+    def _load(self) -> None:
+        """The message of ``facts`` with its conversation and lead (once; a message gone meanwhile: none)."""
+        facts, self.facts = self.facts, None
+        if facts is None:
+            return
+        # What the actions read: the team by the assignee, the lead; the contact only for the actions needing it.
+        self._message = (Message.objects.select_related("conversation__lead", "conversation__assignee")
+                         .filter(pk=facts.message_id).first())
+        if self._message is not None:
+            self._conversation = self._message.conversation
+            self._lead = self._lead or self._conversation.lead
+
+    @property
+    def message(self) -> Message | None:
+        self._load()
+        return self._message
+
+    @message.setter
+    def message(self, value: Message | None) -> None:
+        self._message = value
+
+    @property
+    def conversation(self) -> Conversation | None:
+        self._load()
+        return self._conversation
+
+    @conversation.setter
+    def conversation(self, value: Conversation | None) -> None:
+        self._conversation = value
+
+    @property
+    def lead(self) -> Lead | None:
+        self._load()
+        return self._lead
+
+    @lead.setter
+    def lead(self, value: Lead | None) -> None:
+        self._lead = value
+
+    @property
+    def message_id(self) -> int | None:
+        """The event's message (not the latest one :attr:`customer_message` may look up), without loading it."""
+        if self.facts is not None:
+            return self.facts.message_id
+        return self._message.pk if self.event == "message.received" and self._message is not None else None
+
+    @property
+    def conversation_id(self) -> int | None:
+        if self.facts is not None:
+            return self.facts.conversation_id
+        return self._conversation.pk if self._conversation is not None else None
+
+    @property
+    def lead_id(self) -> int | None:
+        if self.facts is not None:
+            return self.facts.lead_id
+        return self._lead.pk if self._lead is not None else None
 
     @property
     def customer_message(self) -> Message | None:
@@ -85,6 +149,8 @@ class Subject:
 
     @property
     def text(self) -> str:
+        if self._text is None and self.facts is not None:
+            self._text = self.payload.get("text") or ""
         if self._text is None:
             message = self.customer_message
             self._text = message.text if message is not None else ""
@@ -95,9 +161,9 @@ class Subject:
         """The intent the AI step stored on the message; while it has not read it yet, the local rules' reading
         of the text (deterministic, offline, free), so a rule does not depend on which ran first."""
         if self._intent is None:
-            message = self.customer_message
-            if message is not None and message.intent:
-                self._intent = message.intent
+            stored = self.facts.intent if self.facts is not None else getattr(self.customer_message, "intent", "")
+            if stored:
+                self._intent = stored
             elif self.text.strip():
                 self._intent = str(local_analysis(self.text, history=None, catalog=None).intent)
             else:
@@ -107,8 +173,9 @@ class Subject:
     @property
     def tag_ids(self) -> set[int]:
         if self._tag_ids is None:
-            self._tag_ids = (set(self.conversation.tags.values_list("pk", flat=True))
-                             if self.conversation is not None else set())
+            conversation_id = self.conversation_id
+            self._tag_ids = (set(Conversation.tags.through.objects.filter(conversation_id=conversation_id)
+                                 .values_list("tag_id", flat=True)) if conversation_id is not None else set())
         return self._tag_ids
 
 
@@ -140,14 +207,12 @@ def subject_resolve(event: Event) -> Subject | None:
     payload = dict(event.payload)
     subject = Subject(event=event.name, payload=payload)
     if event.name == "message.received":
-        # One query: the message with its conversation and what the conditions read of it (see _conversation).
-        try:
-            subject.message = (Message.objects.select_related("conversation__lead", "conversation__assignee")
-                               .get(pk=payload["message_id"]))
-        except Message.DoesNotExist:
+        subject.facts = message_facts(payload["message_id"])
+        if subject.facts is None:
             return None
-        subject.conversation = subject.message.conversation
-    elif event.name.startswith("conversation."):
+        subject.team_id = subject.facts.team_id
+        return subject
+    if event.name.startswith("conversation."):
         subject.conversation = _conversation(payload["conversation_id"])
         if subject.conversation is None:
             return None
@@ -200,10 +265,9 @@ def _rule_actions(rule: AutomationRule) -> list[AutomationAction]:
 
 def conditions_match(rule: AutomationRule, subject: Subject, *, now: datetime) -> bool:
     """Do all the conditions ``rule`` fills in hold for ``subject``? Cheap checks first."""
-    conversation = subject.conversation
     if rule.team_id is not None and rule.team_id != subject.team_id:
         return False
-    if rule.channel and (conversation is None or conversation.channel != rule.channel):
+    if rule.channel and (subject.conversation is None or subject.conversation.channel != rule.channel):
         return False
     if rule.lead_temperature and (subject.lead is None or subject.lead.classification != rule.lead_temperature):
         return False
@@ -226,7 +290,7 @@ def _guard_reason(rule: AutomationRule, subject: Subject, chain: tuple[int, ...]
         return _("Held back: this event was caused by this same rule's actions (a loop).")
     if len(chain) >= MAX_DEPTH:
         return _("Held back: %(n)d rules in a row led to this event.") % {"n": len(chain)}
-    if subject.conversation is not None:
+    if subject.conversation_id is not None:
         recent = runs_before(rule, subject, now)[0]
         if recent >= BURST_LIMIT:
             return _("Held back: this rule already ran %(n)d times for this conversation in the last minute.") % {
@@ -237,8 +301,8 @@ def _guard_reason(rule: AutomationRule, subject: Subject, chain: tuple[int, ...]
 def _run_row(rule: AutomationRule, subject: Subject, *, status: str, chain: tuple[int, ...], started: float,
              results: list[ActionResult] | None = None, error: str = "") -> AutomationRun:
     return AutomationRun.objects.create(
-        rule=rule, event=subject.event, status=status, conversation=subject.conversation,
-        message=subject.message if subject.event == "message.received" else None, lead=subject.lead,
+        rule=rule, event=subject.event, status=status, conversation_id=subject.conversation_id,
+        message_id=subject.message_id, lead_id=subject.lead_id,
         quote=subject.quote, sale=subject.sale, payload=subject.payload,
         results=[result.as_dict() for result in results or []], error=error[:2000], depth=len(chain),
         duration_ms=max(0, round((time.monotonic() - started) * 1000)),
@@ -250,8 +314,8 @@ def runs_before(rule: AutomationRule, subject: Subject, now: datetime) -> tuple[
     whether it already ran for ``subject``'s message; one read for both, kept on the subject."""
     key = (rule.pk, now)
     if key not in subject.runs_seen:
-        message_id = subject.message.pk if subject.event == "message.received" and subject.message else None
-        window = Q(conversation=subject.conversation, created_at__gte=now - BURST_WINDOW)
+        message_id = subject.message_id
+        window = Q(conversation_id=subject.conversation_id, created_at__gte=now - BURST_WINDOW)
         runs = AutomationRun.objects.filter(rule=rule).exclude(status=AutomationRun.Status.SKIPPED)
         if message_id is None:
             subject.runs_seen[key] = (runs.filter(window).count(), False)
@@ -265,11 +329,11 @@ def runs_before(rule: AutomationRule, subject: Subject, now: datetime) -> tuple[
 
 def _already_ran(rule: AutomationRule, subject: Subject, now: datetime) -> bool:
     """A message announced twice (a voice note once its file is stored) runs a rule once."""
-    if subject.event != "message.received" or subject.message is None:
+    if subject.message_id is None:
         return False
-    if subject.conversation is not None:
+    if subject.conversation_id is not None:
         return runs_before(rule, subject, now)[1]
-    return AutomationRun.objects.filter(rule=rule, message=subject.message).exclude(
+    return AutomationRun.objects.filter(rule=rule, message_id=subject.message_id).exclude(
         status=AutomationRun.Status.SKIPPED).exists()
 
 

@@ -24,7 +24,8 @@ Per step: CPU ms of this process (``time.process_time``), CPU ms of its PostgreS
 ``/proc``), wall ms, queries and real-time events published, as means per message that ran the step.
 Events go to the Redis channel layer and tasks to the Redis broker, as in production; nobody consumes them.
 ``--profile STEP`` prints the top functions of that step by cumulative time (cProfile; env ``BENCH_TOP`` how
-many, ``BENCH_SORT`` the order, ``BENCH_CALLEES`` / ``BENCH_CALLERS`` a regex of functions to break down). Exits 0.
+many, ``BENCH_SORT`` the order, ``BENCH_FILTER`` a regex of the files or functions to list,
+``BENCH_CALLEES`` / ``BENCH_CALLERS`` a regex of functions to break down). Exits 0.
 """
 
 from __future__ import annotations
@@ -289,7 +290,8 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
-        stats.print_stats(int(os.environ.get("BENCH_TOP", "45")))
+        restrictions: list[Any] = [os.environ["BENCH_FILTER"]] if os.environ.get("BENCH_FILTER") else []
+        stats.print_stats(*restrictions, int(os.environ.get("BENCH_TOP", "45")))
         if os.environ.get("BENCH_CALLEES"):
             stats.print_callees(os.environ["BENCH_CALLEES"])
         if os.environ.get("BENCH_CALLERS"):

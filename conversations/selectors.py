@@ -11,6 +11,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
@@ -244,3 +245,39 @@ def conversation_team_id(conversation: Conversation) -> int | None:
         if team_id is not None:
             return team_id
     return channel_account_teams().get(conversation.channel_account_id)
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """What the automation rules' conditions read of a customer's message and its conversation."""
+
+    message_id: int
+    intent: str
+    conversation_id: int
+    lead_id: int | None
+    team_id: int | None  # the conversation's team (conversation_team_id)
+
+
+def _message_facts_sql() -> str:
+    quote = connection.ops.quote_name
+    message, conversation, user = (quote(model._meta.db_table) for model in (Message, Conversation, User))
+    return (f"SELECT m.intent, m.conversation_id, c.lead_id, c.channel_account_id, u.team_id "  # noqa: S608
+            f"FROM {message} m JOIN {conversation} c ON c.id = m.conversation_id "
+            f"LEFT JOIN {user} u ON u.id = c.assignee_id WHERE m.id = %s")
+
+
+def message_facts(message_id: int) -> MessageFacts | None:
+    """The message's intent, conversation, lead and team in one narrow read; None when the message is gone.
+
+    Written in SQL: every customer's message is read this way by the rules, and building the ORM's SQL for
+    the message, its conversation, lead and assignee cost ten times the query itself.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_message_facts_sql(), [message_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    intent, conversation_id, lead_id, account_id, assignee_team_id = row
+    team_id = assignee_team_id if assignee_team_id is not None else channel_account_teams().get(account_id)
+    return MessageFacts(message_id=message_id, intent=intent, conversation_id=conversation_id, lead_id=lead_id,
+                        team_id=team_id)

@@ -10,6 +10,7 @@ import time
 import pytest
 from werkzeug import Response
 
+from accounts.models import Team
 from automations.engine import subject_resolve
 from automations.models import AutomationRun
 from conversations.models import Conversation, Message
@@ -126,15 +127,40 @@ def test_a_message_an_earlier_step_answered_runs_no_rule(agent, django_capture_o
     assert rule.runs.get().status == "ok"
 
 
-def test_a_received_message_is_loaded_with_its_conversation_lead_and_assignee_in_one_query(
+def test_a_received_message_is_read_in_one_narrow_query_and_loaded_whole_only_when_an_action_asks(
         agent, django_assert_num_queries):
     conversation = make_conversation(assignee=agent, classification="HOT")
-    message = customer_message(conversation)
+    message = customer_message(conversation, "quiero presentar un reclamo")
+    Message.objects.filter(pk=message.pk).update(intent="complaint")
     event = events.Event("message.received", {"message_id": message.pk, "conversation_id": conversation.pk,
                                               "text": message.text, "interactive_id": ""})
     with django_assert_num_queries(1):
         subject = subject_resolve(event)
-        # what the conditions read: the lead's temperature and the team, through the assignee
-        assert (subject.conversation.pk, subject.lead.classification, subject.conversation.assignee) == (
-            conversation.pk, "HOT", agent)
-    assert subject.team_id == agent.team_id
+        # what most conditions read: the team (through the assignee), the stored intent, the text
+        assert (subject.team_id, subject.intent, subject.text) == (agent.team_id, "complaint", message.text)
+        assert (subject.message_id, subject.conversation_id, subject.lead_id) == (
+            message.pk, conversation.pk, conversation.lead_id)
+    with django_assert_num_queries(1):
+        # what a lead-temperature condition or an action reads: the whole message, conversation, lead, assignee
+        assert (subject.message, subject.conversation.pk, subject.lead.classification,
+                subject.conversation.assignee) == (message, conversation.pk, "HOT", agent)
+
+
+def test_a_team_without_an_assignee_is_the_number_s_team(db):
+    team = Team.objects.create(name="Ventas Norte")
+    conversation = make_conversation()
+    account = conversation.channel_account
+    account.team = team
+    account.save()  # drops the per-process copy of the accounts' teams
+    message = customer_message(conversation)
+    event = events.Event("message.received", {"message_id": message.pk, "conversation_id": conversation.pk,
+                                              "text": message.text, "interactive_id": ""})
+    assert subject_resolve(event).team_id == team.pk
+
+
+def test_a_message_deleted_before_its_rules_ran_has_no_subject(db):
+    message = customer_message(make_conversation())
+    event = events.Event("message.received", {"message_id": message.pk, "conversation_id": message.conversation_id,
+                                              "text": message.text, "interactive_id": ""})
+    Message.objects.filter(pk=message.pk).delete()
+    assert subject_resolve(event) is None
