@@ -181,12 +181,14 @@ def main() -> int:  # noqa: PLR0915 - a linear script
     from conversations.services.inbound import webhook_event_process
     from conversations.services.ingest import webhook_ingest
     from conversations.services.outbound import message_deliver
+    from core.config_cache import config_cache_clear
     from integrations.meta import webhooks as meta
 
     call_command("seed_demo", contacts=20, stdout=io.StringIO())
     channel_accounts_sync_from_env()
     hours_fix(out_of_hours=args.out_of_hours)
     ChannelAccount.objects.update(ai_mode=ChannelAccount.AIMode.AUTO)
+    config_cache_clear()  # an update() is not heard by the per-process copies
     agents = [User.objects.create_user(username=f"agent{k}", password="x", role="agent") for k in range(50)]
     rng = random.Random(7)  # noqa: S311 - load shape
     customers = [f"5197{k:07d}" for k in range(200)]

@@ -11,7 +11,7 @@ class ConversationsConfig(AppConfig):
         from ai.catalog_source import catalog_source_register
         from ai.models import KnowledgeEntry
         from conversations.models import ChannelAccount
-        from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY
+        from conversations.selectors import CHANNEL_ACCOUNT_TEAMS_KEY, CHANNEL_ACCOUNTS_KEY
         from conversations.services.accounts import CHANNEL_ACCOUNT_REFS_KEY
         from conversations.services.assistant import active_catalog
         from conversations.services.assistant.knowledge import KNOWLEDGE_KEY
@@ -26,6 +26,8 @@ class ConversationsConfig(AppConfig):
         config_invalidate_on(CHANNEL_ACCOUNT_TEAMS_KEY, ChannelAccount)
         # And each account's id by its provider's key, read for every inbound message.
         config_invalidate_on(CHANNEL_ACCOUNT_REFS_KEY, ChannelAccount)
+        # And the accounts themselves, their credentials decrypted: the AI step and the sends read them.
+        config_invalidate_on(CHANNEL_ACCOUNTS_KEY, ChannelAccount)
         # The knowledge base the AI step answers from, on every turn: kept per process too.
         config_invalidate_on(KNOWLEDGE_KEY, KnowledgeEntry)
         # The AI library imports no app: the lexicon admin's "Try a message" reads the catalog from here.

@@ -6,6 +6,7 @@ the queue; back office and admins everything. A conversation the user may not se
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
@@ -233,6 +234,26 @@ def channel_account_teams() -> MappingProxyType[int, int | None]:
     """Each channel account's team, by account id: kept per process (``core.config_cache``; invalidated by any
     change to a channel account, registered in ``ConversationsConfig.ready``)."""
     return config_cached(CHANNEL_ACCOUNT_TEAMS_KEY, _channel_account_teams_load)
+
+
+CHANNEL_ACCOUNTS_KEY = "conversations.channel_accounts"
+
+
+def _channel_accounts_load() -> MappingProxyType[int, ChannelAccount]:
+    return MappingProxyType({account.pk: account for account in ChannelAccount.objects.order_by()})
+
+
+def channel_account_cached(pk: int) -> ChannelAccount:
+    """Channel account ``pk``, a copy of this process's own (``core.config_cache``; any change to an account drops
+    it, registered in ``ConversationsConfig.ready``): the AI step and the sends read it for every message, and
+    joining it to their reads cost as much as the rest of the row, its secrets decrypted every time.
+
+    The copy is the caller's to change. Raises ``ChannelAccount.DoesNotExist`` for an account that is gone.
+    """
+    account = config_cached(CHANNEL_ACCOUNTS_KEY, _channel_accounts_load).get(pk)
+    if account is None:  # created since this process took its copy
+        return ChannelAccount.objects.get(pk=pk)
+    return copy.copy(account)
 
 
 def conversation_team_id(conversation: Conversation) -> int | None:

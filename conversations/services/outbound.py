@@ -34,6 +34,7 @@ from conversations.models import (
     Message,
     MessageTemplate,
 )
+from conversations.selectors import channel_account_cached
 from conversations.services.accounts import client_for_account
 from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import events, ratelimit
@@ -118,9 +119,9 @@ def message_send(
     words the rest (numbered options, a map link); the customer's choice comes back with the option's id.
     """
     conversation = (
-        Conversation.objects.select_for_update(of=("self",)).select_related("channel_account", "assignee")
-        .get(pk=conversation.pk)
+        Conversation.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=conversation.pk)
     )
+    conversation.channel_account = channel_account_cached(conversation.channel_account_id)
     text = text.strip()
     variables = [str(v) for v in variables or []]
     if template is None and not text and document is None:
@@ -355,9 +356,8 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
     )
     if not claimed:
         return DeliveryOutcome(state="skipped")
-    message = Message.objects.select_related(
-        "channel_account", "conversation__contact", "template", "reply_to"
-    ).get(pk=message_id)
+    message = Message.objects.select_related("conversation__contact", "template", "reply_to").get(pk=message_id)
+    message.channel_account = channel_account_cached(message.channel_account_id)
     account = message.channel_account
     rate = settings.SEND_RATE_PER_SECOND.get(account.provider, 10)
     try:

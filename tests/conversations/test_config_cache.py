@@ -1,5 +1,6 @@
-"""The AI step's knowledge base, the numbers' teams and the accounts webhooks name come from the per-process cache
-(core.config_cache): no query while nothing changed, and an edit in admin is seen by the next message."""
+"""The AI step's knowledge base, the numbers' teams, the accounts webhooks name and the accounts the AI step and the
+sends use come from the per-process cache (core.config_cache): no query while nothing changed, and an edit in admin
+is seen by the next message."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from ai.models import KnowledgeEntry
 from conversations.models import ChannelAccount
-from conversations.selectors import channel_account_teams
+from conversations.selectors import channel_account_cached, channel_account_teams
 from conversations.services.accounts import channel_account_for_event
 from conversations.services.assistant.knowledge import active_knowledge
 from tests.automations.factories import make_account
@@ -78,3 +79,40 @@ def test_an_account_never_seen_is_created_on_the_fly_and_one_removed_is_created_
     with django_capture_on_commit_callbacks(execute=True):
         again = channel_account_for_event(provider="meta_whatsapp", account_ref="55501")
     assert again.pk != created.pk and ChannelAccount.objects.filter(pk=again.pk).exists()
+
+
+def test_an_account_is_read_once_then_each_caller_gets_its_own_copy(django_capture_on_commit_callbacks,
+                                                                    django_assert_num_queries):
+    with django_capture_on_commit_callbacks(execute=True):
+        account = make_account()
+        account.access_token = "token-1"
+        account.save()
+    with django_assert_num_queries(1):
+        first = channel_account_cached(account.pk)
+    with django_assert_num_queries(0):
+        second = channel_account_cached(account.pk)
+    assert (first.access_token, second.access_token) == ("token-1", "token-1")
+    first.access_token = "changed by one caller"  # stays that caller's
+    assert channel_account_cached(account.pk).access_token == second.access_token == "token-1"
+
+
+def test_an_account_s_new_token_or_mode_is_seen_by_the_next_message(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        account = make_account()
+    channel_account_cached(account.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        account.access_token = "token-2"
+        account.ai_mode = ChannelAccount.AIMode.DRAFT
+        account.save()
+    fresh = channel_account_cached(account.pk)
+    assert (fresh.access_token, fresh.ai_mode) == ("token-2", ChannelAccount.AIMode.DRAFT)
+
+
+def test_an_account_gone_is_an_error_not_a_stale_copy(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        account = make_account()
+    channel_account_cached(account.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        ChannelAccount.objects.filter(pk=account.pk).delete()
+    with pytest.raises(ChannelAccount.DoesNotExist):
+        channel_account_cached(account.pk)

@@ -13,6 +13,7 @@ from ai.replies import ComposedReply
 from ai.types import Analysis, Money
 from conversations.events import publish_conversation_event
 from conversations.models import Conversation, Message
+from conversations.selectors import channel_account_cached
 from conversations.services.assistant.turn import CustomerTurn, turn_compose
 from core import events
 from leads.models import Lead
@@ -91,8 +92,9 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         # The conversation and its contact locked in one read (the lead, which may be missing, apart).
         conversation = (
             Conversation.objects.select_for_update(of=("self", "contact"))
-            .select_related("channel_account", "contact", "assignee").get(pk=conversation.pk)
+            .select_related("contact", "assignee").get(pk=conversation.pk)
         )
+        conversation.channel_account = channel_account_cached(conversation.channel_account_id)
         # Read again under the lock: another run of this step may have analysed it meanwhile.
         message.ai_flags = Message.objects.select_for_update().filter(pk=message.pk).values_list(
             "ai_flags", flat=True).get()

@@ -10,6 +10,7 @@ from ai.decide import Decision
 from ai.services import transcribe_audio
 from conversations.events import publish_message_event
 from conversations.models import Message
+from conversations.selectors import channel_account_cached
 from conversations.services.assistant.bursts import TEXT_TYPES, is_superseded
 from conversations.services.assistant.delivery import reply_deliver
 from conversations.services.assistant.lead_update import conversation_apply_turn
@@ -51,7 +52,8 @@ def message_assist(*, message_id: int, pause: Callable[[Message], float] | None 
     returns the seconds it waited (the task lets the inbound queue catch up there). Lines that came in
     meanwhile make this one superseded.
     """
-    message = Message.objects.select_related("conversation__contact", "channel_account").get(pk=message_id)
+    message = Message.objects.select_related("conversation__contact").get(pk=message_id)
+    message.channel_account = channel_account_cached(message.channel_account_id)
     if (
         message.direction != Message.Direction.IN
         or message.is_echo
