@@ -12,7 +12,6 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
@@ -22,6 +21,7 @@ from accounts.selectors import assignable_users_list
 from conversations.models import Channel, ChannelAccount, Conversation, ConversationEvent, FollowUpTask, Message
 from core.config_cache import config_cached
 from core.params import parse_id
+from core.prepared import PreparedQuery
 from core.realtime import EVERYTHING_GROUP, QUEUE_GROUP, team_group, user_group
 from integrations.base import Provider
 from leads.search import contact_search_q
@@ -279,23 +279,18 @@ class MessageFacts:
     team_id: int | None  # the conversation's team (conversation_team_id)
 
 
-def _message_facts_sql() -> str:
-    quote = connection.ops.quote_name
-    message, conversation, user = (quote(model._meta.db_table) for model in (Message, Conversation, User))
-    return (f"SELECT m.intent, m.conversation_id, c.lead_id, c.channel_account_id, u.team_id "  # noqa: S608
-            f"FROM {message} m JOIN {conversation} c ON c.id = m.conversation_id "
-            f"LEFT JOIN {user} u ON u.id = c.assignee_id WHERE m.id = %s")
+_MESSAGE_FACTS: PreparedQuery[tuple[Any, ...]] = PreparedQuery(
+    lambda message_id: Message.objects.filter(pk=message_id).values_list(
+        "intent", "conversation_id", "conversation__lead_id", "conversation__channel_account_id",
+        "conversation__assignee__team_id"))
 
 
 def message_facts(message_id: int) -> MessageFacts | None:
     """The message's intent, conversation, lead and team in one narrow read; None when the message is gone.
 
-    Written in SQL: every customer's message is read this way by the rules, and building the ORM's SQL for
-    the message, its conversation, lead and assignee cost ten times the query itself.
+    Prepared (``core.prepared``): every customer's message is read this way by the rules.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_message_facts_sql(), [message_id])
-        row = cursor.fetchone()
+    row = _MESSAGE_FACTS.first(message_id=message_id)
     if row is None:
         return None
     intent, conversation_id, lead_id, account_id, assignee_team_id = row

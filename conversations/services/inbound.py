@@ -24,6 +24,7 @@ from conversations.services.accounts import AccountRef, channel_account_for_even
 from conversations.services.choices import reply_match
 from core import events
 from core.phones import provider_phone
+from core.prepared import PreparedQuery
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
@@ -115,15 +116,15 @@ def webhook_event_record_failure(*, event_id: int, error: str) -> None:
             _mark(event, WebhookEvent.State.FAILED, error)
 
 
+#: The contact's ongoing conversation on an account, locked, with its assignee (who hears its events).
+_OPEN_CONVERSATION: PreparedQuery[Conversation] = PreparedQuery(
+    lambda account_id, contact_id: Conversation.objects.select_for_update(of=("self",)).select_related("assignee")
+    .filter(channel_account_id=account_id, contact_id=contact_id, status__in=OPEN_STATES).order_by("-pk")[:1])
+
+
 def _conversation_for(account: AccountRef, contact_id: int) -> tuple[Conversation, bool]:
     """The contact's ongoing conversation on this account, or a new one when the last was resolved."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("assignee")  # who hears its events
-        .filter(channel_account_id=account.pk, contact_id=contact_id, status__in=OPEN_STATES)
-        .order_by("-pk")
-        .first()
-    )
+    conversation = _OPEN_CONVERSATION.first(account_id=account.pk, contact_id=contact_id)
     if conversation is not None:
         return conversation, False
     return Conversation.objects.create(channel_account_id=account.pk, contact_id=contact_id), True

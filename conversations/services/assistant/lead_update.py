@@ -16,6 +16,7 @@ from conversations.models import Conversation, Message
 from conversations.selectors import channel_account_cached
 from conversations.services.assistant.turn import CustomerTurn, turn_compose
 from core import events
+from core.prepared import PreparedQuery
 from leads.models import Lead
 from leads.services import lead_apply_analysis
 from operators.models import Operator, Product
@@ -77,6 +78,13 @@ def _record_mobile_plan(lead: Lead, analysis: Analysis) -> None:
     lead.save(update_fields=["service_type", "updated_at"])
 
 
+# The conversation and its contact locked in one read (the lead, which may be missing, apart); read on every turn.
+_LOCKED_CONVERSATION: PreparedQuery[Conversation] = PreparedQuery(
+    lambda pk: Conversation.objects.select_for_update(of=("self", "contact")).select_related("contact", "assignee")
+    .filter(pk=pk))
+_LOCKED_LEAD: PreparedQuery[Lead] = PreparedQuery(lambda pk: Lead.objects.select_for_update().filter(pk=pk))
+
+
 def conversation_apply_turn(*, conversation: Conversation, message: Message, turn: CustomerTurn) -> AppliedTurn | None:
     """Decide and compose the reply from what was known before the turn, then apply the turn.
 
@@ -89,11 +97,9 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
     operator = Operator.objects.filter(slug=entities.operator).first() if entities.operator else None
 
     with transaction.atomic():
-        # The conversation and its contact locked in one read (the lead, which may be missing, apart).
-        conversation = (
-            Conversation.objects.select_for_update(of=("self", "contact"))
-            .select_related("contact", "assignee").get(pk=conversation.pk)
-        )
+        conversation = _LOCKED_CONVERSATION.first(pk=conversation.pk)
+        if conversation is None:
+            raise Conversation.DoesNotExist
         conversation.channel_account = channel_account_cached(conversation.channel_account_id)
         # Read again under the lock: another run of this step may have analysed it meanwhile.
         message.ai_flags = Message.objects.select_for_update().filter(pk=message.pk).values_list(
@@ -101,7 +107,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         if (message.ai_flags or {}).get("analyzed"):
             return None
         if conversation.lead_id:
-            conversation.lead = Lead.objects.select_for_update().get(pk=conversation.lead_id)
+            conversation.lead = _LOCKED_LEAD.first(pk=conversation.lead_id)
         _record_analysis(message, turn.analysis, turn.burst)
         composed = turn_compose(turn, contact=conversation.contact, lead=conversation.lead,
                                 low_confidence_streak=conversation.ai_low_confidence_streak)

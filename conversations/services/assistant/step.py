@@ -16,6 +16,7 @@ from conversations.services.assistant.delivery import reply_deliver
 from conversations.services.assistant.lead_update import conversation_apply_turn
 from conversations.services.assistant.options import rich_reply
 from conversations.services.assistant.turn import reply_write, turn_read
+from core.prepared import PreparedQuery
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ def _transcribed(message: Message) -> bool:
     return True
 
 
+# The message with its conversation and contact, read for every customer's message.
+_MESSAGE: PreparedQuery[Message] = PreparedQuery(
+    lambda pk: Message.objects.select_related("conversation__contact").filter(pk=pk))
+
+
 def message_assist(*, message_id: int, pause: Callable[[Message], float] | None = None) -> AssistantOutcome:
     """Run the AI step for one inbound message (idempotent: a message is analysed once).
 
@@ -52,7 +58,9 @@ def message_assist(*, message_id: int, pause: Callable[[Message], float] | None 
     returns the seconds it waited (the task lets the inbound queue catch up there). Lines that came in
     meanwhile make this one superseded.
     """
-    message = Message.objects.select_related("conversation__contact").get(pk=message_id)
+    message = _MESSAGE.first(pk=message_id)
+    if message is None:
+        raise Message.DoesNotExist
     message.channel_account = channel_account_cached(message.channel_account_id)
     if (
         message.direction != Message.Direction.IN
