@@ -17,6 +17,7 @@ from accounts.selectors import assignable_users_list
 from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
+from core.prepared import PreparedQuery
 from leads.models import CLOSED_STATUSES, Classification, Contact, Lead, LeadStatus
 from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts, scoring_table
 from operators.models import Category
@@ -324,6 +325,17 @@ def leads_rescore(
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
+def _contact_by(id_field: str) -> PreparedQuery[Contact]:
+    return PreparedQuery(lambda channel_id: Contact.objects.select_for_update().filter(**{id_field: channel_id})[:1])
+
+
+# Found and locked in one read, for every customer's message: prepared (core.prepared). A unique key: no ORDER BY.
+_CONTACT_BY_CHANNEL_ID = {"whatsapp_id": _contact_by("whatsapp_id"), "instagram_id": _contact_by("instagram_id")}
+_OPEN_LEAD: PreparedQuery[Lead] = PreparedQuery(
+    lambda contact_id: Lead.objects.select_for_update().filter(contact_id=contact_id)
+    .exclude(status__in=CLOSED_STATUSES).order_by("-created_at")[:1])
+
+
 def contact_upsert_from_channel(
     *, channel: str, channel_id: str, phone: str = "", name: str = "", username: str = ""
 ) -> Contact:
@@ -336,9 +348,7 @@ def contact_upsert_from_channel(
     from django.db import IntegrityError
 
     id_field = "instagram_id" if channel == "instagram" else "whatsapp_id"
-    lookup = Contact.objects.select_for_update().filter(**{id_field: channel_id})
-    # Found and locked in one read: the common case. A unique key: no ORDER BY (first()'s costs CPU to compile).
-    contact = next(iter(lookup[:1]), None)
+    contact = _CONTACT_BY_CHANNEL_ID[id_field].first(channel_id=channel_id)
     if contact is None and phone:
         contact = Contact.objects.select_for_update().filter(phone=phone).first()
     if contact is None:
@@ -350,7 +360,8 @@ def contact_upsert_from_channel(
                 )
         except IntegrityError:
             # Someone else created it meanwhile: the unique index made us wait for their commit.
-            contact = lookup.first() or Contact.objects.select_for_update().get(phone=phone)
+            contact = (_CONTACT_BY_CHANNEL_ID[id_field].first(channel_id=channel_id)
+                       or Contact.objects.select_for_update().get(phone=phone))
     changed = []
     for field, value in ((id_field, channel_id), ("phone", phone), ("name", name)):
         if value and not getattr(contact, field):
@@ -372,13 +383,7 @@ def lead_touch_for_conversation(*, contact: Contact, new_conversation: bool) -> 
 
     Leads are created by the AI step once a message gives something to act on, not by every hello.
     """
-    lead = (
-        Lead.objects.select_for_update()
-        .filter(contact=contact)
-        .exclude(status__in=CLOSED_STATUSES)
-        .order_by("-created_at")
-        .first()
-    )
+    lead = _OPEN_LEAD.first(contact_id=contact.pk)
     if lead is None:
         return None
     if new_conversation:

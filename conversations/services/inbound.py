@@ -81,13 +81,17 @@ def _mark(event: WebhookEvent, state: str, error: str = "") -> None:
 
 
 _EVENT_FIELDS = ("state", "attempts", "normalized", "last_error", "processed_at")
+# What processing needs of an event, locked (the raw payload and headers stay in the database).
+_EVENT: PreparedQuery[WebhookEvent] = PreparedQuery(
+    lambda pk: WebhookEvent.objects.select_for_update().only(*_EVENT_FIELDS).filter(pk=pk))
 
 
 def webhook_event_process(*, event_id: int) -> ProcessResult:
     """Process one stored event; safe to call again for the same event (redelivery, replay)."""
     with transaction.atomic():
-        # What processing needs (the raw payload and headers stay in the database).
-        event = WebhookEvent.objects.select_for_update().only(*_EVENT_FIELDS).get(pk=event_id)
+        event = _EVENT.first(pk=event_id)
+        if event is None:
+            raise WebhookEvent.DoesNotExist(f"webhook event {event_id}")
         if event.state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED):
             return ProcessResult(state=event.state)
         event.attempts += 1

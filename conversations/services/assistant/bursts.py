@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from ai.types import Turn
 from conversations.models import Conversation, Message
+from core.prepared import PreparedQuery
 
 HISTORY_TURNS = 10
 BURST_MAX = 6  # at most this many earlier unanswered lines join the newest one
@@ -19,18 +20,20 @@ TEXT_TYPES = {Message.Type.TEXT, Message.Type.INTERACTIVE, Message.Type.AUDIO, M
 _ROLES = {"customer": "customer", "ai": "assistant", "agent": "agent", "system": "agent"}
 
 
+# The latest lines before a message, read on every turn: prepared (core.prepared).
+_HISTORY: PreparedQuery[tuple[int, str, str, dict]] = PreparedQuery(
+    lambda conversation_id, before_id: Message.objects.filter(conversation_id=conversation_id, pk__lt=before_id)
+    .exclude(type=Message.Type.REACTION).order_by("-created_at", "-pk")
+    .values_list("pk", "sender", "text", "ai_flags")[:HISTORY_TURNS + BURST_MAX])
+
+
 def history_and_burst(conversation: Conversation, before_id: int) -> tuple[list[Turn], list[tuple[int, str]]]:
     """The turns before a message, and the burst: the customer's unanswered lines right before it.
 
     The burst is (pk, text) of the customer's messages since the last one the step analysed (or
     anyone else spoke), oldest first; they are left out of the turns.
     """
-    rows = (
-        conversation.messages.filter(pk__lt=before_id)
-        .exclude(type=Message.Type.REACTION)
-        .order_by("-created_at", "-pk")
-        .values_list("pk", "sender", "text", "ai_flags")[:HISTORY_TURNS + BURST_MAX]
-    )
+    rows = _HISTORY.all(conversation_id=conversation.pk, before_id=before_id)
     burst: list[tuple[int, str]] = []
     older = []
     for pk, sender, text, flags in rows:
