@@ -22,6 +22,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -56,6 +57,22 @@ def current_chain() -> tuple[int, ...]:
 
 def _chain_set(value: tuple[int, ...]) -> None:
     _chain.set(value)
+
+
+class _LoadedOnRead:
+    """A subject's message, conversation or lead (kept in ``_<name>``): read, it loads what the facts name first."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = f"_{name}"
+
+    def __get__(self, subject: Subject | None, owner: type | None = None) -> Any:
+        if subject is None:
+            return self
+        subject._load()
+        return getattr(subject, self.attribute)
+
+    def __set__(self, subject: Subject, value: Any) -> None:
+        setattr(subject, self.attribute, value)
 
 
 @dataclass
@@ -93,32 +110,9 @@ class Subject:
             self._conversation = self._message.conversation
             self._lead = self._lead or self._conversation.lead
 
-    @property
-    def message(self) -> Message | None:
-        self._load()
-        return self._message
-
-    @message.setter
-    def message(self, value: Message | None) -> None:
-        self._message = value
-
-    @property
-    def conversation(self) -> Conversation | None:
-        self._load()
-        return self._conversation
-
-    @conversation.setter
-    def conversation(self, value: Conversation | None) -> None:
-        self._conversation = value
-
-    @property
-    def lead(self) -> Lead | None:
-        self._load()
-        return self._lead
-
-    @lead.setter
-    def lead(self, value: Lead | None) -> None:
-        self._lead = value
+    message = _LoadedOnRead()
+    conversation = _LoadedOnRead()
+    lead = _LoadedOnRead()
 
     @property
     def message_id(self) -> int | None:

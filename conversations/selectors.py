@@ -258,14 +258,18 @@ def channel_account_cached(pk: int) -> ChannelAccount:
 
 def conversation_team_id(conversation: Conversation) -> int | None:
     """The team whose routing, hours and service levels apply: the assignee's, else the number's team."""
+    team_id = None
     if conversation.assignee_id is not None:
         if Conversation._meta.get_field("assignee").is_cached(conversation):
             team_id = conversation.assignee.team_id if conversation.assignee is not None else None
         else:
             team_id = User.objects.filter(pk=conversation.assignee_id).values_list("team_id", flat=True).first()
-        if team_id is not None:
-            return team_id
-    return channel_account_teams().get(conversation.channel_account_id)
+    return _team(team_id, conversation.channel_account_id)
+
+
+def _team(assignee_team_id: int | None, channel_account_id: int) -> int | None:
+    """The assignee's team, else the number's."""
+    return assignee_team_id if assignee_team_id is not None else channel_account_teams().get(channel_account_id)
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,5 @@ def message_facts(message_id: int) -> MessageFacts | None:
     if row is None:
         return None
     intent, conversation_id, lead_id, account_id, assignee_team_id = row
-    team_id = assignee_team_id if assignee_team_id is not None else channel_account_teams().get(account_id)
     return MessageFacts(message_id=message_id, intent=intent, conversation_id=conversation_id, lead_id=lead_id,
-                        team_id=team_id)
+                        team_id=_team(assignee_team_id, account_id))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
@@ -95,16 +95,16 @@ class PreparedQuery(Generic[T]):
         converters = tuple((position, tuple(convs), expression)
                            for position, (convs, expression) in compiler.get_converters(fields).items())
         compiled = _Compiled(sql=sql, params=tuple(params), slots=slots, kind=kind,
-                             for_update=bool(queryset.query.select_for_update), converters=converters)
-        if kind is ModelIterable:
-            klass_info = compiler.klass_info
-            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-            compiled = _Compiled(
-                **{**compiled.__dict__, "model": klass_info["model"], "fields_start": start, "fields_end": end,
-                   "init_list": tuple(column[0].target.attname for column in compiler.select[start:end]),
-                   "populators": tuple(get_related_populators(klass_info, compiler.select, alias)),
-                   "annotations": tuple(compiler.annotation_col_map.items())})
-        return compiled
+                             for_update=bool(queryset.query.select_for_update), converters=converters,
+                             model=queryset.model)
+        if kind is not ModelIterable:
+            return compiled
+        klass_info = compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        return replace(compiled, fields_start=start, fields_end=end,
+                       init_list=tuple(column[0].target.attname for column in compiler.select[start:end]),
+                       populators=tuple(get_related_populators(klass_info, compiler.select, alias)),
+                       annotations=tuple(compiler.annotation_col_map.items()))
 
     def _compiled_once(self, arguments: dict[str, Any]) -> _Compiled:
         compiled = self._compiled
@@ -141,6 +141,13 @@ class PreparedQuery(Generic[T]):
         """The first row, or None (the builder gives the order and, to fetch one row, the ``[:1]``)."""
         rows = self.all(**arguments)
         return rows[0] if rows else None
+
+    def get(self, **arguments: Any) -> T:
+        """The first row; the model's ``DoesNotExist`` when there is none, as ``QuerySet.get`` raises."""
+        rows = self.all(**arguments)
+        if not rows:
+            raise self._compiled.model.DoesNotExist(f"{self._compiled.model.__name__} {arguments} does not exist.")
+        return rows[0]
 
     @staticmethod
     def _converted(row: tuple[Any, ...], compiled: _Compiled, connection: Any) -> list[Any]:

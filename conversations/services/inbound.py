@@ -89,9 +89,7 @@ _EVENT: PreparedQuery[WebhookEvent] = PreparedQuery(
 def webhook_event_process(*, event_id: int) -> ProcessResult:
     """Process one stored event; safe to call again for the same event (redelivery, replay)."""
     with transaction.atomic():
-        event = _EVENT.first(pk=event_id)
-        if event is None:
-            raise WebhookEvent.DoesNotExist(f"webhook event {event_id}")
+        event = _EVENT.get(pk=event_id)
         if event.state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED):
             return ProcessResult(state=event.state)
         event.attempts += 1

@@ -100,3 +100,11 @@ def test_a_locking_read_outside_a_transaction_is_refused_as_the_orm_refuses_it()
         list(Conversation.objects.select_for_update().filter(pk=1))
     with pytest.raises(TransactionManagementError):
         read.first(pk=1)
+
+
+def test_get_gives_the_row_or_the_model_s_does_not_exist(agent):
+    conversation = make_conversation(assignee=agent)
+    read = PreparedQuery(lambda pk: Conversation.objects.filter(pk=pk))
+    assert read.get(pk=conversation.pk) == conversation
+    with pytest.raises(Conversation.DoesNotExist):
+        read.get(pk=conversation.pk + 1000)

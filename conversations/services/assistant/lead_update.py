@@ -97,9 +97,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
     operator = Operator.objects.filter(slug=entities.operator).first() if entities.operator else None
 
     with transaction.atomic():
-        conversation = _LOCKED_CONVERSATION.first(pk=conversation.pk)
-        if conversation is None:
-            raise Conversation.DoesNotExist
+        conversation = _LOCKED_CONVERSATION.get(pk=conversation.pk)
         conversation.channel_account = channel_account_cached(conversation.channel_account_id)
         # Read again under the lock: another run of this step may have analysed it meanwhile.
         message.ai_flags = Message.objects.select_for_update().filter(pk=message.pk).values_list(
@@ -107,7 +105,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         if (message.ai_flags or {}).get("analyzed"):
             return None
         if conversation.lead_id:
-            conversation.lead = _LOCKED_LEAD.first(pk=conversation.lead_id)
+            conversation.lead = _LOCKED_LEAD.get(pk=conversation.lead_id)
         _record_analysis(message, turn.analysis, turn.burst)
         composed = turn_compose(turn, contact=conversation.contact, lead=conversation.lead,
                                 low_confidence_streak=conversation.ai_low_confidence_streak)

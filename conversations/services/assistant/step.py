@@ -58,9 +58,7 @@ def message_assist(*, message_id: int, pause: Callable[[Message], float] | None 
     returns the seconds it waited (the task lets the inbound queue catch up there). Lines that came in
     meanwhile make this one superseded.
     """
-    message = _MESSAGE.first(pk=message_id)
-    if message is None:
-        raise Message.DoesNotExist
+    message = _MESSAGE.get(pk=message_id)
     message.channel_account = channel_account_cached(message.channel_account_id)
     if (
         message.direction != Message.Direction.IN
