@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -269,6 +270,14 @@ class MessageTemplate(BaseModel):
         return f"{self.name} ({self.language})"
 
 
+def options_offered(payload: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The options an outbound message's rich content offers (reply buttons, or a list's rows), in order."""
+    payload = payload or {}
+    if payload.get("buttons"):
+        return list(payload["buttons"])
+    return list((payload.get("list") or {}).get("rows") or [])
+
+
 class Message(BaseModel):
     class Direction(models.TextChoices):
         IN = "in", _("Incoming")
@@ -381,10 +390,7 @@ class Message(BaseModel):
     @property
     def offered_options(self) -> list[dict[str, str]]:
         """The options this message offered (its reply buttons, or its list's rows), in order; [] for none."""
-        payload = self.payload or {}
-        if payload.get("buttons"):
-            return list(payload["buttons"])
-        return list((payload.get("list") or {}).get("rows") or [])
+        return options_offered(self.payload)
 
     @property
     def chosen_typed(self) -> str:

@@ -17,7 +17,7 @@ from accounts.selectors import assignable_users_list
 from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, save_fields
 from leads.models import CLOSED_STATUSES, Classification, Contact, Lead, LeadStatus
 from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts, scoring_table
 from operators.models import Category
@@ -374,7 +374,7 @@ def contact_upsert_from_channel(
     if changed or contact.last_seen_at is None or now - contact.last_seen_at >= LAST_SEEN_RESOLUTION:
         # A customer writing line after line is "seen" once a minute: one indexed write less per message.
         contact.last_seen_at = now
-        contact.save(update_fields=[*changed, "last_seen_at", "updated_at"])
+        save_fields(contact, [*changed, "last_seen_at", "updated_at"])
     return contact
 
 

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, options_offered
+from core.prepared import PreparedQuery
 from core.text import tokens
 
 # Options are answered soon; an old menu must not turn a later "1" (one phone, one unit) into a choice.
@@ -36,15 +37,18 @@ def message_options(message: Message) -> list[dict[str, str]]:
     return message.offered_options
 
 
+# The payloads of our last messages since a moment: read for a customer's short lines.
+_RECENT_PAYLOADS: PreparedQuery[dict] = PreparedQuery(
+    lambda conversation_id, since: Message.objects.filter(
+        conversation_id=conversation_id, direction=Message.Direction.OUT, created_at__gte=since)
+    .order_by("-pk").values_list("payload", flat=True)[:_LOOK_BACK])
+
+
 def _offered(conversation: Conversation) -> list[dict[str, str]]:
     """The options of our most recent message that offered some (among our last few), while fresh."""
     since = timezone.now() - OPTIONS_FRESH_FOR
-    recent = (
-        conversation.messages.filter(direction=Message.Direction.OUT, created_at__gte=since)
-        .order_by("-pk").only("payload")[:_LOOK_BACK]
-    )
-    for message in recent:
-        options = message_options(message)
+    for payload in _RECENT_PAYLOADS.all(conversation_id=conversation.pk, since=since):
+        options = options_offered(payload)
         if options:
             return options
     return []

@@ -24,7 +24,7 @@ from conversations.services.accounts import AccountRef, channel_account_for_even
 from conversations.services.choices import reply_match
 from core import events
 from core.phones import provider_phone
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, save_fields
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
@@ -77,7 +77,7 @@ def _mark(event: WebhookEvent, state: str, error: str = "") -> None:
     event.state = state
     event.last_error = error[:2000]
     event.processed_at = timezone.now() if state in (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED) else None
-    event.save(update_fields=["state", "last_error", "processed_at", "attempts"])
+    save_fields(event, ["state", "last_error", "processed_at", "attempts"])
 
 
 _EVENT_FIELDS = ("state", "attempts", "normalized", "last_error", "processed_at")
@@ -102,7 +102,7 @@ def webhook_event_process(*, event_id: int) -> ProcessResult:
         if not media_to_fetch(message):
             _mark(event, WebhookEvent.State.PROCESSED)
             return ProcessResult(state=event.state, message_id=message.pk)
-        event.save(update_fields=["attempts"])
+        save_fields(event, ["attempts"])
     # Network I/O outside the transaction; errors propagate to the task, which retries.
     message_media_fetch(message_id=message.pk)
     with transaction.atomic():
@@ -122,6 +122,13 @@ def webhook_event_record_failure(*, event_id: int, error: str) -> None:
 _OPEN_CONVERSATION: PreparedQuery[Conversation] = PreparedQuery(
     lambda account_id, contact_id: Conversation.objects.select_for_update(of=("self",)).select_related("assignee")
     .filter(channel_account_id=account_id, contact_id=contact_id, status__in=OPEN_STATES).order_by("-pk")[:1])
+
+
+#: A message already stored under the provider's id (any one: no ORDER BY to sort).
+_EXISTING_MESSAGE: PreparedQuery[int] = PreparedQuery(
+    lambda account_id, external_id: Message.objects.filter(channel_account_id=account_id,
+                                                           provider_message_id=external_id)
+    .order_by().values_list("pk", flat=True)[:1])
 
 
 def _conversation_for(account: AccountRef, contact_id: int) -> tuple[Conversation, bool]:
@@ -146,8 +153,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         channel=account.channel, channel_id=event.sender_id, phone=phone, name=event.sender_name,
         username=event.sender_username,
     )
-    existing = (Message.objects.filter(channel_account_id=account.pk, provider_message_id=event.external_id)
-                .order_by().values_list("pk", flat=True)[:1])  # any one: no ORDER BY to compile or sort
+    existing = _EXISTING_MESSAGE.all(account_id=account.pk, external_id=event.external_id)
     if existing:  # a redelivery after a failed media download, or the echo of our own send
         return Message.objects.get(pk=existing[0])
     conversation, is_new = _conversation_for(account, contact.pk)
@@ -194,7 +200,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         if lead is not None and conversation.lead_id != lead.pk:
             conversation.lead = lead
             fields.append("lead")
-    conversation.save(update_fields=fields)
+    save_fields(conversation, fields)
     publish_message_with_conversation(message, conversation, status_changed="status" in fields)
     if is_new:
         events.emit("conversation.created", conversation_id=conversation.pk)

@@ -40,6 +40,7 @@ from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import events, ratelimit
 from core.errors import ApplicationError
 from core.media import media_signed_query, public_base_url_is_local
+from core.prepared import PreparedQuery, save_fields
 from integrations.base import Button, ListRow, Location, MessageType, Provider, SendResult
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 
@@ -188,7 +189,7 @@ def message_send(
         update.append("first_agent_reply_at")
         conversation.unread_count = 0
         update.append("unread_count")
-    conversation.save(update_fields=update)
+    save_fields(conversation, update)
     publish_message_with_conversation(message, conversation)
     from conversations.tasks import send_message
 
@@ -349,6 +350,12 @@ def _send_rich_checked(client: object, message: Message, to: str, extra: dict[st
     return None
 
 
+_ECHOES: PreparedQuery[int] = PreparedQuery(
+    lambda account_id, external_id, message_id: Message.objects.filter(
+        channel_account_id=account_id, provider_message_id=external_id, is_echo=True)
+    .exclude(pk=message_id).values_list("pk", flat=True))
+
+
 def message_deliver(*, message_id: int) -> DeliveryOutcome:
     """Hand one queued message to its provider. Safe under redelivery: only a pending message is sent."""
     claimed = Message.objects.filter(pk=message_id, send_state=Message.SendState.PENDING).update(
@@ -392,10 +399,11 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
                 error_code=exc.code, error_message=reason, failed_at=timezone.now())
         return DeliveryOutcome(state="failed")
     with transaction.atomic():
-        # An Instagram echo of this very send may have arrived first: ours is the real row.
-        Message.objects.filter(
-            channel_account=account, provider_message_id=result.external_id, is_echo=True
-        ).exclude(pk=message_id).delete()
+        # An Instagram echo of this very send may have arrived first: ours is the real row. Looked for by id first:
+        # deleting reads the whole rows (for what cascades), and there is seldom any.
+        echoes = _ECHOES.all(account_id=account.pk, external_id=result.external_id, message_id=message_id)
+        if echoes:
+            Message.objects.filter(pk__in=echoes).delete()
         message = Message.objects.select_for_update().get(pk=message_id)
         message.provider_message_id = result.external_id
         message.send_state = Message.SendState.DONE
@@ -404,8 +412,8 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
             message.status = result.status
         if message.status != Message.Status.QUEUED:
             message.sent_at = message.sent_at or timezone.now()
-        message.save(update_fields=["provider_message_id", "send_state", "error_message", "status", "sent_at",
-                                    "updated_at"])
+        save_fields(message, ["provider_message_id", "send_state", "error_message", "status", "sent_at",
+                              "updated_at"])
         publish_message_event(message, "message.updated")
         statuses_apply_waiting(provider=account.provider, external_id=result.external_id)
     return DeliveryOutcome(state="sent")

@@ -3,13 +3,18 @@ the database's converters), builds its SQL once, and refuses the reads it cannot
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection, transaction
-from django.db.transaction import TransactionManagementError
+from datetime import datetime, timedelta
 
-from conversations.models import Conversation, Message
-from core.prepared import PreparedQuery, PreparedQueryError
-from tests.automations.factories import customer_message, make_conversation
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from conversations.models import ChannelAccount, Conversation, Message
+from conversations.selectors import channel_account_cached
+from core.prepared import PreparedQuery, PreparedQueryError, save_fields
+from leads.models import Contact, Lead
+from tests.automations.factories import customer_message, make_account, make_conversation
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +69,7 @@ def test_the_sql_is_built_once():
     read = PreparedQuery(build)
     for conversation_id in (1, 2, 3):
         assert read.all(conversation_id=conversation_id) == []
-    assert len(built) == 1
+    assert len(built) == 2 and not {1, 2, 3} & set(built)  # at preparation: built, then once more to check it
 
 
 def test_an_argument_that_is_not_one_parameter_is_refused_when_prepared():
@@ -76,12 +81,93 @@ def test_an_argument_that_is_not_one_parameter_is_refused_when_prepared():
     assert read.all(conversation_id=1) == []
     with pytest.raises(PreparedQueryError, match="prefetch"):
         PreparedQuery(lambda pk: Message.objects.prefetch_related("reply_to").filter(pk=pk)).all(pk=1)
+    # a value computed from an argument would be bound once, for good: refused
+    day = PreparedQuery(lambda at: Message.objects.filter(created_at__gte=at, created_at__lt=at + timedelta(days=1)))
+    with pytest.raises(PreparedQueryError, match="computes on an argument"):
+        day.all(at=timezone.now())
+    with pytest.raises(PreparedQueryError, match="computes on an argument"):
+        PreparedQuery(lambda pk: Message.objects.filter(pk__gte=pk, pk__lt=pk + 10)).all(pk=1)
 
 
 def test_wrong_arguments_are_a_type_error():
     read = PreparedQuery(lambda conversation_id: Message.objects.filter(conversation_id=conversation_id))
     with pytest.raises(TypeError, match="conversation_id"):
         read.all(pk=1)
+    assert read.all(conversation_id=1) == []
+    with pytest.raises(TypeError, match="must be int"):  # bound where an id was prepared, a string would not match
+        read.all(conversation_id="1")
+    with pytest.raises(TypeError, match="ids, strings or datetimes"):
+        PreparedQuery(lambda conversation_id: Message.objects.filter(conversation_id=conversation_id)).all(
+            conversation_id=1.5)
+
+
+def test_datetime_arguments_bind_as_the_database_adapts_them(agent):
+    conversation = make_conversation(assignee=agent)
+    messages = [customer_message(conversation, f"línea {k}") for k in range(3)]
+    start = timezone.now() - timedelta(minutes=10)
+    for k, message in enumerate(messages):  # a minute apart, microseconds included
+        Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=k, microseconds=k * 7))
+
+    def since(conversation_id: int, at: datetime):  # type: ignore[no-untyped-def]
+        return (Message.objects.filter(conversation_id=conversation_id, created_at__gte=at)
+                .order_by("pk").values_list("pk", flat=True))
+
+    read = PreparedQuery(since)
+    for at in (start, start + timedelta(microseconds=1), start + timedelta(minutes=1, microseconds=7),
+               start + timedelta(minutes=5), start.astimezone(timezone.get_default_timezone())):
+        assert read.all(conversation_id=conversation.pk, at=at) == list(since(conversation.pk, at))
+    assert read.all(conversation_id=conversation.pk, at=start + timedelta(microseconds=1)) == [
+        messages[1].pk, messages[2].pk]
+    with pytest.raises(TypeError, match="aware"):
+        read.all(conversation_id=conversation.pk, at=datetime(2026, 12, 1, 10, 0))  # noqa: DTZ001 - the point
+
+
+def test_save_fields_writes_what_save_writes_in_one_query(agent, django_assert_num_queries):
+    conversation = make_conversation(assignee=agent)
+    lead = Lead.objects.create(contact=conversation.contact)
+    before = conversation.updated_at
+    conversation.unread_count, conversation.last_message_preview = 4, "¿tienen el plan de 50?"
+    conversation.lead, conversation.ai_draft = lead, "Tenemos el plan de 50 soles."
+    conversation.priority = "urgent"  # changed, not among the fields: not written
+    with django_assert_num_queries(1):
+        save_fields(conversation, ["unread_count", "last_message_preview", "lead", "ai_draft", "updated_at"])
+    assert conversation.updated_at > before  # auto_now, on the instance too
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert (stored.unread_count, stored.last_message_preview, stored.lead_id, stored.ai_draft) == (
+        4, "¿tienen el plan de 50?", lead.pk, "Tenemos el plan de 50 soles.")
+    message = customer_message(conversation, "hola")
+    message.ai_flags, message.intent = {"analyzed": True, "score": 0.5}, "greeting"
+    save_fields(message, ["ai_flags", "intent", "updated_at"])  # JSON as the database takes it
+    assert Message.objects.values_list("ai_flags", "intent").get(pk=message.pk) == (
+        {"analyzed": True, "score": 0.5}, "greeting")
+    assert stored.updated_at == conversation.updated_at and stored.priority != "urgent"
+
+
+def test_save_fields_refuses_what_save_refuses():
+    conversation = make_conversation()
+    gone = Conversation.objects.get(pk=conversation.pk)
+    Conversation.objects.filter(pk=conversation.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        save_fields(gone, ["unread_count"])
+    conversation = make_conversation(name="Otra")
+    conversation.lead = Lead(contact=conversation.contact)  # never saved
+    with pytest.raises(ValueError, match="unsaved related object"):
+        save_fields(conversation, ["lead"])
+    with pytest.raises(ValueError, match="do not exist"):
+        save_fields(make_conversation(name="Tercera"), ["no_such_field"])
+
+
+def test_save_fields_of_a_model_with_receivers_goes_through_save():
+    account = make_account()
+    assert channel_account_cached(account.pk).name == account.name
+    account.name = "Línea de ventas"
+    save_fields(account, ["name", "updated_at"])  # ChannelAccount's saves drop the per-process copy
+    assert channel_account_cached(account.pk).name == "Línea de ventas"
+    assert ChannelAccount.objects.get(pk=account.pk).name == "Línea de ventas"
+    contact = Contact.objects.create(name="Rosa", phone="+51987000111")
+    contact.name = "Rosa Q."
+    save_fields(contact, ["name"])
+    assert Contact.objects.get(pk=contact.pk).name == "Rosa Q."
 
 
 def test_a_locking_read_inside_a_transaction_gives_the_row(agent):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from conversations.models import Message
 from conversations.services.outbound import message_send
+from core.prepared import PreparedQuery
 from notifications.services import notification_create
 from tickets.models import Ticket, TicketComment, TicketEvent
 from tickets.services.common import TicketInvalidError, TicketNoConversationError, clip, event_add, ticket_url
@@ -54,14 +55,19 @@ def ticket_comment_add(*, actor: User, ticket: Ticket, body: str, visibility: st
     return comment
 
 
+#: Whether a conversation has an active ticket: read for every customer's message.
+_ACTIVE_TICKET: PreparedQuery[int] = PreparedQuery(
+    lambda conversation_id: Ticket.objects.filter(conversation_id=conversation_id, state__in=Ticket.ACTIVE_STATES)
+    .order_by().values_list("pk", flat=True)[:1])
+
+
 def ticket_customer_reply_add(*, message_id: int, conversation_id: int | None = None) -> TicketComment | None:
     """A customer's message in a conversation linked to an active ticket shows on it (the newest such ticket),
     with a history row and a notice to the assignee. Once per message: a redelivery finds the comment.
 
     ``conversation_id`` (the event's, when the caller has it): most conversations have no active ticket, and
     one narrow read says so."""
-    if conversation_id is not None and not Ticket.objects.filter(
-            conversation_id=conversation_id, state__in=Ticket.ACTIVE_STATES).exists():
+    if conversation_id is not None and not _ACTIVE_TICKET.all(conversation_id=conversation_id):
         return None
     with transaction.atomic():
         return _customer_reply_add(message_id)

@@ -55,11 +55,14 @@ def burst_text(message: Message, burst: list[tuple[int, str]]) -> str:
     return "\n".join([*(line for _pk, line in burst), message.text])
 
 
+# A newer customer message than (created_at, pk): read for every message the step answers.
+_NEWER: PreparedQuery[int] = PreparedQuery(
+    lambda conversation_id, created_at, pk: Message.objects.filter(
+        conversation_id=conversation_id, created_at__gte=created_at, direction=Message.Direction.IN, is_echo=False,
+        type__in=TEXT_TYPES)
+    .filter(Q(created_at__gt=created_at) | Q(pk__gt=pk)).order_by().values_list("pk", flat=True)[:1])
+
+
 def is_superseded(message: Message) -> bool:
     """A newer customer message in the conversation: its step will answer this one with it."""
-    return (
-        Message.objects.filter(conversation_id=message.conversation_id, created_at__gte=message.created_at,
-                               direction=Message.Direction.IN, is_echo=False, type__in=TEXT_TYPES)
-        .filter(Q(created_at__gt=message.created_at) | Q(pk__gt=message.pk))
-        .exists()
-    )
+    return bool(_NEWER.all(conversation_id=message.conversation_id, created_at=message.created_at, pk=message.pk))

@@ -16,7 +16,7 @@ from conversations.models import Conversation, Message
 from conversations.selectors import channel_account_cached
 from conversations.services.assistant.turn import CustomerTurn, turn_compose
 from core import events
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, save_fields
 from leads.models import Lead
 from leads.services import lead_apply_analysis
 from operators.models import Operator, Product
@@ -54,7 +54,7 @@ def _record_analysis(message: Message, analysis: Analysis, burst: list[tuple[int
             }.items() if v not in (None, "", (), False)
         },
     }
-    message.save(update_fields=["intent", "sentiment", "ai_flags", "updated_at"])
+    save_fields(message, ["intent", "sentiment", "ai_flags", "updated_at"])
 
 
 # The currency of a budget whose words do not tell it ("mi presupuesto es 1.800.000"): the phone's country's.
@@ -133,7 +133,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
             urgent = composed.decision.reason in ("complaint", "negative_sentiment")
             conversation.priority = Conversation.Priority.URGENT if urgent else Conversation.Priority.HIGH
             fields += ["needs_human", "priority"]
-        conversation.save(update_fields=fields)
+        save_fields(conversation, fields)
         if composed.is_handover:
             publish_conversation_event(conversation, "conversation.updated")
         if escalated:
