@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from conversations.models import Conversation, ConversationEvent, Message
 from conversations.services.accounts import channel_account_provider
 from conversations.services.choices import message_options
+from core.prepared import insert_rows
 from core.realtime import (
     EVERYTHING_GROUP,
     QUEUE_GROUP,
@@ -121,7 +122,8 @@ def conversation_events_record(
                               former_audience=former if event_type == "conversation.assigned" else "")
             for seq, (event_type, data) in zip(seqs, events, strict=True)
         ]
-        return ConversationEvent.objects.bulk_create(rows)
+        insert_rows(*rows)
+        return rows
 
 
 def publish_logged(conversation_id: int, groups: list[str], event_type: str, data: dict[str, Any]) -> None:

@@ -231,17 +231,17 @@ def _update_for(model: type[Model], alias: str, names: tuple[str, ...]) -> _Upda
 def save_fields(instance: Model, fields: Sequence[str]) -> None:
     """``instance.save(update_fields=fields)``: the same values written (each field's ``pre_save``, such as an
     ``auto_now``, and its database preparation), the same error when the row is gone, with the UPDATE's SQL
-    built once per model and set of fields. A model with ``pre_save``/``post_save`` receivers, a value that is
-    an expression, a related object that is not the one its id names (unsaved, say), or a field written
-    otherwise than as ``%s`` goes through ``save()`` itself, which handles or refuses each."""
+    built once per model and set of fields. A model with its own ``save()`` or with ``pre_save``/``post_save``
+    receivers, a value that is an expression, a related object that is not the one its id names (unsaved, say),
+    or a field written otherwise than as ``%s`` goes through ``save()`` itself, which handles or refuses each."""
     model = type(instance)
     alias = instance._state.db or router.db_for_write(model, instance=instance)
     key = (model, alias, tuple(fields))
     if key not in _updates:
         _updates[key] = _update_for(model, alias, key[2])
     update = _updates[key]
-    if (update is None or instance.pk is None or signals.pre_save.has_listeners(model)
-            or signals.post_save.has_listeners(model) or not _relations_agree(instance, update.relations)):
+    if update is None or instance.pk is None or not _saved_plainly(model) or not _relations_agree(
+            instance, update.relations):
         instance.save(update_fields=fields)
         return
     values = [field.pre_save(instance, False) for field in update.fields]
@@ -258,6 +258,12 @@ def save_fields(instance: Model, fields: Sequence[str]) -> None:
     instance._state.db, instance._state.adding = alias, False
 
 
+def _saved_plainly(model: type[Model]) -> bool:
+    """Nothing runs around this model's saves: no ``save()`` of its own, no receivers of its signals."""
+    return (model.save is Model.save and not signals.pre_save.has_listeners(model)
+            and not signals.post_save.has_listeners(model))
+
+
 def _relations_agree(instance: Model, relations: tuple[Any, ...]) -> bool:
     for field in relations:
         if field.is_cached(instance):
@@ -266,3 +272,70 @@ def _relations_agree(instance: Model, relations: tuple[Any, ...]) -> bool:
                                         != getattr(instance, field.attname)):
                 return False
     return True
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: tuple[Any, ...]
+    returning: Any  # the primary key, given back by the database
+
+
+_inserts: dict[tuple[type, str, int], _Insert | None] = {}
+
+
+def _insert_for(model: type[Model], alias: str, count: int) -> _Insert | None:
+    """The INSERT of ``count`` new rows giving back their ids (None: a row this cannot write as ``%s``)."""
+    meta, connection = model._meta, connections[alias]
+    auto = meta.auto_field
+    if (auto is None or meta.parents or list(meta.db_returning_fields) != [auto]
+            or not connection.features.can_return_rows_from_bulk_insert):
+        return None
+    fields = tuple(f for f in meta.local_concrete_fields if f is not auto and not f.generated)
+    if any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    returning, _params = connection.ops.return_insert_columns([auto])
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names
+           f"VALUES {', '.join([row] * count)} {returning}")
+    return _Insert(sql=sql, fields=fields, returning=auto)
+
+
+def insert_rows(*instances: Model) -> None:
+    """``instance.save()`` of new rows of one model (their ids set from the database), in one INSERT whose SQL
+    is built once per model and number of rows. Rows with an id already set, a model with its own ``save()`` or
+    with ``pre_save`` or ``post_save`` receivers, a value that is an expression (a database default), or a field
+    written otherwise than as ``%s`` go through ``save()`` itself, one by one; an unsaved related object is
+    refused as ``save()`` refuses it."""
+    if not instances:
+        return
+    model = type(instances[0])
+    alias = instances[0]._state.db or router.db_for_write(model, instance=instances[0])
+    key = (model, alias, len(instances))
+    if key not in _inserts:
+        _inserts[key] = _insert_for(model, alias, len(instances))
+    insert = _inserts[key]
+    values = []
+    if insert is not None and _saved_plainly(model):
+        for instance in instances:
+            if type(instance) is not model or instance.pk is not None:
+                break
+            instance._prepare_related_fields_for_save(operation_name="save")
+            row = [field.pre_save(instance, True) for field in insert.fields]
+            if any(hasattr(value, "resolve_expression") for value in row):
+                break
+            values.append(row)
+    if insert is None or len(values) != len(instances):
+        for instance in instances:
+            instance.save(force_insert=True)
+        return
+    connection = connections[alias]
+    params = [field.get_db_prep_save(value, connection) for row in values
+              for field, value in zip(insert.fields, row, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(insert.sql, params)
+        ids = cursor.fetchall()
+    for instance, (pk,) in zip(instances, ids, strict=True):
+        setattr(instance, insert.returning.attname, pk)
+        instance._state.db, instance._state.adding = alias, False

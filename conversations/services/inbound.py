@@ -24,7 +24,7 @@ from conversations.services.accounts import AccountRef, channel_account_for_even
 from conversations.services.choices import reply_match
 from core import events
 from core.phones import provider_phone
-from core.prepared import PreparedQuery, save_fields
+from core.prepared import PreparedQuery, insert_rows, save_fields
 from integrations.base import (
     DeliveryStatus,
     InboundMessage,
@@ -170,7 +170,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
             kind, text, interactive_id = MessageType.INTERACTIVE, choice.title, choice.id
             payload = {"reply": {"id": choice.id, "title": choice.title,
                                  **({"typed": choice.typed} if choice.typed else {})}}
-    message = Message.objects.create(
+    message = Message(
         conversation=conversation,
         channel_account_id=account.pk,
         direction=Message.Direction.OUT if event.is_echo else Message.Direction.IN,
@@ -193,6 +193,7 @@ def inbound_message_record(*, event: InboundMessage) -> Message:
         is_echo=event.is_echo,
         ai_flags={"forwarded": True} if event.is_forwarded else {},
     )
+    insert_rows(message)
     fields = _conversation_touch(conversation, message, event)
     if not event.is_echo and (is_new or conversation.lead_id is None):
         # A conversation keeps the lead it has; a new one (or one without) takes the contact's open lead.

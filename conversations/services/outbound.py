@@ -40,7 +40,7 @@ from conversations.services.inbound import STATUS_RANK, statuses_apply_waiting
 from core import events, ratelimit
 from core.errors import ApplicationError
 from core.media import media_signed_query, public_base_url_is_local
-from core.prepared import PreparedQuery, save_fields
+from core.prepared import PreparedQuery, insert_rows, save_fields
 from integrations.base import Button, ListRow, Location, MessageType, Provider, SendResult
 from integrations.errors import AmbiguousError, PermanentError, TransientError
 
@@ -173,7 +173,7 @@ def message_send(
         # A random part in the stored name: media URLs are public for the provider to fetch.
         stem, ext = os.path.splitext(name)
         message.media.save(f"{stem}-{secrets.token_hex(8)}{ext}", document, save=False)
-    message.save()
+    insert_rows(message)
     now = timezone.now()
     conversation.last_outbound_at = now
     conversation.last_message_at = now

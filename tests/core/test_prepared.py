@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conversations.models import ChannelAccount, Conversation, Message
 from conversations.selectors import channel_account_cached
-from core.prepared import PreparedQuery, PreparedQueryError, save_fields
+from core.prepared import PreparedQuery, PreparedQueryError, insert_rows, save_fields
 from leads.models import Contact, Lead
 from tests.automations.factories import customer_message, make_account, make_conversation
 
@@ -194,3 +194,33 @@ def test_get_gives_the_row_or_the_model_s_does_not_exist(agent):
     assert read.get(pk=conversation.pk) == conversation
     with pytest.raises(Conversation.DoesNotExist):
         read.get(pk=conversation.pk + 1000)
+
+
+def test_insert_rows_stores_what_save_stores_in_one_query(agent, django_assert_num_queries):
+    conversation = make_conversation(assignee=agent)
+    saved = Message(conversation=conversation, channel_account=conversation.channel_account, direction="in",
+                    sender="customer", type="text", text="hola", ai_flags={"forwarded": True})
+    saved.save()
+    rows = [Message(conversation=conversation, channel_account=conversation.channel_account, direction="in",
+                    sender="customer", type="text", text=text, ai_flags={"forwarded": True}) for text in ("a", "b")]
+    with django_assert_num_queries(1):
+        insert_rows(*rows)
+    assert [r.pk for r in rows] == sorted(r.pk for r in rows) and rows[0].pk > saved.pk
+    assert all(r._state.adding is False and r.created_at is not None for r in rows)
+    fields = [f.attname for f in Message._meta.concrete_fields if f.attname not in ("id", "text", "created_at",
+                                                                                     "updated_at")]
+    stored = Message.objects.filter(pk__in=[saved.pk, *(r.pk for r in rows)]).order_by("pk")
+    first, *others = [dict(zip(fields, values, strict=True)) for values in stored.values_list(*fields)]
+    assert others == [first, first]  # every column as save() wrote it: defaults, JSON, ids
+    assert list(stored.values_list("text", flat=True)) == ["hola", "a", "b"]
+    assert Message.objects.get(pk=rows[1].pk).created_at == rows[1].created_at
+
+
+def test_insert_rows_refuses_an_unsaved_related_object_and_saves_through_save_otherwise():
+    conversation = make_conversation()
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_rows(Message(conversation=Conversation(channel_account=conversation.channel_account),
+                            channel_account=conversation.channel_account, text="x"))
+    account = ChannelAccount(provider="meta_whatsapp", name="Nueva", account_ref="98811111")
+    insert_rows(account)  # receivers (the per-process cache): through save()
+    assert account.pk and ChannelAccount.objects.get(pk=account.pk).name == "Nueva"
