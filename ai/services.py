@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ai.models import AIRequest, LexiconEntry
 from ai.types import Analysis, CatalogItem, Reply, Turn, Usage
+from core.prepared import insert_rows
 
 logger = logging.getLogger(__name__)
 LEXICON_CACHE_KEY = "ai:lexicon:version"
@@ -109,7 +110,7 @@ def budget_exhausted() -> bool:
 
 
 def log_request(usage: Usage, *, purpose: str, subject: str = "") -> AIRequest:
-    return AIRequest.objects.create(
+    request = AIRequest(
         provider=usage.provider,
         model=usage.model[:60],
         purpose=purpose,
@@ -121,6 +122,8 @@ def log_request(usage: Usage, *, purpose: str, subject: str = "") -> AIRequest:
         error=usage.error[:300],
         subject=subject[:60],
     )
+    insert_rows(request)  # one for every message the AI reads
+    return request
 
 
 # ---------------------------------------------------------------------------------------------

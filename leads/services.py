@@ -17,7 +17,7 @@ from accounts.selectors import assignable_users_list
 from core import events
 from core.errors import ApplicationError, PermissionDeniedError
 from core.phones import normalize_phone
-from core.prepared import PreparedQuery, save_fields
+from core.prepared import PreparedQuery, insert_rows, save_fields
 from leads.models import CLOSED_STATUSES, Classification, Contact, Lead, LeadStatus
 from leads.scoring import ScoringTable, lead_facts, load_scoring_table, score_facts, scoring_table
 from operators.models import Category
@@ -412,6 +412,7 @@ def is_real_name(name: str) -> bool:
 
 
 _LEAD_RELATIONS = [f.name for f in Lead._meta.concrete_fields if f.is_relation]
+_LEAD_FIELDS = [f.name for f in Lead._meta.concrete_fields if not f.primary_key]  # what save() writes
 
 
 @transaction.atomic(savepoint=False)
@@ -513,6 +514,9 @@ def lead_apply_analysis(
     # Field checks only: foreign keys, uniqueness and the score's range are the database's to enforce
     # (a query each otherwise, on every message).
     lead.full_clean(exclude=_LEAD_RELATIONS, validate_unique=False, validate_constraints=False)
-    lead.save()
+    if lead.pk is None:
+        insert_rows(lead)
+    else:
+        save_fields(lead, _LEAD_FIELDS)
     _announce_if_hot(lead, was=was)
     return lead

@@ -83,6 +83,8 @@ _LOCKED_CONVERSATION: PreparedQuery[Conversation] = PreparedQuery(
     lambda pk: Conversation.objects.select_for_update(of=("self", "contact")).select_related("contact", "assignee")
     .filter(pk=pk))
 _LOCKED_LEAD: PreparedQuery[Lead] = PreparedQuery(lambda pk: Lead.objects.select_for_update().filter(pk=pk))
+_LOCKED_FLAGS: PreparedQuery[dict] = PreparedQuery(
+    lambda pk: Message.objects.select_for_update().filter(pk=pk).values_list("ai_flags", flat=True))
 
 
 def conversation_apply_turn(*, conversation: Conversation, message: Message, turn: CustomerTurn) -> AppliedTurn | None:
@@ -100,8 +102,7 @@ def conversation_apply_turn(*, conversation: Conversation, message: Message, tur
         conversation = _LOCKED_CONVERSATION.get(pk=conversation.pk)
         conversation.channel_account = channel_account_cached(conversation.channel_account_id)
         # Read again under the lock: another run of this step may have analysed it meanwhile.
-        message.ai_flags = Message.objects.select_for_update().filter(pk=message.pk).values_list(
-            "ai_flags", flat=True).get()
+        message.ai_flags = _LOCKED_FLAGS.get(pk=message.pk)
         if (message.ai_flags or {}).get("analyzed"):
             return None
         if conversation.lead_id:
