@@ -28,12 +28,13 @@ Bare baseline (before the live part; ``--skip-bare`` leaves it out). The webhook
 /bare/``: the product's settings, server and middleware, a view that inserts one row) on the same number of
 uvicorn processes, no worker: its CPU per request and ack p99 at ``--rate``, and its throughput, the highest
 of 25, 50, 75, 100, 150, 200, 300... req/s it answers with p99 under 200 ms and no error, then the bracket
-between the last rate that passed and the first that failed halved twice. It is measured again after the live
-part (``--bare-once`` leaves that out): a shared host's speed drifts within a run, so both are printed and the
-live part is compared with their mean. Every live figure is then also printed as a ratio of it (the machine's
-speed cancels out): the pipeline's CPU per message (server, workers, PostgreSQL, Redis) in bare requests (the
-issue's goal: at most 8), the webhooks' ack p99 over the bare view's at the same rate (goal: at most 1.5), and
-the rate search's result over the bare throughput (goal: at least 0.2).
+between the last rate that passed and the first that failed halved twice. A shared host's speed drifts within a
+run, so it is measured again right after the live load (the product's services idle, the sockets open) and
+once more after the rate search (``--bare-once`` leaves both out): each figure is compared with the mean of the
+two measurements around it, all three printed. Every live figure is then also printed as a ratio of it (the
+machine's speed cancels out): the pipeline's CPU per message (server, workers, PostgreSQL, Redis) in bare
+requests (the issue's goal: at most 8), the webhooks' ack p99 over the bare view's at the same rate (goal: at
+most 1.5), and the rate search's result over the bare throughput (goal: at least 0.2).
 
 Live. Uvicorn (the server of the Dockerfile; ``--web-workers`` processes for pages and sockets, and
 ``--webhook-workers`` of their own for the webhooks, as docker-compose's ``web`` and ``webhooks`` services) and
@@ -51,8 +52,8 @@ answers that were not 200 and the ack latency. The CPU of every part is read ove
 its queues (all the load's work). The websocket clients and the sender share this process's event loop.
 
 Rate search (``--skip-search`` leaves it out): short loads (``--search-seconds``) at 0.05, 0.1, 0.15, 0.2...
-times the bare throughput, on the same sockets, each after the queues emptied; the highest rate whose
-webhook -> screen p95 stays within 1 s with every frame delivered.
+times the bare throughput measured right before it, on the same sockets, each after the queues emptied; the
+highest rate whose webhook -> screen p95 stays within 1 s with every frame delivered.
 
 Everything also goes to ``bench/results/panel.json``; logs of the server (uvicorn, as in the Dockerfile)
 and the worker to ``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
@@ -74,6 +75,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -644,7 +646,10 @@ async def rate_search(rig: LiveRig, bare_max: float, args: argparse.Namespace) -
 
 async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
                           redis_url: str, graph_port: int, bare: dict[str, Any] | None,
-                          hook_url: str | None = None) -> dict[str, Any]:
+                          hook_url: str | None = None,
+                          bare_between: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The live load, then (``bare_between``) the bare view measured again with the product's services idle, then
+    the rate search: the live load and the search each have a bare measurement right before and right after."""
     graph = FakeGraph()
     await graph.start(graph_port)
     rig = LiveRig(base_url, people, args, procs, redis_url, hook_url)
@@ -652,6 +657,14 @@ async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.
         await rig.start()
         result = await rig.load(args.rate, args.seconds, drain_seconds=args.drain_seconds)
         result["sent_to_fake_graph_api"] = graph.sent
+        if bare_between is not None:
+            print("\nbare view again, right after the live load (the product's services idle; the sockets open):",
+                  flush=True)
+            try:
+                # In a thread: it runs its own event loop, while this one keeps the agents' sockets answered.
+                result["bare_between"] = bare = await asyncio.to_thread(bare_between)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the first measurement
+                print(f"  FAILED: {type(exc).__name__}: {exc}")
         if bare and bare.get("max_rate") and not args.skip_search:
             print(f"\nrate search: the highest rate with webhook -> screen p95 <= {SEARCH_P95_MS:g} ms "
                   f"({args.search_seconds:g} s each)", flush=True)
@@ -853,46 +866,54 @@ def bare_mean(bares: list[dict[str, Any]]) -> dict[str, Any]:
     return mean
 
 
-def print_ratios(live: dict[str, Any], bares: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def print_ratios(live: dict[str, Any], bares: list[dict[str, Any] | None], args: argparse.Namespace
+                 ) -> dict[str, Any]:
     """The figures as ratios of the bare view's, measured in this same run: what a faster or slower machine
-    reads the same."""
-    bare = bare_mean(bares)
+    reads the same. ``bares``: before the live load, between it and the rate search, after the search (the last
+    two None when not measured or failed). The live load's figures are compared with the mean of the two
+    measurements around it, the search's with the mean of the two around it: the host's speed drifts within a
+    run, and a figure is divided by the speed of the minutes it was measured in."""
+    around_live = [b for b in bares[:2] if b]
+    around_search = [b for b in bares[1:] if b] or around_live
+    bare = bare_mean(around_live)
     bare_cpu = bare["cpu_ms_per_request_total"]
     pipeline = pipeline_cpu_ms(live)
     bare_p99 = bare["at_live_rate"]["p99_ms"]
     search = live.get("search") or {}
+    search_bare = bare_mean(around_search)
     ratios = {
         "pipeline_cpu_ms_per_message": pipeline,
         "bare_cpu_ms_per_request": bare_cpu,
         "pipeline_cpu_in_bare_requests": round(pipeline / bare_cpu, 1) if bare_cpu else None,
         "ack_p99_ms": live["ack_p99_ms"], "bare_p99_ms_same_rate": bare_p99,
         "ack_p99_over_bare_p99": round(live["ack_p99_ms"] / bare_p99, 2) if bare_p99 else None,
-        "bare_max_rate": bare["max_rate"],
+        "bare_max_rate": search_bare["max_rate"],
         "screen_1s_max_rate": search.get("max_rate"),
-        "screen_1s_rate_over_bare": round(search["max_rate"] / bare["max_rate"], 3) if (
-            search.get("max_rate") is not None and bare["max_rate"]) else None,
-        "bare_measurements": [{"max_rate": b["max_rate"], "cpu_ms_per_request": b["cpu_ms_per_request_total"],
-                               "p99_ms_at_live_rate": b["at_live_rate"]["p99_ms"]} for b in bares],
+        "screen_1s_rate_over_bare": round(search["max_rate"] / search_bare["max_rate"], 3) if (
+            search.get("max_rate") is not None and search_bare["max_rate"]) else None,
+        "bare_measurements": [b and {"max_rate": b["max_rate"], "cpu_ms_per_request": b["cpu_ms_per_request_total"],
+                                     "p99_ms_at_live_rate": b["at_live_rate"]["p99_ms"]} for b in bares],
     }
     print(f"\nratios to the bare view, this run ({os.cpu_count()} CPUs):")
-    if len(bares) > 1:
-        before, after = bares[0], bares[-1]
-        drift = (after["cpu_ms_per_request_total"] / before["cpu_ms_per_request_total"] - 1) * 100 if (
-            before["cpu_ms_per_request_total"]) else 0.0
-        print(f"  bare view before the live part: {before['max_rate']} req/s, CPU {before['cpu_ms_per_request_total']}"
-              f" ms per request, p99 {before['at_live_rate']['p99_ms']} ms at {args.rate:g}/s; after: "
-              f"{after['max_rate']} req/s, CPU {after['cpu_ms_per_request_total']} ms, p99 "
-              f"{after['at_live_rate']['p99_ms']} ms (the host's CPU cost per request moved {drift:+.0f} %): "
-              f"their mean below")
-    print(f"  bare view: {bare['max_rate']} req/s with p99 < {BARE_P99_MS:g} ms; at {args.rate:g}/s p99 {bare_p99} ms,"
-          f" CPU {bare_cpu} ms per request ({bare['cpu_ms_per_request']})")
+    for label, b in zip(("before the live load", "between it and the search", "after the search"), bares,
+                        strict=False):
+        if b:
+            print(f"  bare view {label}: {b['max_rate']} req/s, CPU {b['cpu_ms_per_request_total']} ms per request,"
+                  f" p99 {b['at_live_rate']['p99_ms']} ms at {args.rate:g}/s")
+    drift = [b["cpu_ms_per_request_total"] for b in bares if b]
+    if len(drift) > 1 and min(drift):
+        print(f"  (the host's CPU cost per request moved by up to {(max(drift) / min(drift) - 1) * 100:.0f} % "
+              f"within the run)")
+    print(f"  around the live load: at {args.rate:g}/s p99 {bare_p99} ms, CPU {bare_cpu} ms per request "
+          f"({bare['cpu_ms_per_request']}); around the search: {search_bare['max_rate']} req/s with p99 < "
+          f"{BARE_P99_MS:g} ms")
     print(f"  pipeline CPU per message (server, workers, PostgreSQL, Redis): {pipeline} ms ="
           f" {ratios['pipeline_cpu_in_bare_requests']} bare requests (goal <= {PIPELINE_GOAL:g})")
     print(f"  ack p99 at {args.rate:g}/s with the workers busy: {live['ack_p99_ms']} ms ="
           f" {ratios['ack_p99_over_bare_p99']} x the bare view's p99 at that rate (goal <= 1.5)")
     if search:
         print(f"  highest rate with webhook -> screen p95 <= {SEARCH_P95_MS:g} ms: {search['max_rate']}/s ="
-              f" {ratios['screen_1s_rate_over_bare']} x the bare view's throughput (goal >= {SEARCH_GOAL:g})")
+              f" {ratios['screen_1s_rate_over_bare']} x the bare view's throughput around it (goal >= {SEARCH_GOAL:g})")
     return ratios
 
 
@@ -1028,8 +1049,18 @@ def main() -> int:  # noqa: PLR0915 - a linear script
                 wait_for_server(procs, f"http://127.0.0.1:{hook_port}", LOG_DIR / "webhooks.log",
                                 args.webhook_workers, name="webhooks")
                 hook_url = f"http://127.0.0.1:{hook_port}"
+            between = None
+            if bare and not args.bare_once:
+                def between() -> dict[str, Any]:
+                    # Imported here: Django is set up by main() before any of this runs.
+                    from django.db import connections
+
+                    try:
+                        return bare_baseline(env, free_port(), args)
+                    finally:
+                        connections.close_all()  # this thread's own
             live = asyncio.run(live_with_graph(f"http://127.0.0.1:{port}", people, args, procs, redis_url,
-                                               graph_port, bare, hook_url))
+                                               graph_port, bare, hook_url, between))
         except Exception as exc:  # noqa: BLE001 - report and still write the page figures
             live = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
@@ -1038,13 +1069,15 @@ def main() -> int:  # noqa: PLR0915 - a linear script
         print_live(live, args)
         bares = [bare] if bare else []
         if bare and not args.bare_once:
-            print("\nbare view again, after the live part (the host's speed drifts within a run):", flush=True)
+            bares.append(live.get("bare_between"))
+            print("\nbare view again, after the rate search (the host's speed drifts within a run):", flush=True)
             try:
                 bares.append(bare_baseline(env, free_port(), args))
-            except Exception as exc:  # noqa: BLE001 - report and go on with the first measurement
+            except Exception as exc:  # noqa: BLE001 - report and go on with the others
                 print(f"  FAILED: {type(exc).__name__}: {exc}")
-            results["bare_after"] = bares[-1] if len(bares) > 1 else None
-        if bares and "error" not in live:
+                bares.append(None)
+            results["bare_after"] = bares[-1]
+        if bare and "error" not in live:
             results["ratios"] = print_ratios(live, bares, args)
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["finished_at"] = datetime.now(UTC).isoformat()
