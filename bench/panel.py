@@ -52,8 +52,9 @@ answers that were not 200 and the ack latency. The CPU of every part is read ove
 its queues (all the load's work). The websocket clients and the sender share this process's event loop.
 
 Rate search (``--skip-search`` leaves it out): short loads (``--search-seconds``) at 0.05, 0.1, 0.15, 0.2...
-times the bare throughput measured right before it, on the same sockets, each after the queues emptied; the
-highest rate whose webhook -> screen p95 stays within 1 s with every frame delivered.
+times the bare throughput measured right before it, on the same sockets, each after the queues emptied, up to
+the first that fails, then the bracket halved twice: the highest rate whose webhook -> screen p95 stays within
+1 s with every frame delivered.
 
 Everything also goes to ``bench/results/panel.json``; logs of the server (uvicorn, as in the Dockerfile)
 and the worker to ``bench/results/panel_logs/``. Exits 0 once the figures are printed; 2 when it cannot run.
@@ -623,25 +624,36 @@ def pipeline_cpu_ms(live: dict[str, Any]) -> float:
 
 async def rate_search(rig: LiveRig, bare_max: float, args: argparse.Namespace) -> dict[str, Any]:
     """The highest rate whose webhook -> screen p95 stays within ``SEARCH_P95_MS`` with every frame delivered:
-    short loads at rising fractions of the bare view's throughput, stopping at the first that fails."""
+    short loads at rising fractions of the bare view's throughput up to the first that fails, then the bracket
+    between the last that passed and it halved ``BARE_BISECTIONS`` times, as for the bare view (a step of 0.05
+    of the bare throughput is a quarter of the goal)."""
     steps: list[dict[str, Any]] = []
-    best = 0.0
-    for fraction in SEARCH_FRACTIONS:
+
+    async def step_at(fraction: float) -> bool:
         rate = round(bare_max * fraction, 1)
-        if rate < 1:
-            continue
         load = await rig.load(rate, args.search_seconds, drain_seconds=args.drain_seconds)
         ok = load["p95_ms"] <= SEARCH_P95_MS and not load["missing"] and not load["non_200"]
         steps.append({"fraction_of_bare": fraction, "rate": rate, "p95_ms": load["p95_ms"],
                       "missing": load["missing"], "non_200": load["non_200"], "ack_p99_ms": load["ack_p99_ms"],
                       "ok": ok})
-        print(f"  {rate:>7.1f}/s ({fraction:.2f} x bare): webhook -> screen p95 {load['p95_ms']} ms, "
+        print(f"  {rate:>7.1f}/s ({fraction:.3f} x bare): webhook -> screen p95 {load['p95_ms']} ms, "
               f"missing {load['missing']}, non-200 {load['non_200']}, ack p99 {load['ack_p99_ms']} ms "
               f"{'ok' if ok else 'FAILS'}", flush=True)
-        if not ok:
+        return ok
+
+    low = high = 0.0
+    for fraction in SEARCH_FRACTIONS:
+        if bare_max * fraction < 1:
+            continue
+        if not await step_at(fraction):
+            high = fraction
             break
-        best = rate
-    return {"steps": steps, "max_rate": best}  # its ratio to the bare view: print_ratios
+        low = fraction
+    for _ in range(BARE_BISECTIONS if low and high else 0):
+        middle = round((low + high) / 2, 4)
+        low, high = (middle, high) if await step_at(middle) else (low, middle)
+    passed = [s["rate"] for s in steps if s["ok"] and s["fraction_of_bare"] <= low]
+    return {"steps": steps, "max_rate": max(passed, default=0.0)}  # its ratio to the bare view: print_ratios
 
 
 async def live_with_graph(base_url: str, people: dict[str, Any], args: argparse.Namespace, procs: Processes,
