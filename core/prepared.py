@@ -233,7 +233,10 @@ def save_fields(instance: Model, fields: Sequence[str]) -> None:
     ``auto_now``, and its database preparation), the same error when the row is gone, with the UPDATE's SQL
     built once per model and set of fields. A model with its own ``save()`` or with ``pre_save``/``post_save``
     receivers, a value that is an expression, a related object that is not the one its id names (unsaved, say),
-    or a field written otherwise than as ``%s`` goes through ``save()`` itself, which handles or refuses each."""
+    or a field written otherwise than as ``%s`` goes through ``save()`` itself, which handles or refuses each.
+    No fields: nothing written, as ``save(update_fields=[])`` writes nothing."""
+    if not fields:
+        return
     model = type(instance)
     alias = instance._state.db or router.db_for_write(model, instance=instance)
     key = (model, alias, tuple(fields))

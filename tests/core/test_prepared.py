@@ -155,6 +155,7 @@ def test_save_fields_refuses_what_save_refuses():
         save_fields(conversation, ["lead"])
     with pytest.raises(ValueError, match="do not exist"):
         save_fields(make_conversation(name="Tercera"), ["no_such_field"])
+    save_fields(gone, [])  # no fields, no statement: as save(update_fields=[])
 
 
 def test_save_fields_of_a_model_with_receivers_goes_through_save():
